@@ -1,0 +1,53 @@
+# Eventscope: every entry point a person uses. Run `make help` for the list.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Node.js >= 22: the machine's own, or a pinned Node 24 fetched from the npm registry.
+NODE_DIR := $(shell infra/ensure-node.sh)
+export PATH := $(NODE_DIR):$(CURDIR)/node_modules/.bin:$(PATH)
+export EVENTSCOPE_HOME ?= $(CURDIR)/.eventscope
+export EVENTSCOPE_CACHE ?= $(HOME)/.cache/eventscope
+
+SCENARIO ?= smoke
+RATE ?= 200
+DURATION ?= 30s
+
+.PHONY: help install lint typecheck format test test-unit test-int test-e2e \
+        infra-up infra-down infra-status infra-logs up down ps demo load bench
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+node_modules/.package-lock.json: package.json package-lock.json $(wildcard */*/package.json) infra/package.json loadtests/package.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+install: node_modules/.package-lock.json ## Install the npm workspace (and Node 24 where needed)
+
+typecheck: install ## Type-check every workspace package
+	tsc -p tsconfig.json
+
+lint: install typecheck ## ESLint (type-aware) and Prettier
+	eslint --max-warnings 0 .
+	prettier --check . --log-level warn
+
+format: install ## Format the tree with Prettier
+	prettier --write . --log-level warn
+
+infra-up: install ## Install what is missing and start Kafka, PostgreSQL, Prometheus, Jaeger, SMTP
+	@infra/native.sh up
+
+infra-down: ## Stop the infrastructure processes that infra-up started
+	@infra/native.sh down
+
+infra-status: ## Each part: version, port, health
+	@infra/native.sh status
+
+infra-logs: ## Tail the infrastructure logs
+	@infra/native.sh logs
+
+test-unit: install ## Unit tests only (no infrastructure)
+	vitest run --project unit
+
+test: install ## Lint, start the infrastructure, run every test tier, stop what was started
+	@infra/run-tests.sh
