@@ -1,15 +1,38 @@
 import { defineConfig } from "vitest/config";
 
-// Tiers by file name: *.unit.spec.ts beside the code, *.int.spec.ts against the real
-// infrastructure (started by `make infra-up`), *.e2e.spec.ts against the running stack.
+// Test tiers by file name: *.unit.spec.ts beside the code (no infrastructure),
+// *.int.spec.ts against the real Kafka, PostgreSQL, Prometheus, Jaeger and SMTP server
+// (started by `make infra-up`), *.e2e.spec.ts against the whole running stack.
+const exclude = ["**/node_modules/**", ".eventscope/**"];
+
 export default defineConfig({
   test: {
-    include: ["**/*.spec.ts"],
-    exclude: ["**/node_modules/**", ".eventscope/**"],
-    testTimeout: 60_000,
-    hookTimeout: 120_000,
-    fileParallelism: false,
     reporters: ["default", "json"],
     outputFile: { json: ".eventscope/test-results.json" },
+    projects: [
+      { test: { name: "unit", include: ["**/*.unit.spec.ts"], exclude } },
+      {
+        test: {
+          name: "int",
+          include: ["**/*.int.spec.ts"],
+          exclude,
+          globalSetup: ["infra/test/global-setup.ts"],
+          fileParallelism: false,
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          name: "e2e",
+          include: ["**/*.e2e.spec.ts"],
+          exclude,
+          globalSetup: ["infra/test/global-setup.ts"],
+          fileParallelism: false,
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+        },
+      },
+    ],
   },
 });
