@@ -1,0 +1,92 @@
+// Configuration precedence, spelled out once: explicit option, then environment variable, then
+// default. Each service declares its settings in one place with `readConfig`.
+
+export type Env = Record<string, string | undefined>;
+
+export interface Setting<T> {
+  env: string;
+  default: T;
+  description: string;
+  parse?: (raw: string) => T;
+}
+
+export type ConfigSpec = Record<string, Setting<unknown>>;
+export type ConfigOf<S extends ConfigSpec> = { [K in keyof S]: S[K] extends Setting<infer T> ? T : never };
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+export const int = (raw: string): number => {
+  const value = Number(raw);
+  if (!Number.isInteger(value)) throw new ConfigError(`expected an integer, got "${raw}"`);
+  return value;
+};
+
+export const bool = (raw: string): boolean => {
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  throw new ConfigError(`expected a boolean, got "${raw}"`);
+};
+
+export const list = (raw: string): string[] =>
+  raw
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+
+export function readConfig<S extends ConfigSpec>(
+  spec: S,
+  env: Env = process.env,
+  overrides: Partial<ConfigOf<S>> = {},
+): ConfigOf<S> {
+  const out: Record<string, unknown> = {};
+  for (const [key, setting] of Object.entries(spec)) {
+    if (key in overrides && overrides[key as keyof S] !== undefined) {
+      out[key] = overrides[key as keyof S];
+      continue;
+    }
+    const raw = env[setting.env];
+    if (raw === undefined || raw === "") {
+      out[key] = setting.default;
+      continue;
+    }
+    try {
+      out[key] = setting.parse ? setting.parse(raw) : raw;
+    } catch (error) {
+      throw new ConfigError(`${setting.env}: ${(error as Error).message}`);
+    }
+  }
+  return out as ConfigOf<S>;
+}
+
+/** Settings every service shares: where the infrastructure is and how to log. */
+export const commonSettings = {
+  kafkaBrokers: {
+    env: "KAFKA_BROKERS",
+    default: ["127.0.0.1:9092"],
+    parse: list,
+    description: "Kafka bootstrap servers, comma-separated",
+  },
+  databaseUrl: {
+    env: "DATABASE_URL",
+    default: "postgres://eventscope:eventscope@127.0.0.1:55432/eventscope",
+    description: "PostgreSQL connection string",
+  },
+  databaseSchema: {
+    env: "DATABASE_SCHEMA",
+    default: "eventscope",
+    description: "PostgreSQL schema that holds this service's tables",
+  },
+  logLevel: { env: "LOG_LEVEL", default: "info", description: "pino log level" },
+  logFormat: { env: "LOG_FORMAT", default: "json", description: "json, or pretty for development" },
+  host: { env: "HOST", default: "127.0.0.1", description: "HTTP listen address" },
+} satisfies ConfigSpec;
+
+export const settingsTable = (spec: ConfigSpec): string =>
+  Object.values(spec)
+    .map((s) => `| \`${s.env}\` | \`${JSON.stringify(s.default)}\` | ${s.description} |`)
+    .join("\n");

@@ -1,0 +1,94 @@
+import type { KafkaMessage } from "kafkajs";
+import type { Metrics } from "./metrics.ts";
+import type { Pool } from "./postgres.ts";
+import type { Publisher } from "./kafka.ts";
+
+export interface DeadLetter {
+  id: string;
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+  value: string | null;
+  headers: Record<string, string>;
+  reason: string;
+  parkedAt: string;
+  replayedAt: string | null;
+}
+
+const decodeHeaders = (headers: KafkaMessage["headers"]): Record<string, string> => {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers ?? {})) {
+    const first: unknown = Array.isArray(v) ? v[0] : v;
+    if (first !== undefined && first !== null) out[k] = String(first);
+  }
+  return out;
+};
+
+/**
+ * Parks a message that cannot be processed, with its reason: a row in the service's
+ * `dead_letters` table (each service's migrations create it) and a copy on the dead-letter
+ * topic. The consumer then moves on; a parked message can be listed and replayed.
+ */
+export function createDeadLetters(deps: { pool: Pool; publisher: Publisher; metrics: Metrics; topic: string }) {
+  const { pool, publisher, metrics } = deps;
+  const refreshGauge = async () => {
+    const { rows } = await pool.query<{ n: string }>("SELECT count(*) AS n FROM dead_letters WHERE replayed_at IS NULL");
+    metrics.deadLettersParked.set(Number(rows[0]?.n ?? 0));
+  };
+  return {
+    async park(source: { topic: string; partition: number; message: KafkaMessage }, reason: string): Promise<void> {
+      const { topic, partition, message } = source;
+      const headers = decodeHeaders(message.headers);
+      await pool.query(
+        `INSERT INTO dead_letters (topic, partition, "offset", key, value, headers, reason)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (topic, partition, "offset") DO NOTHING`,
+        [topic, partition, message.offset, message.key?.toString() ?? null, message.value, JSON.stringify(headers), reason],
+      );
+      await publisher.publish(deps.topic, [
+        {
+          key: message.key?.toString() ?? "",
+          value: message.value ?? "",
+          headers: { ...headers, "x-dead-letter-reason": reason, "x-original-topic": topic, "x-original-partition": String(partition), "x-original-offset": message.offset },
+        },
+      ]);
+      metrics.deadLetters.inc({ topic, reason: reason.split(":")[0]!.slice(0, 40) });
+      await refreshGauge();
+    },
+    async list(limit = 100, includeReplayed = false): Promise<DeadLetter[]> {
+      const { rows } = await pool.query(
+        `SELECT id, topic, partition, "offset", key, convert_from(value, 'UTF8') AS value, headers, reason, parked_at, replayed_at
+         FROM dead_letters ${includeReplayed ? "" : "WHERE replayed_at IS NULL"} ORDER BY id LIMIT $1`,
+        [limit],
+      );
+      return rows.map((r) => ({
+        id: String(r.id),
+        topic: r.topic,
+        partition: r.partition,
+        offset: String(r.offset),
+        key: r.key,
+        value: r.value,
+        headers: r.headers,
+        reason: r.reason,
+        parkedAt: r.parked_at.toISOString(),
+        replayedAt: r.replayed_at?.toISOString() ?? null,
+      }));
+    },
+    /** Sends a parked message back to its topic (after a fix) and marks it replayed. */
+    async replay(id: string): Promise<DeadLetter | undefined> {
+      const { rows } = await pool.query(
+        `SELECT id, topic, key, value, headers FROM dead_letters WHERE id = $1 AND replayed_at IS NULL`,
+        [id],
+      );
+      const row = rows[0];
+      if (!row) return undefined;
+      await publisher.publish(row.topic, [{ key: row.key ?? "", value: row.value ?? "", headers: row.headers }]);
+      await pool.query("UPDATE dead_letters SET replayed_at = now() WHERE id = $1", [id]);
+      await refreshGauge();
+      return (await this.list(1000, true)).find((d) => d.id === String(id));
+    },
+    refreshGauge,
+  };
+}
+
+export type DeadLetters = ReturnType<typeof createDeadLetters>;

@@ -1,0 +1,114 @@
+// One small error hierarchy: a stable code, an HTTP status and whether a retry can help.
+// HTTP middleware turns any of them into an RFC 7807 problem body.
+
+export interface FieldProblem {
+  field: string;
+  reason: string;
+}
+
+export interface EventscopeErrorOptions {
+  code: string;
+  status: number;
+  retriable?: boolean;
+  problems?: FieldProblem[];
+  retryAfterSeconds?: number;
+  cause?: unknown;
+  extra?: Record<string, unknown>;
+}
+
+export class EventscopeError extends Error {
+  readonly code: string;
+  readonly status: number;
+  readonly retriable: boolean;
+  readonly problems: FieldProblem[];
+  readonly retryAfterSeconds: number | undefined;
+  readonly extra: Record<string, unknown>;
+
+  constructor(message: string, options: EventscopeErrorOptions) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "EventscopeError";
+    this.code = options.code;
+    this.status = options.status;
+    this.retriable = options.retriable ?? false;
+    this.problems = options.problems ?? [];
+    this.retryAfterSeconds = options.retryAfterSeconds;
+    this.extra = options.extra ?? {};
+  }
+}
+
+export const validationError = (message: string, problems: FieldProblem[]): EventscopeError =>
+  new EventscopeError(message, { code: "VALIDATION_FAILED", status: 400, problems });
+
+export const notFound = (message: string, extra?: Record<string, unknown>): EventscopeError =>
+  new EventscopeError(message, { code: "NOT_FOUND", status: 404, ...(extra ? { extra } : {}) });
+
+export const conflict = (message: string, extra?: Record<string, unknown>): EventscopeError =>
+  new EventscopeError(message, { code: "CONFLICT", status: 409, ...(extra ? { extra } : {}) });
+
+export const unauthorized = (message: string): EventscopeError =>
+  new EventscopeError(message, { code: "UNAUTHORIZED", status: 401 });
+
+export const payloadTooLarge = (limitBytes: number): EventscopeError =>
+  new EventscopeError(`request body exceeds ${limitBytes} bytes`, {
+    code: "PAYLOAD_TOO_LARGE",
+    status: 413,
+    problems: [{ field: "body", reason: `larger than the limit of ${limitBytes} bytes` }],
+  });
+
+export const unsupportedMediaType = (got: string | undefined, accepted: string[]): EventscopeError =>
+  new EventscopeError(`unsupported content type ${got ?? "(none)"}`, {
+    code: "UNSUPPORTED_MEDIA_TYPE",
+    status: 415,
+    problems: [{ field: "content-type", reason: `expected one of ${accepted.join(", ")}` }],
+  });
+
+export const unavailable = (message: string, retryAfterSeconds: number, cause?: unknown): EventscopeError =>
+  new EventscopeError(message, {
+    code: "UNAVAILABLE",
+    status: 503,
+    retriable: true,
+    retryAfterSeconds,
+    cause,
+  });
+
+export const isEventscopeError = (error: unknown): error is EventscopeError => error instanceof EventscopeError;
+
+/** RFC 7807 problem body for an error; unknown errors become an opaque 500. */
+export function toProblem(error: unknown, instance?: string): Record<string, unknown> & { status: number } {
+  if (isEventscopeError(error)) {
+    return {
+      type: `https://eventscope.dev/problems/${error.code.toLowerCase().replaceAll("_", "-")}`,
+      title: titleFor(error.status),
+      status: error.status,
+      detail: error.message,
+      code: error.code,
+      retriable: error.retriable,
+      ...(error.problems.length > 0 ? { errors: error.problems } : {}),
+      ...(instance ? { instance } : {}),
+      ...error.extra,
+    };
+  }
+  return {
+    type: "about:blank",
+    title: "Internal Server Error",
+    status: 500,
+    detail: "unexpected error",
+    code: "INTERNAL",
+    retriable: true,
+    ...(instance ? { instance } : {}),
+  };
+}
+
+function titleFor(status: number): string {
+  const titles: Record<number, string> = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    404: "Not Found",
+    409: "Conflict",
+    413: "Payload Too Large",
+    415: "Unsupported Media Type",
+    422: "Unprocessable Entity",
+    503: "Service Unavailable",
+  };
+  return titles[status] ?? "Error";
+}

@@ -1,0 +1,11 @@
+export * from "./errors.ts";
+export * from "./config.ts";
+export { createLogger, type Logger, type LoggerOptions } from "./logger.ts";
+export * from "./telemetry.ts";
+export * from "./semconv.ts";
+export { createMetrics, type Metrics, type MetricsRegistry } from "./metrics.ts";
+export * from "./http.ts";
+export * from "./kafka.ts";
+export * from "./postgres.ts";
+export * from "./service.ts";
+export * from "./dead-letters.ts";

@@ -1,0 +1,190 @@
+import kafkajs, { type Kafka, type Message, type Producer, type RecordMetadata } from "kafkajs";
+import type { Logger } from "./logger.ts";
+import type { Metrics } from "./metrics.ts";
+import { unavailable } from "./errors.ts";
+
+const { Kafka: KafkaClient, logLevel, CompressionTypes } = kafkajs;
+export type { Kafka, Message, Producer, RecordMetadata };
+export type { EachBatchPayload, Consumer, KafkaMessage, Admin } from "kafkajs";
+
+export interface KafkaOptions {
+  brokers: string[];
+  clientId: string;
+  logger: Logger;
+  connectionTimeoutMs?: number;
+}
+
+/** A kafkajs client whose own logs go through pino. */
+export function createKafka(options: KafkaOptions): Kafka {
+  const log = options.logger.child({ component: "kafkajs" });
+  return new KafkaClient({
+    clientId: options.clientId,
+    brokers: options.brokers,
+    connectionTimeout: options.connectionTimeoutMs ?? 3000,
+    requestTimeout: 10_000,
+    retry: { initialRetryTime: 100, retries: 8, maxRetryTime: 5000 },
+    logLevel: logLevel.WARN,
+    logCreator:
+      () =>
+      ({ level, log: entry }) => {
+        const { message, ...rest } = entry;
+        if (level <= logLevel.ERROR) log.error(rest, message);
+        else if (level === logLevel.WARN) log.warn(rest, message);
+        else log.debug(rest, message);
+      },
+  });
+}
+
+export interface OutgoingRecord {
+  key: string;
+  value: Buffer | string;
+  headers: Record<string, string>;
+}
+
+export interface Publisher {
+  connect(): Promise<void>;
+  /** Resolves once the broker acknowledged every record (acks=all); rejects with a retriable 503 otherwise. */
+  publish(topic: string, records: OutgoingRecord[], eventTypes?: string[]): Promise<void>;
+  connected(): boolean;
+  queued(): number;
+  disconnect(): Promise<void>;
+}
+
+interface Pending {
+  topic: string;
+  records: OutgoingRecord[];
+  eventTypes: string[] | undefined;
+  resolve: () => void;
+  reject: (error: Error) => void;
+  settled: boolean;
+  enqueuedAt: number;
+}
+
+export interface PublisherOptions {
+  metrics: Metrics;
+  logger: Logger;
+  /** Upper bound on one publish, after which the caller gets a 503 (never a hang). */
+  timeoutMs?: number;
+  maxBatchRecords?: number;
+}
+
+/**
+ * An idempotent, acks=all producer that batches by itself: kafkajs has no linger, so while one
+ * request is in flight every record that arrives is queued and goes out in the next request.
+ * At low load a record is sent at once; under load batches grow with the round trip.
+ */
+export function createPublisher(kafka: Kafka, options: PublisherOptions): Publisher {
+  const { metrics, logger } = options;
+  const timeoutMs = options.timeoutMs ?? 5000;
+  const maxBatch = options.maxBatchRecords ?? 2000;
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  let isConnected = false;
+  let inFlight = false;
+  let queue: Pending[] = [];
+  let queuedRecords = 0;
+  producer.on(producer.events.CONNECT, () => (isConnected = true));
+  producer.on(producer.events.DISCONNECT, () => (isConnected = false));
+
+  function settle(pending: Pending, error?: Error): void {
+    if (pending.settled) return;
+    pending.settled = true;
+    if (error) pending.reject(error);
+    else pending.resolve();
+  }
+
+  async function flush(): Promise<void> {
+    if (inFlight || queue.length === 0) return;
+    inFlight = true;
+    const batch: Pending[] = [];
+    let count = 0;
+    while (queue.length > 0 && (count === 0 || count + (queue[0]?.records.length ?? 0) <= maxBatch)) {
+      const next = queue.shift()!;
+      count += next.records.length;
+      if (!next.settled) batch.push(next);
+    }
+    queuedRecords -= count;
+    const byTopic = new Map<string, Message[]>();
+    for (const p of batch) {
+      const list = byTopic.get(p.topic) ?? [];
+      for (const r of p.records) list.push({ key: r.key, value: r.value, headers: r.headers });
+      byTopic.set(p.topic, list);
+    }
+    const started = performance.now();
+    try {
+      if (batch.length > 0) {
+        await producer.sendBatch({
+          acks: -1,
+          timeout: timeoutMs,
+          compression: CompressionTypes.None,
+          topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+        });
+      }
+      const seconds = (performance.now() - started) / 1000;
+      for (const p of batch) {
+        metrics.publishDuration.observe({ topic: p.topic }, (performance.now() - p.enqueuedAt) / 1000);
+        if (p.eventTypes) for (const t of p.eventTypes) metrics.eventsPublished.inc({ topic: p.topic, event_type: t });
+        else metrics.eventsPublished.inc({ topic: p.topic, event_type: "unknown" }, p.records.length);
+        settle(p);
+      }
+      if (seconds > 1) logger.warn({ seconds, records: count }, "slow produce request");
+    } catch (error) {
+      logger.warn({ err: error, records: count }, "produce request failed");
+      for (const p of batch) {
+        metrics.publishErrors.inc({ topic: p.topic, reason: (error as Error).name || "error" }, p.records.length);
+        settle(p, unavailable("the broker did not acknowledge the event", 1, error));
+      }
+    } finally {
+      inFlight = false;
+      for (const [topic] of byTopic) metrics.producerQueueSize.set({ topic }, queuedRecords);
+      if (queue.length > 0) void flush();
+    }
+  }
+
+  return {
+    async connect() {
+      await producer.connect();
+      isConnected = true;
+    },
+    connected: () => isConnected,
+    queued: () => queuedRecords,
+    publish(topic, records, eventTypes) {
+      return new Promise<void>((resolve, reject) => {
+        const pending: Pending = {
+          topic,
+          records,
+          eventTypes,
+          resolve,
+          reject,
+          settled: false,
+          enqueuedAt: performance.now(),
+        };
+        queue.push(pending);
+        queuedRecords += records.length;
+        metrics.producerQueueSize.set({ topic }, queuedRecords);
+        const timer = setTimeout(() => {
+          metrics.publishErrors.inc({ topic, reason: "timeout" }, records.length);
+          settle(pending, unavailable(`no acknowledgement from Kafka within ${timeoutMs} ms`, 1));
+        }, timeoutMs);
+        timer.unref();
+        const clear = () => clearTimeout(timer);
+        pending.resolve = () => (clear(), resolve());
+        pending.reject = (e) => (clear(), reject(e));
+        void flush();
+      });
+    },
+    async disconnect() {
+      const deadline = Date.now() + timeoutMs;
+      while ((queue.length > 0 || inFlight) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      queue = [];
+      await producer.disconnect();
+    },
+  };
+}
+
+/** Header values arrive as Buffers (or arrays of them); reads one as a string. */
+export function headerValue(headers: Record<string, unknown> | undefined, name: string): string | undefined {
+  const value = headers?.[name];
+  if (value === undefined || value === null) return undefined;
+  const first: unknown = Array.isArray(value) ? value[0] : value;
+  return first === undefined || first === null ? undefined : String(first);
+}

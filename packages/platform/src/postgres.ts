@@ -1,0 +1,100 @@
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import pg from "pg";
+
+export type Pool = pg.Pool;
+export type PoolClient = pg.PoolClient;
+
+// bigint columns (positions) come back as strings: exact, and JSON-safe.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => value);
+
+export interface PoolOptions {
+  connectionString: string;
+  schema: string;
+  max?: number;
+  applicationName?: string;
+}
+
+/** A pool whose connections work in the service's own schema. */
+export function createPool(options: PoolOptions): Pool {
+  const pool = new pg.Pool({
+    connectionString: options.connectionString,
+    max: options.max ?? 10,
+    application_name: options.applicationName ?? "eventscope",
+    options: `-c search_path=${quoteIdent(options.schema)},public`,
+    connectionTimeoutMillis: 5000,
+    idleTimeoutMillis: 30_000,
+  });
+  // An idle client that loses its server must not crash the process; the next checkout reconnects.
+  pool.on("error", () => {});
+  return pool;
+}
+
+export const quoteIdent = (name: string): string => `"${name.replaceAll('"', '""')}"`;
+
+export async function withTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN");
+    const result = await work(client);
+    await client.query("COMMIT");
+    return result;
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+/**
+ * Applies the versioned SQL files of `dir` (`001_name.sql`, ...) that the schema has not seen,
+ * each in its own transaction, under an advisory lock so that two instances starting at once
+ * do not race. `{{schema}}` in a file is replaced by the quoted schema name.
+ */
+export async function migrate(pool: Pool, options: { schema: string; dir: string }): Promise<string[]> {
+  const files = (await readdir(options.dir)).filter((f) => /^\d+_.+\.sql$/.test(f)).sort();
+  const schema = quoteIdent(options.schema);
+  const applied: string[] = [];
+  const client = await pool.connect();
+  try {
+    await client.query("SELECT pg_advisory_lock(hashtext($1))", [`eventscope-migrate:${options.schema}`]);
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    await client.query(
+      `CREATE TABLE IF NOT EXISTS ${schema}.schema_migrations (version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`,
+    );
+    const done = new Set(
+      (await client.query<{ version: string }>(`SELECT version FROM ${schema}.schema_migrations`)).rows.map(
+        (r) => r.version,
+      ),
+    );
+    for (const file of files) {
+      if (done.has(file)) continue;
+      const sql = (await readFile(join(options.dir, file), "utf8")).replaceAll("{{schema}}", schema);
+      await client.query("BEGIN");
+      try {
+        await client.query(`SET LOCAL search_path = ${schema}, public`);
+        await client.query(sql);
+        await client.query(`INSERT INTO ${schema}.schema_migrations (version) VALUES ($1)`, [file]);
+        await client.query("COMMIT");
+        applied.push(file);
+      } catch (error) {
+        await client.query("ROLLBACK");
+        throw new Error(`migration ${file} failed: ${(error as Error).message}`, { cause: error });
+      }
+    }
+  } finally {
+    await client.query("SELECT pg_advisory_unlock(hashtext($1))", [`eventscope-migrate:${options.schema}`]).catch(() => {});
+    client.release();
+  }
+  return applied;
+}
+
+export async function databaseReady(pool: Pool): Promise<boolean> {
+  try {
+    await pool.query("SELECT 1");
+    return true;
+  } catch {
+    return false;
+  }
+}

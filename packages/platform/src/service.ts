@@ -1,0 +1,39 @@
+import type { Server } from "node:http";
+import type { Logger } from "./logger.ts";
+
+export interface RunningService {
+  logger: Logger;
+  server: Server;
+  port: number;
+  host: string;
+  /** Stops consuming and releases connections, after the HTTP server stopped accepting. */
+  stop(): Promise<void>;
+}
+
+/** Listens, and on SIGTERM/SIGINT drains in-flight requests before stopping the rest. */
+export async function serve(service: RunningService): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    service.server.once("error", reject);
+    service.server.listen(service.port, service.host, resolve);
+  });
+  service.logger.info({ port: service.port, host: service.host }, "listening");
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    service.logger.info({ signal }, "shutting down");
+    const force = setTimeout(() => process.exit(1), 15_000);
+    force.unref();
+    const closed = new Promise<void>((resolve) => service.server.close(() => resolve()));
+    service.server.closeIdleConnections();
+    closed
+      .then(() => service.stop())
+      .then(() => process.exit(0))
+      .catch((error: unknown) => {
+        service.logger.error({ err: error }, "shutdown failed");
+        process.exit(1);
+      });
+  };
+  process.once("SIGTERM", () => shutdown("SIGTERM"));
+  process.once("SIGINT", () => shutdown("SIGINT"));
+}

@@ -1,0 +1,91 @@
+import {
+  context,
+  propagation,
+  trace,
+  SpanKind,
+  SpanStatusCode,
+  type Context,
+  type Link,
+  type Span,
+  type Tracer,
+} from "@opentelemetry/api";
+import { NodeSDK } from "@opentelemetry/sdk-node";
+import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
+import { BatchSpanProcessor } from "@opentelemetry/sdk-trace-base";
+import { resourceFromAttributes } from "@opentelemetry/resources";
+import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from "@opentelemetry/semantic-conventions";
+
+export { SpanKind, SpanStatusCode, context, trace };
+export type { Span, Context, Link };
+
+export interface Telemetry {
+  tracer: Tracer;
+  enabled: boolean;
+  shutdown(): Promise<void>;
+}
+
+/**
+ * Starts the OpenTelemetry Node SDK exporting OTLP/HTTP to Jaeger. The SDK's own OTEL_*
+ * variables are honoured as they are (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SERVICE_NAME,
+ * OTEL_TRACES_SAMPLER, OTEL_SDK_DISABLED, ...). Spans are made by hand at each hop, so the
+ * trace of an event is one continuous tree across Kafka whatever the module format.
+ */
+export function startTelemetry(serviceName: string, env = process.env): Telemetry {
+  if (/^true$/i.test(env.OTEL_SDK_DISABLED ?? "")) {
+    return { tracer: trace.getTracer(serviceName), enabled: false, shutdown: async () => {} };
+  }
+  const sdk = new NodeSDK({
+    resource: resourceFromAttributes({
+      [ATTR_SERVICE_NAME]: env.OTEL_SERVICE_NAME ?? serviceName,
+      [ATTR_SERVICE_VERSION]: "0.1.0",
+    }),
+    spanProcessors: [
+      new BatchSpanProcessor(new OTLPTraceExporter(), {
+        maxQueueSize: 8192,
+        maxExportBatchSize: 1024,
+        scheduledDelayMillis: 500,
+      }),
+    ],
+    instrumentations: [],
+  });
+  sdk.start();
+  return { tracer: trace.getTracer(serviceName, "0.1.0"), enabled: true, shutdown: () => sdk.shutdown() };
+}
+
+type Carrier = Record<string, string | Buffer | (string | Buffer)[] | undefined>;
+
+const getter = {
+  keys: (carrier: Carrier) => Object.keys(carrier),
+  get: (carrier: Carrier, key: string) => {
+    const value = carrier[key];
+    if (value === undefined) return undefined;
+    const first = Array.isArray(value) ? value[0] : value;
+    return first === undefined ? undefined : first.toString();
+  },
+};
+
+/** Context carried by W3C `traceparent`/`tracestate` headers (Kafka or HTTP). */
+export const extractContext = (carrier: Carrier, parent: Context = context.active()): Context =>
+  propagation.extract(parent, carrier, getter);
+
+/** W3C trace headers for the given context (the active one by default). */
+export function traceHeaders(ctx: Context = context.active()): { traceparent?: string; tracestate?: string } {
+  const out: Record<string, string> = {};
+  propagation.inject(ctx, out);
+  return out;
+}
+
+export const traceIdOf = (span: Span | undefined): string | undefined => {
+  const id = span?.spanContext().traceId;
+  return id && id !== "00000000000000000000000000000000" ? id : undefined;
+};
+
+/** Records an error on a span without ever throwing into the caller. */
+export function failSpan(span: Span, error: unknown): void {
+  try {
+    span.recordException(error as Error);
+    span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error)?.message });
+  } catch {
+    // telemetry must never break the host program
+  }
+}

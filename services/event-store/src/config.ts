@@ -1,0 +1,43 @@
+import { commonSettings, int, readConfig, type ConfigOf, type ConfigSpec, type Env } from "@eventscope/platform";
+
+export const eventStoreSettings = {
+  ...commonSettings,
+  port: { env: "PORT", default: 8082, parse: int, description: "HTTP port of the event store" },
+  groupId: { env: "CONSUMER_GROUP", default: "event-store", description: "Consumer group on events.ingest" },
+  snapshotEvery: {
+    env: "SNAPSHOT_EVERY",
+    default: 100,
+    parse: int,
+    description: "Write an aggregate snapshot every N events of a stream (0 disables)",
+  },
+  maxAppendBatch: {
+    env: "MAX_APPEND_BATCH",
+    default: 1000,
+    parse: int,
+    description: "Most events appended in one PostgreSQL transaction",
+  },
+  partitionsConcurrently: {
+    env: "PARTITIONS_CONSUMED_CONCURRENTLY",
+    default: 3,
+    parse: int,
+    description: "Partitions of events.ingest processed at once",
+  },
+  stateCacheSize: {
+    env: "STATE_CACHE_SIZE",
+    default: 100_000,
+    parse: int,
+    description: "Aggregate states kept in memory between batches",
+  },
+  poolSize: { env: "PG_POOL_SIZE", default: 10, parse: int, description: "PostgreSQL connections" },
+  publishTimeoutMs: {
+    env: "PUBLISH_TIMEOUT_MS",
+    default: 10_000,
+    parse: int,
+    description: "Longest wait for Kafka to acknowledge committed events before the batch is retried",
+  },
+} satisfies ConfigSpec;
+
+export type EventStoreConfig = ConfigOf<typeof eventStoreSettings>;
+
+export const readEventStoreConfig = (env: Env = process.env, overrides: Partial<EventStoreConfig> = {}) =>
+  readConfig(eventStoreSettings, env, overrides);

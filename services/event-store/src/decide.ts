@@ -1,0 +1,75 @@
+import { domainForAggregateType, rehydrate, type CommittedEvent, type EventEnvelope } from "@eventscope/contracts";
+import { streamIdOf, type AppendBatch, type Snapshot } from "./store.ts";
+
+export interface Head {
+  version: number;
+  state: unknown;
+}
+
+export const WRONG_EXPECTED_VERSION = "WRONG_EXPECTED_VERSION";
+
+/**
+ * Decides a chunk of new events in order against their aggregates. Pure: it reads the heads it
+ * is given and returns the batch to append plus the heads after it, leaving the cache untouched
+ * until the append has committed.
+ */
+export function decideBatch(
+  events: EventEnvelope[],
+  headOf: (streamId: string) => Head | undefined,
+  snapshotEvery: number,
+): { batch: AppendBatch; heads: Map<string, Head> } {
+  const working = new Map<string, Head>();
+  const streamOwners = new Map<string, EventEnvelope>();
+  const batch: AppendBatch = { events: [], rejections: [], snapshots: [], heads: [] };
+  for (const envelope of events) {
+    const domain = domainForAggregateType(envelope.aggregateType);
+    const streamId = streamIdOf(envelope.aggregateType, envelope.aggregateId);
+    if (!domain) {
+      batch.rejections.push({
+        envelope,
+        streamId,
+        code: "UNKNOWN_AGGREGATE_TYPE",
+        reason: `no domain declares aggregate type ${envelope.aggregateType}`,
+      });
+      continue;
+    }
+    const head = working.get(streamId) ?? headOf(streamId) ?? { version: 0, state: domain.initial() };
+    if (envelope.version !== undefined && envelope.version !== head.version + 1) {
+      batch.rejections.push({
+        envelope,
+        streamId,
+        code: WRONG_EXPECTED_VERSION,
+        reason: `expected stream version ${envelope.version - 1}, but ${streamId} is at version ${head.version}`,
+      });
+      continue;
+    }
+    const decision = domain.decide(head.state, envelope);
+    if (!decision.accepted) {
+      batch.rejections.push({ envelope, streamId, code: decision.code, reason: decision.reason });
+      continue;
+    }
+    const next: Head = { version: head.version + 1, state: domain.evolve(head.state, envelope) };
+    working.set(streamId, next);
+    streamOwners.set(streamId, envelope);
+    batch.events.push({ envelope, streamId, version: next.version });
+    if (snapshotEvery > 0 && next.version % snapshotEvery === 0) {
+      batch.snapshots.push({ streamId, version: next.version, state: next.state });
+    }
+  }
+  for (const [streamId, head] of working) {
+    const { aggregateType, aggregateId } = streamOwners.get(streamId)!;
+    batch.heads.push({ streamId, aggregateType, aggregateId, version: head.version });
+  }
+  return { batch, heads: working };
+}
+
+/** A head rebuilt from the latest snapshot and the events after it. */
+export function headFrom(aggregateType: string, snapshot: Snapshot | undefined, events: CommittedEvent[]): Head {
+  const domain = domainForAggregateType(aggregateType);
+  if (!domain) return { version: events.at(-1)?.version ?? snapshot?.version ?? 0, state: null };
+  const start = snapshot ? snapshot.state : domain.initial();
+  return {
+    version: events.at(-1)?.version ?? snapshot?.version ?? 0,
+    state: rehydrate(domain, events, start),
+  };
+}

@@ -1,0 +1,71 @@
+import { fileURLToPath } from "node:url";
+import { topics } from "@eventscope/contracts";
+import {
+  createDeadLetters,
+  createKafka,
+  createLogger,
+  createMetrics,
+  createPool,
+  createPublisher,
+  migrate,
+  serve,
+  startTelemetry,
+} from "@eventscope/platform";
+import { readEventStoreConfig } from "./config.ts";
+import { createEventStoreApp } from "./app.ts";
+import { createIngestConsumer } from "./consumer.ts";
+
+const service = "event-store";
+const telemetry = startTelemetry(service);
+const config = readEventStoreConfig();
+const logger = createLogger({ service, level: config.logLevel, format: config.logFormat });
+const metrics = createMetrics(service);
+const pool = createPool({ connectionString: config.databaseUrl, schema: config.databaseSchema, max: config.poolSize, applicationName: service });
+const applied = await migrate(pool, { schema: config.databaseSchema, dir: fileURLToPath(new URL("./migrations", import.meta.url)) });
+if (applied.length > 0) logger.info({ applied }, "migrations applied");
+
+const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: service, logger });
+const publisher = createPublisher(kafka, { metrics, logger, timeoutMs: config.publishTimeoutMs });
+const deadLetters = createDeadLetters({ pool, publisher, metrics, topic: topics.deadLetter });
+const consumer = createIngestConsumer({ kafka, pool, publisher, deadLetters, logger, metrics, tracer: telemetry.tracer, ...config });
+
+const refreshSize = async () => {
+  const { rows } = await pool.query<{ events: string; streams: string }>(
+    "SELECT (SELECT count(*) FROM events) AS events, (SELECT count(*) FROM streams) AS streams",
+  );
+  metrics.eventStoreSize.set(Number(rows[0]?.events ?? 0));
+  metrics.eventStoreStreams.set(Number(rows[0]?.streams ?? 0));
+};
+const sizeTimer = setInterval(() => void refreshSize().catch(() => {}), 10_000);
+await refreshSize();
+await deadLetters.refreshGauge();
+
+const start = async (): Promise<void> => {
+  for (;;) {
+    try {
+      await publisher.connect();
+      await consumer.start();
+      logger.info("consuming events.ingest");
+      return;
+    } catch (error) {
+      logger.warn({ err: error }, "Kafka not reachable yet; retrying");
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+};
+void start();
+
+const { server } = createEventStoreApp({ pool, logger, metrics, tracer: telemetry.tracer, deadLetters, ready: consumer.running });
+await serve({
+  logger,
+  server,
+  port: config.port,
+  host: config.host,
+  stop: async () => {
+    clearInterval(sizeTimer);
+    await consumer.stop();
+    await publisher.disconnect();
+    await pool.end();
+    await telemetry.shutdown();
+  },
+});

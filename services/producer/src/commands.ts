@@ -1,0 +1,89 @@
+import { randomUUID } from "node:crypto";
+
+/**
+ * The routes users of the seed systems know, each mapped to the one event it records.
+ * The body (minus the id fields) becomes the event's data and is validated against the
+ * event's schema by the shared contracts, so a route here is only a name for an event.
+ */
+export interface CommandRoute {
+  method: "POST" | "PUT" | "DELETE";
+  path: string;
+  eventType: string;
+  aggregateType: string;
+  /** Where the aggregate id comes from: a path parameter, or a body field (generated when absent). */
+  id: { param: string } | { field: string };
+  /** Extra data derived from the request (e.g. a generated order id). */
+  extra?: () => Record<string, unknown>;
+}
+
+const byParam = (param: string) => ({ param });
+const byField = (field: string) => ({ field });
+
+export const commandRoutes: CommandRoute[] = [
+  // Customers (the customer aggregate example).
+  { method: "POST", path: "/customer", eventType: "CustomerCreated", aggregateType: "Customer", id: byField("customerId") },
+  { method: "POST", path: "/customer/:id/email", eventType: "CustomerEmailChanged", aggregateType: "Customer", id: byParam("id") },
+  { method: "DELETE", path: "/customer/:id", eventType: "CustomerDeleted", aggregateType: "Customer", id: byParam("id") },
+  // Tasks (create, update, complete).
+  { method: "POST", path: "/api/tasks", eventType: "TaskCreated", aggregateType: "Task", id: byField("taskId") },
+  { method: "PUT", path: "/api/tasks/:id", eventType: "TaskUpdated", aggregateType: "Task", id: byParam("id") },
+  { method: "POST", path: "/api/tasks/:id/complete", eventType: "TaskCompleted", aggregateType: "Task", id: byParam("id") },
+  // Carts.
+  { method: "POST", path: "/api/carts", eventType: "CartCreated", aggregateType: "Cart", id: byField("cartId") },
+  { method: "POST", path: "/api/carts/:id/items", eventType: "ItemAddedToCart", aggregateType: "Cart", id: byParam("id") },
+  {
+    method: "POST",
+    path: "/api/carts/:id/checkout",
+    eventType: "CartCheckedOut",
+    aggregateType: "Cart",
+    id: byParam("id"),
+    extra: () => ({ orderId: randomUUID() }),
+  },
+  { method: "POST", path: "/api/carts/:id/expire", eventType: "CartExpired", aggregateType: "Cart", id: byParam("id") },
+  // Orders.
+  { method: "POST", path: "/api/orders", eventType: "OrderCreated", aggregateType: "Order", id: byField("orderId") },
+  { method: "POST", path: "/api/orders/:id/validate", eventType: "OrderValidated", aggregateType: "Order", id: byParam("id") },
+  { method: "POST", path: "/api/orders/:id/confirm", eventType: "OrderConfirmed", aggregateType: "Order", id: byParam("id") },
+  { method: "POST", path: "/api/orders/:id/ship", eventType: "OrderShipped", aggregateType: "Order", id: byParam("id") },
+  { method: "POST", path: "/api/orders/:id/deliver", eventType: "OrderDelivered", aggregateType: "Order", id: byParam("id") },
+  { method: "POST", path: "/api/orders/:id/cancel", eventType: "OrderCancelled", aggregateType: "Order", id: byParam("id") },
+  // Payments.
+  { method: "POST", path: "/api/payments", eventType: "PaymentInitiated", aggregateType: "Payment", id: byField("paymentId") },
+  { method: "POST", path: "/api/payments/:id/authorize", eventType: "PaymentAuthorized", aggregateType: "Payment", id: byParam("id") },
+  { method: "POST", path: "/api/payments/:id/complete", eventType: "PaymentCompleted", aggregateType: "Payment", id: byParam("id") },
+  { method: "POST", path: "/api/payments/:id/fail", eventType: "PaymentFailed", aggregateType: "Payment", id: byParam("id") },
+  // Inventory, one stream per product.
+  { method: "PUT", path: "/api/inventory/:id", eventType: "StockUpdated", aggregateType: "Inventory", id: byParam("id") },
+  { method: "POST", path: "/api/inventory/:id/reserve", eventType: "StockReserved", aggregateType: "Inventory", id: byParam("id") },
+  { method: "POST", path: "/api/inventory/:id/release", eventType: "StockReleased", aggregateType: "Inventory", id: byParam("id") },
+  // Products.
+  { method: "POST", path: "/api/products", eventType: "ProductCreated", aggregateType: "Product", id: byField("productId") },
+  { method: "PUT", path: "/api/products/:id", eventType: "ProductUpdated", aggregateType: "Product", id: byParam("id") },
+  { method: "DELETE", path: "/api/products/:id", eventType: "ProductDeleted", aggregateType: "Product", id: byParam("id") },
+  { method: "POST", path: "/api/products/:id/activate", eventType: "ProductActivated", aggregateType: "Product", id: byParam("id") },
+  { method: "POST", path: "/api/products/:id/deactivate", eventType: "ProductDeactivated", aggregateType: "Product", id: byParam("id") },
+  { method: "POST", path: "/api/products/:id/replenish", eventType: "StockReplenished", aggregateType: "Product", id: byParam("id") },
+];
+
+/** The partial envelope a command request stands for (validated and stamped by the ingest path). */
+export function commandEnvelope(
+  route: CommandRoute,
+  params: Record<string, string>,
+  body: unknown,
+): { aggregateId: string; partial: Record<string, unknown> } {
+  const data: Record<string, unknown> =
+    body !== null && typeof body === "object" && !Array.isArray(body) ? { ...(body as Record<string, unknown>) } : {};
+  let aggregateId: string;
+  if ("param" in route.id) {
+    aggregateId = params[route.id.param] ?? "";
+  } else {
+    const given = data[route.id.field];
+    aggregateId = typeof given === "string" && given.length > 0 ? given : randomUUID();
+    delete data[route.id.field];
+  }
+  Object.assign(data, route.extra?.());
+  return {
+    aggregateId,
+    partial: { eventType: route.eventType, aggregateType: route.aggregateType, aggregateId, data },
+  };
+}

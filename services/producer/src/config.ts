@@ -1,0 +1,36 @@
+import { commonSettings, int, list, readConfig, type ConfigOf, type ConfigSpec, type Env } from "@eventscope/platform";
+
+export const producerSettings = {
+  ...commonSettings,
+  port: { env: "PORT", default: 8081, parse: int, description: "HTTP port of the producer" },
+  apiKeys: {
+    env: "API_KEYS",
+    default: [] as string[],
+    parse: list,
+    description: "Accepted X-API-Key values for write routes, comma-separated; empty means no key is required",
+  },
+  bodyLimitBytes: {
+    env: "BODY_LIMIT_BYTES",
+    default: 256 * 1024,
+    parse: int,
+    description: "Largest request body accepted (413 above it)",
+  },
+  maxBatchEvents: { env: "MAX_BATCH_EVENTS", default: 500, parse: int, description: "Most events in one batch request" },
+  publishTimeoutMs: {
+    env: "PUBLISH_TIMEOUT_MS",
+    default: 3000,
+    parse: int,
+    description: "Longest wait for the broker's acknowledgement before answering 503",
+  },
+  eventStoreUrl: {
+    env: "EVENT_STORE_URL",
+    default: "http://127.0.0.1:8082",
+    description: "Base URL of the event store, used in statusUrl",
+  },
+  source: { env: "EVENT_SOURCE", default: "eventscope/producer", description: "metadata.source of stamped events" },
+} satisfies ConfigSpec;
+
+export type ProducerConfig = ConfigOf<typeof producerSettings>;
+
+export const readProducerConfig = (env: Env = process.env, overrides: Partial<ProducerConfig> = {}) =>
+  readConfig(producerSettings, env, overrides);

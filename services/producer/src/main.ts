@@ -1,0 +1,38 @@
+import { createKafka, createLogger, createMetrics, createPublisher, serve, startTelemetry } from "@eventscope/platform";
+import { readProducerConfig } from "./config.ts";
+import { createProducerApp } from "./app.ts";
+
+const service = "producer";
+const telemetry = startTelemetry(service);
+const config = readProducerConfig();
+const logger = createLogger({ service, level: config.logLevel, format: config.logFormat });
+const metrics = createMetrics(service);
+const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: service, logger });
+const publisher = createPublisher(kafka, { metrics, logger, timeoutMs: config.publishTimeoutMs });
+
+// Start answering at once (not ready until the broker is reached); keep trying to connect.
+const connect = async (): Promise<void> => {
+  for (;;) {
+    try {
+      await publisher.connect();
+      logger.info({ brokers: config.kafkaBrokers }, "connected to Kafka");
+      return;
+    } catch (error) {
+      logger.warn({ err: error }, "Kafka not reachable yet; retrying");
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+};
+void connect();
+
+const { server } = createProducerApp({ config, publisher, logger, metrics, tracer: telemetry.tracer });
+await serve({
+  logger,
+  server,
+  port: config.port,
+  host: config.host,
+  stop: async () => {
+    await publisher.disconnect();
+    await telemetry.shutdown();
+  },
+});
