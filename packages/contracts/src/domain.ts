@@ -1,0 +1,71 @@
+// What a domain declares, in one place shared by every service: the event schemas the producer
+// validates, the aggregate the event store decides with, and the notification rules.
+import type { EventEnvelope, FieldProblem } from "./envelope.ts";
+
+/** A JSON Schema (draft-07) object; kept as plain data so it can be published in AsyncAPI/OpenAPI. */
+export type JSONSchema = Record<string, unknown>;
+
+export type Decision = { accepted: true } | { accepted: false; code: string; reason: string };
+
+export type NotificationChannel = "email" | "sms" | "push";
+
+export type NotificationMessage = { subject: string; text: string; to?: string };
+
+export type NotificationRule = {
+  name: string;
+  eventType: string;
+  channels: NotificationChannel[];
+  template: (event: EventEnvelope) => NotificationMessage;
+};
+
+/** Event types that are not enumerated (user activity): any type matching `pattern`. */
+export type FreeFormEvents = { pattern: string; dataSchema: JSONSchema };
+
+/** A rule over one event's data that JSON Schema cannot state (e.g. a total equal to a sum). */
+export type DataInvariant = (data: Record<string, unknown>) => (FieldProblem & { code?: string }) | undefined;
+
+// Method syntax on purpose: it keeps Domain<TaskState> assignable to Domain<unknown>, so the
+// registry can hold every domain in one array.
+export interface Domain<S = unknown> {
+  name: string;
+  aggregateType: string;
+  events: Record<string, JSONSchema>;
+  freeFormEvents?: FreeFormEvents;
+  /** Stateless checks on data, run by validateEnvelope (the producer) and again by decide. */
+  invariants?: Record<string, DataInvariant>;
+  initial(): S;
+  evolve(state: S, event: EventEnvelope): S;
+  decide(state: S, event: EventEnvelope): Decision;
+  notificationRules: NotificationRule[];
+}
+
+/** Stable rejection codes, usable as metric labels and in RFC 7807 bodies. */
+export const rejectionCodes = {
+  unknownEventType: "UNKNOWN_EVENT_TYPE",
+  notFound: "AGGREGATE_NOT_FOUND",
+  alreadyExists: "AGGREGATE_ALREADY_EXISTS",
+  invalidTransition: "INVALID_STATE_TRANSITION",
+  invalidData: "INVALID_DATA",
+  unchanged: "NO_CHANGE",
+  insufficientStock: "INSUFFICIENT_STOCK",
+  releaseExceedsReserved: "RELEASE_EXCEEDS_RESERVED",
+  emptyCart: "EMPTY_CART",
+  totalMismatch: "TOTAL_MISMATCH",
+} as const;
+
+export type RejectionCode = (typeof rejectionCodes)[keyof typeof rejectionCodes];
+
+// One shared frozen object: accepting allocates nothing on the store's hot path.
+export const accepted: Decision = Object.freeze({ accepted: true as const });
+
+export const rejected = (code: string, reason: string): Decision => ({ accepted: false, code, reason });
+
+export const unknownEventType = (domain: string, eventType: string): Decision =>
+  rejected(rejectionCodes.unknownEventType, `${eventType} is not an event of the ${domain} domain`);
+
+/** Runs a domain's invariant for an event type, turning a problem into a rejection. */
+export function checkInvariant<S>(domain: Domain<S>, event: EventEnvelope): Decision {
+  const problem = domain.invariants?.[event.eventType]?.(event.data);
+  if (!problem) return accepted;
+  return rejected(problem.code ?? rejectionCodes.invalidData, `data${problem.field} ${problem.reason}`);
+}

@@ -1,0 +1,65 @@
+// The public surface of @eventscope/contracts: the envelope, its validation and wire formats,
+// the topics, and the domains every service shares.
+export type {
+  CommittedEvent,
+  EnvelopeInput,
+  EnvelopeValidation,
+  EventEnvelope,
+  EventMetadata,
+  FieldProblem,
+  NormalizeOptions,
+  RejectedEvent,
+} from "./envelope.ts";
+export { isCommittedEvent, normalizeEnvelope, validateEnvelope } from "./envelope.ts";
+export { committedEventSchema, envelopeSchema, eventSchemas } from "./schemas.ts";
+export { topics, type TopicName } from "./topics.ts";
+
+export type { CloudEvent, CloudEventBatchMapping, CloudEventMapping } from "./cloudevents.ts";
+export {
+  cloudEventBatchContentType,
+  cloudEventContentType,
+  fromCloudEvent,
+  fromCloudEventBatch,
+  toCloudEvent,
+} from "./cloudevents.ts";
+export type { IncomingKafkaRecord, KafkaHeaderValue, KafkaRecord } from "./kafka-binding.ts";
+export { fromKafkaRecord, MalformedRecordError, toKafkaRecord } from "./kafka-binding.ts";
+
+export type {
+  DataInvariant,
+  Decision,
+  Domain,
+  FreeFormEvents,
+  JSONSchema,
+  NotificationChannel,
+  NotificationMessage,
+  NotificationRule,
+  RejectionCode,
+} from "./domain.ts";
+export { accepted, rejected, rejectionCodes } from "./domain.ts";
+export {
+  domainForAggregateType,
+  domainForEventType,
+  domains,
+  eventTypes,
+  notificationRules,
+  notificationRulesFor,
+  rehydrate,
+} from "./registry.ts";
+
+export { activity, activityEventTypePattern, userActivityEnvelope } from "./domains/activity.ts";
+export type { UserActivityRequest, UserActivityState } from "./domains/activity.ts";
+export { carts, sumOfItems } from "./domains/carts.ts";
+export type { CartState, CartStatus, LineItem } from "./domains/carts.ts";
+export { customers } from "./domains/customers.ts";
+export type { CustomerState, CustomerStatus } from "./domains/customers.ts";
+export { inventory } from "./domains/inventory.ts";
+export type { InventoryState } from "./domains/inventory.ts";
+export { evolveOrderReadModel, orders, totalTolerance } from "./domains/orders.ts";
+export type { OrderState, OrderStatus } from "./domains/orders.ts";
+export { payments } from "./domains/payments.ts";
+export type { PaymentState, PaymentStatus } from "./domains/payments.ts";
+export { products } from "./domains/products.ts";
+export type { ProductState, ProductStatus } from "./domains/products.ts";
+export { tasks } from "./domains/tasks.ts";
+export type { TaskState, TaskStatus } from "./domains/tasks.ts";
