@@ -81,6 +81,11 @@ export const commonSettings = {
     default: "eventscope",
     description: "PostgreSQL schema that holds this service's tables",
   },
+  topicPrefix: {
+    env: "TOPIC_PREFIX",
+    default: "",
+    description: "Prefix of every topic name (side-by-side stacks and tests)",
+  },
   logLevel: { env: "LOG_LEVEL", default: "info", description: "pino log level" },
   logFormat: { env: "LOG_FORMAT", default: "json", description: "json, or pretty for development" },
   host: { env: "HOST", default: "127.0.0.1", description: "HTTP listen address" },

@@ -9,3 +9,4 @@ export * from "./kafka.ts";
 export * from "./postgres.ts";
 export * from "./service.ts";
 export * from "./dead-letters.ts";
+export * from "./topics.ts";

@@ -1,7 +1,6 @@
 import {
   fromKafkaRecord,
   toKafkaRecord,
-  topics,
   validateEnvelope,
   type CommittedEvent,
   type EventEnvelope,
@@ -38,6 +37,7 @@ import {
   type Pool,
   type Publisher,
   type Span,
+  type TopicNames,
 } from "@eventscope/platform";
 import type { Tracer } from "@opentelemetry/api";
 import { decideBatch, headFrom, type Head } from "./decide.ts";
@@ -56,6 +56,7 @@ export interface IngestConsumerDeps {
   maxAppendBatch: number;
   partitionsConcurrently: number;
   stateCacheSize: number;
+  topics: TopicNames;
 }
 
 interface Incoming {
@@ -261,8 +262,8 @@ export function createIngestConsumer(deps: IngestConsumerDeps) {
       // A repeat inside this batch of an event decided just now is covered by its first copy.
     }
     await Promise.all([
-      records.committed.length > 0 ? publisher.publish(topics.committed, records.committed) : undefined,
-      records.rejected.length > 0 ? publisher.publish(topics.rejected, records.rejected) : undefined,
+      records.committed.length > 0 ? publisher.publish(deps.topics.committed, records.committed) : undefined,
+      records.rejected.length > 0 ? publisher.publish(deps.topics.rejected, records.rejected) : undefined,
     ]);
     for (const item of incoming) {
       metrics.eventsConsumed.inc({ topic, group: groupId, event_type: typeLabel(item.envelope) });
@@ -291,7 +292,7 @@ export function createIngestConsumer(deps: IngestConsumerDeps) {
   return {
     async start(): Promise<void> {
       await consumer.connect();
-      await consumer.subscribe({ topic: topics.ingest, fromBeginning: true });
+      await consumer.subscribe({ topic: deps.topics.ingest, fromBeginning: true });
       await consumer.run({ partitionsConsumedConcurrently: deps.partitionsConcurrently, eachBatchAutoResolve: false, eachBatch });
       running = true;
     },

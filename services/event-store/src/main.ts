@@ -1,5 +1,4 @@
 import { fileURLToPath } from "node:url";
-import { topics } from "@eventscope/contracts";
 import {
   createDeadLetters,
   createKafka,
@@ -10,6 +9,7 @@ import {
   migrate,
   serve,
   startTelemetry,
+  topicNames,
 } from "@eventscope/platform";
 import { readEventStoreConfig } from "./config.ts";
 import { createEventStoreApp } from "./app.ts";
@@ -24,10 +24,11 @@ const pool = createPool({ connectionString: config.databaseUrl, schema: config.d
 const applied = await migrate(pool, { schema: config.databaseSchema, dir: fileURLToPath(new URL("./migrations", import.meta.url)) });
 if (applied.length > 0) logger.info({ applied }, "migrations applied");
 
+const topics = topicNames(config.topicPrefix);
 const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: service, logger });
 const publisher = createPublisher(kafka, { metrics, logger, timeoutMs: config.publishTimeoutMs });
 const deadLetters = createDeadLetters({ pool, publisher, metrics, topic: topics.deadLetter });
-const consumer = createIngestConsumer({ kafka, pool, publisher, deadLetters, logger, metrics, tracer: telemetry.tracer, ...config });
+const consumer = createIngestConsumer({ kafka, pool, publisher, deadLetters, logger, metrics, tracer: telemetry.tracer, topics, ...config });
 
 const refreshSize = async () => {
   const { rows } = await pool.query<{ events: string; streams: string }>(

@@ -2,6 +2,7 @@ import { timingSafeEqual } from "node:crypto";
 import { fromCloudEvent } from "@eventscope/contracts";
 import {
   createHttpApp,
+  topicNames,
   unauthorized,
   validationError,
   type HttpResult,
@@ -36,6 +37,7 @@ export function createProducerApp(deps: ProducerDeps) {
     logger: deps.logger,
     source: config.source,
     eventStoreUrl: config.eventStoreUrl,
+    topic: topicNames(config.topicPrefix).ingest,
   });
   const keys = config.apiKeys.map((k) => Buffer.from(k));
 

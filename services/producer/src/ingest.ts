@@ -3,7 +3,6 @@ import {
   domainForEventType,
   normalizeEnvelope,
   toKafkaRecord,
-  topics,
   validateEnvelope,
   type EventEnvelope,
 } from "@eventscope/contracts";
@@ -41,6 +40,7 @@ export interface IngestOptions {
   logger: Logger;
   source: string;
   eventStoreUrl: string;
+  topic: string;
 }
 
 export interface IngestRequest {
@@ -122,12 +122,12 @@ export function createIngest(options: IngestOptions) {
     const envelopes = stamp(request);
     const fresh = envelopes.filter((e) => !recent.has(e.eventId));
     if (fresh.length > 0) {
-      const span = tracer.startSpan(`${topics.ingest} publish`, {
+      const span = tracer.startSpan(`${options.topic} publish`, {
         kind: SpanKind.PRODUCER,
         attributes: {
           [ATTR_MESSAGING_SYSTEM]: "kafka",
           [ATTR_MESSAGING_OPERATION_TYPE]: "send",
-          [ATTR_MESSAGING_DESTINATION_NAME]: topics.ingest,
+          [ATTR_MESSAGING_DESTINATION_NAME]: options.topic,
           [ATTR_MESSAGING_BATCH_MESSAGE_COUNT]: fresh.length,
           ...(fresh.length === 1
             ? {
@@ -146,7 +146,7 @@ export function createIngest(options: IngestOptions) {
           if (headers.tracestate) e.metadata.tracestate = headers.tracestate;
           return toKafkaRecord(e);
         });
-        await context.with(ctx, () => publisher.publish(topics.ingest, records, fresh.map((e) => eventTypeLabel(e.eventType))));
+        await context.with(ctx, () => publisher.publish(options.topic, records, fresh.map((e) => eventTypeLabel(e.eventType))));
       } catch (error) {
         failSpan(span, error);
         throw error;

@@ -1,0 +1,3 @@
+export * from "./services.ts";
+export * from "./infra.ts";
+export * from "./http.ts";
