@@ -168,22 +168,3 @@ export const orders: Domain<OrderState> = {
   },
   notificationRules: orderNotificationRules,
 };
-
-const paymentStatuses: Record<string, PaymentStatus> = {
-  PaymentInitiated: "Initiated",
-  PaymentAuthorized: "Authorized",
-  PaymentCompleted: "Completed",
-  PaymentFailed: "Failed",
-};
-
-/**
- * The seed's OrderReadModel: the order's own events plus the events of its payment. The projection
- * routes a Payment event here by the payment's orderId (PaymentInitiated carries it).
- */
-export function evolveOrderReadModel(state: OrderState, event: EventEnvelope): OrderState {
-  if (event.aggregateType !== "Payment") return orders.evolve(state, event);
-  const paymentStatus = paymentStatuses[event.eventType];
-  if (paymentStatus === undefined) return state;
-  if (event.eventType !== "PaymentInitiated" && state.paymentId !== event.aggregateId) return state;
-  return { ...state, paymentId: event.aggregateId, paymentStatus };
-}
