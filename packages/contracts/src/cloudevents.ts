@@ -1,5 +1,6 @@
 // CloudEvents 1.0 in structured JSON mode, both ways. The envelope's own fields travel as
 // extension attributes (lowercase alphanumeric names, as the spec requires).
+import { createHash } from "node:crypto";
 import type { CommittedEvent, EventEnvelope, FieldProblem } from "./envelope.ts";
 import { isCommittedEvent, validateEnvelope } from "./envelope.ts";
 import { envelopeFrom, extraMetadata, type CloudEventAttributes } from "./cloudevent-attributes.ts";
@@ -86,6 +87,7 @@ export function fromCloudEvent(input: unknown, now: () => string = isoNow): Clou
   const attributes: CloudEventAttributes = { get: (name) => ce[name], data: ce["data"], time: now };
   const mapped = envelopeFrom(attributes, problems);
   if (!mapped) return { ok: false, problems };
+  if (!uuid.test(mapped.eventId)) mapped.eventId = nameBasedId(mapped.metadata.source, mapped.eventId);
   const result = validateEnvelope(mapped);
   if (!result.ok) for (const problem of result.problems) problems.push(toAttributeProblem(problem));
   return problems.length > 0 ? { ok: false, problems } : { ok: true, envelope: mapped };
@@ -105,6 +107,18 @@ export function fromCloudEventBatch(input: unknown, now: () => string = isoNow):
     else for (const p of mapped.problems) problems.push({ field: `/${index}${p.field}`, reason: p.reason });
   });
   return problems.length > 0 ? { ok: false, problems } : { ok: true, envelopes };
+}
+
+const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+// CloudEvents ids are any string unique within their source; envelopes use uuids. A name-based
+// (version 5 style) uuid of source and id keeps a resent CloudEvent recognisable as the same event.
+function nameBasedId(source: string, id: string): string {
+  const h = createHash("sha1").update(`${source}\0${id}`).digest();
+  h[6] = (h[6]! & 0x0f) | 0x50;
+  h[8] = (h[8]! & 0x3f) | 0x80;
+  const hex = h.toString("hex", 0, 16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 const isoNow = (): string => new Date().toISOString();

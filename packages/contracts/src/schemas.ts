@@ -108,6 +108,8 @@ function toProblems(errors: ErrorObject[] | null | undefined, prefix: string): F
           field: `${at}/${escape(String(error.params["additionalProperty"]))}`,
           reason: "is not allowed",
         };
+      case "minProperties":
+        return { field: at, reason: `must have at least ${String(error.params["limit"])} field(s)` };
       default:
         return { field: at, reason: error.message ?? `fails ${error.keyword}` };
     }
