@@ -50,17 +50,54 @@ export {
 export { activity, activityEventTypePattern, userActivityEnvelope } from "./domains/activity.ts";
 export type { UserActivityRequest, UserActivityState } from "./domains/activity.ts";
 export { carts, sumOfItems } from "./domains/carts.ts";
-export type { CartState, CartStatus, LineItem } from "./domains/carts.ts";
+export type {
+  CartCheckedOut,
+  CartCreated,
+  CartState,
+  CartStatus,
+  ItemAddedToCart,
+  LineItem,
+} from "./domains/carts.ts";
 export { customers } from "./domains/customers.ts";
-export type { CustomerState, CustomerStatus } from "./domains/customers.ts";
+export type {
+  CustomerCreated,
+  CustomerDeleted,
+  CustomerEmailChanged,
+  CustomerState,
+  CustomerStatus,
+} from "./domains/customers.ts";
 export { inventory } from "./domains/inventory.ts";
-export type { InventoryState } from "./domains/inventory.ts";
+export type {
+  InventoryState,
+  LowStockAlert,
+  StockReleased,
+  StockReserved,
+  StockUpdated,
+} from "./domains/inventory.ts";
 export { orders, totalTolerance } from "./domains/orders.ts";
 export { evolveOrderReadModel, type OrderReadModel } from "./domains/order-read-model.ts";
-export type { OrderState, OrderStatus } from "./domains/orders.ts";
+export type {
+  OrderCancelled,
+  OrderCreated,
+  OrderShipped,
+  OrderState,
+  OrderStatus,
+} from "./domains/orders.ts";
 export { payments } from "./domains/payments.ts";
-export type { PaymentState, PaymentStatus } from "./domains/payments.ts";
+export type {
+  PaymentAuthorized,
+  PaymentFailed,
+  PaymentInitiated,
+  PaymentState,
+  PaymentStatus,
+} from "./domains/payments.ts";
 export { products } from "./domains/products.ts";
-export type { ProductState, ProductStatus } from "./domains/products.ts";
+export type {
+  ProductCreated,
+  ProductState,
+  ProductStatus,
+  ProductUpdated,
+  StockReplenished,
+} from "./domains/products.ts";
 export { tasks } from "./domains/tasks.ts";
-export type { TaskState, TaskStatus } from "./domains/tasks.ts";
+export type { TaskCompleted, TaskCreated, TaskState, TaskStatus, TaskUpdated } from "./domains/tasks.ts";

@@ -77,7 +77,7 @@ export function fromKafkaRecord(record: IncomingKafkaRecord): EventEnvelope | Co
   const problems: { field: string; reason: string }[] = [];
   const envelope = envelopeFrom(
     {
-      get: (name) => (name === "traceparent" || name === "tracestate" ? header(name) : header(`ce_${name}`)),
+      get: (name) => header(headerOf[name] ?? `ce_${name}`),
       data: parseValue(record.value),
       time: () => brokerTime(record.timestamp),
       fallbackAggregateId: decode(record.key ?? undefined),
@@ -90,6 +90,25 @@ export function fromKafkaRecord(record: IncomingKafkaRecord): EventEnvelope | Co
   }
   return envelope;
 }
+
+// Constant header names: building "ce_" + name per lookup cost more than the lookup itself.
+const headerOf: Record<string, string> = { traceparent: "traceparent", tracestate: "tracestate" };
+for (const name of [
+  "specversion",
+  "id",
+  "source",
+  "type",
+  "time",
+  "subject",
+  "aggregatetype",
+  "aggregateid",
+]) {
+  headerOf[name] = `ce_${name}`;
+}
+for (const name of ["correlationid", "causationid", "userid", "acceptedat", "metadata", "streamversion"]) {
+  headerOf[name] = `ce_${name}`;
+}
+for (const name of ["position", "storedat"]) headerOf[name] = `ce_${name}`;
 
 function decode(value: KafkaHeaderValue): string | undefined {
   if (value === undefined || value === null) return undefined;

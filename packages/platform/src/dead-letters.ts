@@ -20,7 +20,12 @@ const decodeHeaders = (headers: KafkaMessage["headers"]): Record<string, string>
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(headers ?? {})) {
     const first: unknown = Array.isArray(v) ? v[0] : v;
-    if (first !== undefined && first !== null) out[k] = String(first);
+    if (first !== undefined && first !== null)
+      out[k] = Buffer.isBuffer(first)
+        ? first.toString()
+        : typeof first === "string"
+          ? first
+          : JSON.stringify(first);
   }
   return out;
 };
@@ -30,26 +35,50 @@ const decodeHeaders = (headers: KafkaMessage["headers"]): Record<string, string>
  * `dead_letters` table (each service's migrations create it) and a copy on the dead-letter
  * topic. The consumer then moves on; a parked message can be listed and replayed.
  */
-export function createDeadLetters(deps: { pool: Pool; publisher: Publisher; metrics: Metrics; topic: string }) {
+export function createDeadLetters(deps: {
+  pool: Pool;
+  publisher: Publisher;
+  metrics: Metrics;
+  topic: string;
+}) {
   const { pool, publisher, metrics } = deps;
   const refreshGauge = async () => {
-    const { rows } = await pool.query<{ n: string }>("SELECT count(*) AS n FROM dead_letters WHERE replayed_at IS NULL");
+    const { rows } = await pool.query<{ n: string }>(
+      "SELECT count(*) AS n FROM dead_letters WHERE replayed_at IS NULL",
+    );
     metrics.deadLettersParked.set(Number(rows[0]?.n ?? 0));
   };
   return {
-    async park(source: { topic: string; partition: number; message: KafkaMessage }, reason: string): Promise<void> {
+    async park(
+      source: { topic: string; partition: number; message: KafkaMessage },
+      reason: string,
+    ): Promise<void> {
       const { topic, partition, message } = source;
       const headers = decodeHeaders(message.headers);
       await pool.query(
         `INSERT INTO dead_letters (topic, partition, "offset", key, value, headers, reason)
          VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (topic, partition, "offset") DO NOTHING`,
-        [topic, partition, message.offset, message.key?.toString() ?? null, message.value, JSON.stringify(headers), reason],
+        [
+          topic,
+          partition,
+          message.offset,
+          message.key?.toString() ?? null,
+          message.value,
+          JSON.stringify(headers),
+          reason,
+        ],
       );
       await publisher.publish(deps.topic, [
         {
           key: message.key?.toString() ?? "",
           value: message.value ?? "",
-          headers: { ...headers, "x-dead-letter-reason": reason, "x-original-topic": topic, "x-original-partition": String(partition), "x-original-offset": message.offset },
+          headers: {
+            ...headers,
+            "x-dead-letter-reason": reason,
+            "x-original-topic": topic,
+            "x-original-partition": String(partition),
+            "x-original-offset": message.offset,
+          },
         },
       ]);
       metrics.deadLetters.inc({ topic, reason: reason.split(":")[0]!.slice(0, 40) });
@@ -82,7 +111,9 @@ export function createDeadLetters(deps: { pool: Pool; publisher: Publisher; metr
       );
       const row = rows[0];
       if (!row) return undefined;
-      await publisher.publish(row.topic, [{ key: row.key ?? "", value: row.value ?? "", headers: row.headers }]);
+      await publisher.publish(row.topic, [
+        { key: row.key ?? "", value: row.value ?? "", headers: row.headers },
+      ]);
       await pool.query("UPDATE dead_letters SET replayed_at = now() WHERE id = $1", [id]);
       await refreshGauge();
       return (await this.list(1000, true)).find((d) => d.id === String(id));

@@ -71,7 +71,8 @@ export const unavailable = (message: string, retryAfterSeconds: number, cause?: 
     cause,
   });
 
-export const isEventscopeError = (error: unknown): error is EventscopeError => error instanceof EventscopeError;
+export const isEventscopeError = (error: unknown): error is EventscopeError =>
+  error instanceof EventscopeError;
 
 /** RFC 7807 problem body for an error; unknown errors become an opaque 500. */
 export function toProblem(error: unknown, instance?: string): Record<string, unknown> & { status: number } {

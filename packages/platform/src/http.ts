@@ -95,12 +95,16 @@ export function createHttpApp(options: HttpAppOptions): { server: Server; handle
       break;
     }
     const routeName = matched?.path ?? (pathMatched ? path : "unmatched");
-    const parent = extractContext(req.headers as Record<string, string>);
+    const parent = extractContext(req.headers);
     const span = tracer.startSpan(
       `${method} ${routeName}`,
       {
         kind: SpanKind.SERVER,
-        attributes: { [ATTR_HTTP_REQUEST_METHOD]: method, [ATTR_URL_PATH]: path, [ATTR_HTTP_ROUTE]: routeName },
+        attributes: {
+          [ATTR_HTTP_REQUEST_METHOD]: method,
+          [ATTR_URL_PATH]: path,
+          [ATTR_HTTP_ROUTE]: routeName,
+        },
       },
       parent,
     );
@@ -108,7 +112,8 @@ export function createHttpApp(options: HttpAppOptions): { server: Server; handle
     try {
       result = await context.with(trace.setSpan(parent, span), async () => {
         if (!matched) {
-          if (pathMatched) return problem({ status: 405, path, detail: `${method} is not allowed on ${path}` });
+          if (pathMatched)
+            return problem({ status: 405, path, detail: `${method} is not allowed on ${path}` });
           throw notFound(`no route for ${method} ${path}`);
         }
         const request: RequestContext = {
@@ -169,7 +174,13 @@ export function createHttpApp(options: HttpAppOptions): { server: Server; handle
 function problem(p: { status: number; path: string; detail: string }): HttpResult {
   return {
     status: p.status,
-    body: { type: "about:blank", title: "Method Not Allowed", status: p.status, detail: p.detail, instance: p.path },
+    body: {
+      type: "about:blank",
+      title: "Method Not Allowed",
+      status: p.status,
+      detail: p.detail,
+      instance: p.path,
+    },
   };
 }
 
@@ -206,7 +217,8 @@ async function readJsonBody(
     chunks.push(chunk as Buffer);
   }
   const text = Buffer.concat(chunks).toString("utf8");
-  if (text.trim() === "") throw validationError("request body is empty", [{ field: "body", reason: "required" }]);
+  if (text.trim() === "")
+    throw validationError("request body is empty", [{ field: "body", reason: "required" }]);
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {

@@ -17,9 +17,24 @@ const { server } = createHttpApp({
     if (request.headers["x-api-key"] === "bad") throw unauthorized("bad key");
   },
   routes: [
-    { method: "GET", path: "/things/:id", handler: ({ params, query }) => ({ status: 200, body: { id: params.id, q: query.get("q") } }) },
-    { method: "POST", path: "/things", accepts: ["application/json"], handler: ({ body }) => ({ status: 201, body }) },
-    { method: "DELETE", path: "/things/:id", accepts: ["application/json"], bodyOptional: true, handler: ({ body }) => ({ status: 200, body: { body: body ?? null } }) },
+    {
+      method: "GET",
+      path: "/things/:id",
+      handler: ({ params, query }) => ({ status: 200, body: { id: params.id, q: query.get("q") } }),
+    },
+    {
+      method: "POST",
+      path: "/things",
+      accepts: ["application/json"],
+      handler: ({ body }) => ({ status: 201, body }),
+    },
+    {
+      method: "DELETE",
+      path: "/things/:id",
+      accepts: ["application/json"],
+      bodyOptional: true,
+      handler: ({ body }) => ({ status: 200, body: { body: body ?? null } }),
+    },
   ],
 });
 
@@ -36,21 +51,21 @@ describe("createHttpApp", () => {
   it("routes by method and path and decodes parameters", async () => {
     const res = await fetch(`${base}/things/a%20b?q=1`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ id: "a b", q: "1" });
+    expect((await res.json()) as any).toEqual({ id: "a b", q: "1" });
   });
 
   it("answers an unknown path with a 404 problem and a wrong method with 405", async () => {
     const missing = await fetch(`${base}/nowhere`);
     expect(missing.status).toBe(404);
     expect(missing.headers.get("content-type")).toBe("application/problem+json");
-    expect((await missing.json()).code).toBe("NOT_FOUND");
+    expect(((await missing.json()) as any).code).toBe("NOT_FOUND");
     expect((await fetch(`${base}/things/1`, { method: "PUT" })).status).toBe(405);
   });
 
   it("names the body as the field of malformed JSON", async () => {
     const res = await post("/things", "{oops");
     expect(res.status).toBe(400);
-    const problem = await res.json();
+    const problem = (await res.json()) as any;
     expect(problem.errors[0].field).toBe("body");
     expect(problem.errors[0].reason).toMatch(/^malformed JSON/);
   });
@@ -59,7 +74,7 @@ describe("createHttpApp", () => {
     expect((await post("/things", JSON.stringify({ x: "y".repeat(100) }))).status).toBe(413);
     const wrong = await post("/things", "a=b", "text/plain");
     expect(wrong.status).toBe(415);
-    expect((await wrong.json()).errors[0].field).toBe("content-type");
+    expect(((await wrong.json()) as any).errors[0].field).toBe("content-type");
   });
 
   it("runs the guard before reading a body", async () => {
@@ -69,13 +84,16 @@ describe("createHttpApp", () => {
 
   it("lets a route take no body when it says the body is optional", async () => {
     const res = await fetch(`${base}/things/1`, { method: "DELETE" });
-    expect(await res.json()).toEqual({ body: null });
+    expect((await res.json()) as any).toEqual({ body: null });
   });
 
   it("reports readiness per check and serves metrics", async () => {
     const ready = await fetch(`${base}/health/ready`);
     expect(ready.status).toBe(503);
-    expect(await ready.json()).toEqual({ status: "not ready", checks: { always: true, never: false } });
+    expect((await ready.json()) as any).toEqual({
+      status: "not ready",
+      checks: { always: true, never: false },
+    });
     expect((await fetch(`${base}/health/live`)).status).toBe(200);
     const metrics = await (await fetch(`${base}/metrics`)).text();
     expect(metrics).toContain('http_server_requests_total{method="GET",route="/things/:id",status="200"');

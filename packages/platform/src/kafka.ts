@@ -3,7 +3,7 @@ import type { Logger } from "./logger.ts";
 import type { Metrics } from "./metrics.ts";
 import { unavailable } from "./errors.ts";
 
-const { Kafka: KafkaClient, logLevel, CompressionTypes } = kafkajs;
+const { Kafka: KafkaClient, logLevel, CompressionTypes, Partitioners } = kafkajs;
 export type { Kafka, Message, Producer, RecordMetadata };
 export type { EachBatchPayload, Consumer, KafkaMessage, Admin } from "kafkajs";
 
@@ -14,8 +14,23 @@ export interface KafkaOptions {
   connectionTimeoutMs?: number;
 }
 
+// kafkajs arms timers with negative delays on current Node (harmless, reported upstream); keep
+// that one warning out of the logs and let every other process warning through.
+let warningFilterInstalled = false;
+function filterKafkajsTimerWarnings(): void {
+  if (warningFilterInstalled) return;
+  warningFilterInstalled = true;
+  const listeners = process.listeners("warning");
+  process.removeAllListeners("warning");
+  process.on("warning", (warning) => {
+    if (warning.name === "TimeoutNegativeWarning") return;
+    for (const listener of listeners) listener(warning);
+  });
+}
+
 /** A kafkajs client whose own logs go through pino. */
 export function createKafka(options: KafkaOptions): Kafka {
+  filterKafkajsTimerWarnings();
   const log = options.logger.child({ component: "kafkajs" });
   return new KafkaClient({
     clientId: options.clientId,
@@ -77,7 +92,13 @@ export function createPublisher(kafka: Kafka, options: PublisherOptions): Publis
   const { metrics, logger } = options;
   const timeoutMs = options.timeoutMs ?? 5000;
   const maxBatch = options.maxBatchRecords ?? 2000;
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  const producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    // murmur2, as the Java client: a key lands on the same partition whoever produced it.
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
   let isConnected = false;
   let inFlight = false;
   let queue: Pending[] = [];
@@ -122,7 +143,8 @@ export function createPublisher(kafka: Kafka, options: PublisherOptions): Publis
       const seconds = (performance.now() - started) / 1000;
       for (const p of batch) {
         metrics.publishDuration.observe({ topic: p.topic }, (performance.now() - p.enqueuedAt) / 1000);
-        if (p.eventTypes) for (const t of p.eventTypes) metrics.eventsPublished.inc({ topic: p.topic, event_type: t });
+        if (p.eventTypes)
+          for (const t of p.eventTypes) metrics.eventsPublished.inc({ topic: p.topic, event_type: t });
         else metrics.eventsPublished.inc({ topic: p.topic, event_type: "unknown" }, p.records.length);
         settle(p);
       }
@@ -130,7 +152,10 @@ export function createPublisher(kafka: Kafka, options: PublisherOptions): Publis
     } catch (error) {
       logger.warn({ err: error, records: count }, "produce request failed");
       for (const p of batch) {
-        metrics.publishErrors.inc({ topic: p.topic, reason: (error as Error).name || "error" }, p.records.length);
+        metrics.publishErrors.inc(
+          { topic: p.topic, reason: (error as Error).name || "error" },
+          p.records.length,
+        );
         settle(p, unavailable("the broker did not acknowledge the event", 1, error));
       }
     } finally {
@@ -174,7 +199,8 @@ export function createPublisher(kafka: Kafka, options: PublisherOptions): Publis
     },
     async disconnect() {
       const deadline = Date.now() + timeoutMs;
-      while ((queue.length > 0 || inFlight) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      while ((queue.length > 0 || inFlight) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 10));
       queue = [];
       await producer.disconnect();
     },
@@ -186,5 +212,10 @@ export function headerValue(headers: Record<string, unknown> | undefined, name: 
   const value = headers?.[name];
   if (value === undefined || value === null) return undefined;
   const first: unknown = Array.isArray(value) ? value[0] : value;
-  return first === undefined || first === null ? undefined : String(first);
+  if (first === undefined || first === null) return undefined;
+  return Buffer.isBuffer(first)
+    ? first.toString()
+    : typeof first === "string"
+      ? first
+      : JSON.stringify(first);
 }

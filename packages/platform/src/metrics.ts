@@ -29,7 +29,11 @@ export function createMetrics(service: string) {
 
   return {
     registry,
-    httpRequests: counter("http_server_requests_total", "HTTP requests served", ["method", "route", "status"]),
+    httpRequests: counter("http_server_requests_total", "HTTP requests served", [
+      "method",
+      "route",
+      "status",
+    ]),
     httpDuration: histogram(
       "http_server_request_duration_seconds",
       "HTTP request duration",
@@ -37,7 +41,9 @@ export function createMetrics(service: string) {
       true,
     ),
     eventsPublished: counter("events_published_total", "Events published to Kafka", ["topic", "event_type"]),
-    publishDuration: histogram("event_publish_duration_seconds", "Time until the broker acknowledged", ["topic"]),
+    publishDuration: histogram("event_publish_duration_seconds", "Time until the broker acknowledged", [
+      "topic",
+    ]),
     publishErrors: counter("events_publish_errors_total", "Events that could not be published", [
       "topic",
       "reason",
@@ -52,12 +58,19 @@ export function createMetrics(service: string) {
       "topic",
       "group",
     ]),
-    consumeErrors: counter("events_consume_errors_total", "Errors while consuming", ["topic", "group", "reason"]),
+    consumeErrors: counter("events_consume_errors_total", "Errors while consuming", [
+      "topic",
+      "group",
+      "reason",
+    ]),
     eventsStored: counter("events_stored_total", "Events appended to the event store", [
       "aggregate_type",
       "event_type",
     ]),
-    eventsRejected: counter("events_rejected_total", "Events the event store rejected", ["aggregate_type", "code"]),
+    eventsRejected: counter("events_rejected_total", "Events the event store rejected", [
+      "aggregate_type",
+      "code",
+    ]),
     eventStoreSize: gauge("event_store_size", "Events held in the event store", []),
     eventStoreStreams: gauge("event_store_streams", "Streams held in the event store", []),
     appendDuration: histogram("event_store_append_duration_seconds", "One batch append transaction", []),
@@ -73,10 +86,14 @@ export function createMetrics(service: string) {
     ]),
     snapshotsTaken: counter("snapshots_taken_total", "Aggregate snapshots written", ["aggregate_type"]),
     notificationsSent: counter("notifications_sent_total", "Notifications delivered", ["channel", "rule"]),
-    notificationDuration: histogram("notification_send_duration_seconds", "One delivery attempt", ["channel"]),
+    notificationDuration: histogram("notification_send_duration_seconds", "One delivery attempt", [
+      "channel",
+    ]),
     notificationErrors: counter("notification_send_errors_total", "Failed delivery attempts", ["channel"]),
     readModelsUpdated: counter("read_models_updated_total", "Read model updates applied", ["projection"]),
-    readModelDuration: histogram("read_model_update_duration_seconds", "One projection batch", ["projection"]),
+    readModelDuration: histogram("read_model_update_duration_seconds", "One projection batch", [
+      "projection",
+    ]),
     stageLatency: histogram(
       "event_end_to_end_latency_seconds",
       "From the event's acceptance (envelope timestamp) to each stage",

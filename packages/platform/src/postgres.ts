@@ -84,7 +84,9 @@ export async function migrate(pool: Pool, options: { schema: string; dir: string
       }
     }
   } finally {
-    await client.query("SELECT pg_advisory_unlock(hashtext($1))", [`eventscope-migrate:${options.schema}`]).catch(() => {});
+    await client
+      .query("SELECT pg_advisory_unlock(hashtext($1))", [`eventscope-migrate:${options.schema}`])
+      .catch(() => {});
     client.release();
   }
   return applied;

@@ -14,7 +14,11 @@ export async function request<T = any>(
     body = JSON.stringify(init.body);
     headers["content-type"] ??= "application/json";
   }
-  const res = await fetch(url, { method: init.method ?? (body === undefined ? "GET" : "POST"), headers, body });
+  const res = await fetch(url, {
+    method: init.method ?? (body === undefined ? "GET" : "POST"),
+    headers,
+    body,
+  });
   const text = await res.text();
   let parsed: unknown = text;
   try {

@@ -3,14 +3,21 @@ import kafkajs from "kafkajs";
 import pg from "pg";
 import { topicNames, type TopicNames } from "@eventscope/platform";
 
+process.env.KAFKAJS_NO_PARTITIONER_WARNING = "1";
+
 export const brokers = (process.env.KAFKA_BROKERS ?? "127.0.0.1:9092").split(",");
-export const databaseUrl = process.env.DATABASE_URL ?? "postgres://eventscope:eventscope@127.0.0.1:55432/eventscope";
+export const databaseUrl =
+  process.env.DATABASE_URL ?? "postgres://eventscope:eventscope@127.0.0.1:55432/eventscope";
 
 /** A name unique to this test run, usable as a schema, topic prefix and consumer group. */
 export const uniqueName = (label: string): string => `t_${label}_${randomBytes(4).toString("hex")}`;
 
 export function kafkaAdmin() {
-  return new kafkajs.Kafka({ clientId: "eventscope-tests", brokers, logLevel: kafkajs.logLevel.NOTHING }).admin();
+  return new kafkajs.Kafka({
+    clientId: "eventscope-tests",
+    brokers,
+    logLevel: kafkajs.logLevel.NOTHING,
+  }).admin();
 }
 
 /** Creates the platform topics under a prefix of their own. */
@@ -21,7 +28,11 @@ export async function createTopics(prefix: string, partitions = 6): Promise<Topi
   try {
     await admin.createTopics({
       waitForLeaders: true,
-      topics: Object.values(names).map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })),
+      topics: Object.values(names).map((topic) => ({
+        topic,
+        numPartitions: partitions,
+        replicationFactor: 1,
+      })),
     });
   } finally {
     await admin.disconnect();

@@ -31,7 +31,11 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function waitFor<T>(probe: () => Promise<T | undefined | false>, timeoutMs = 30_000, what = "condition"): Promise<T> {
+export async function waitFor<T>(
+  probe: () => Promise<T | undefined | false>,
+  timeoutMs = 30_000,
+  what = "condition",
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
@@ -43,7 +47,9 @@ export async function waitFor<T>(probe: () => Promise<T | undefined | false>, ti
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ""}`);
+  throw new Error(
+    `timed out after ${timeoutMs} ms waiting for ${what}${lastError instanceof Error ? `: ${lastError.message}` : ""}`,
+  );
 }
 
 /**
@@ -72,13 +78,16 @@ export async function startService(
     child.stdout?.pipe(log, { end: false });
     child.stderr?.pipe(log, { end: false });
     const exited = new Promise<never>((_, reject) =>
-      child!.once("exit", (code) => reject(new Error(`${name} exited with ${code} before it was ready; see ${logFile}`))),
+      child!.once("exit", (code) =>
+        reject(new Error(`${name} exited with ${code} before it was ready; see ${logFile}`)),
+      ),
     );
     exited.catch(() => {});
     await Promise.race([
       exited,
       waitFor(
-        async () => (await fetch(`${url}/health/${options.waitReady === false ? "live" : "ready"}`)).status === 200,
+        async () =>
+          (await fetch(`${url}/health/${options.waitReady === false ? "live" : "ready"}`)).status === 200,
         60_000,
         `${name} to be ready`,
       ),

@@ -22,12 +22,20 @@ export interface EventStoreAppDeps {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-function intParam(query: URLSearchParams, name: string, fallback: number, min = 0, max = 2_147_483_647): number {
+function intParam(
+  query: URLSearchParams,
+  name: string,
+  fallback: number,
+  min = 0,
+  max = 2_147_483_647,
+): number {
   const raw = query.get(name);
   if (raw === null || raw === "") return fallback;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < min || n > max) {
-    throw validationError(`invalid ${name}`, [{ field: name, reason: `must be an integer from ${min} to ${max}` }]);
+    throw validationError(`invalid ${name}`, [
+      { field: name, reason: `must be an integer from ${min} to ${max}` },
+    ]);
   }
   return n;
 }
@@ -35,7 +43,8 @@ function intParam(query: URLSearchParams, name: string, fallback: number, min = 
 function dateParam(query: URLSearchParams, name: string): string | undefined {
   const raw = query.get(name);
   if (raw === null || raw === "") return undefined;
-  if (Number.isNaN(Date.parse(raw))) throw validationError(`invalid ${name}`, [{ field: name, reason: "must be an ISO 8601 date-time" }]);
+  if (Number.isNaN(Date.parse(raw)))
+    throw validationError(`invalid ${name}`, [{ field: name, reason: "must be an ISO 8601 date-time" }]);
   return new Date(raw).toISOString();
 }
 
@@ -46,7 +55,8 @@ export function createEventStoreApp(deps: EventStoreAppDeps) {
       method: "GET",
       path: "/api/eventstore/events/:eventId",
       handler: async ({ params }) => {
-        if (!UUID.test(params.eventId!)) throw validationError("invalid event id", [{ field: "eventId", reason: "must be a UUID" }]);
+        if (!UUID.test(params.eventId!))
+          throw validationError("invalid event id", [{ field: "eventId", reason: "must be a UUID" }]);
         return { status: 200, body: await eventStatus(pool, params.eventId!) };
       },
     },
@@ -62,7 +72,15 @@ export function createEventStoreApp(deps: EventStoreAppDeps) {
           intParam(query, "toVersion", 2_147_483_647, 1),
           intParam(query, "limit", 1000, 1, 10_000),
         );
-        return { status: 200, body: { aggregateType: params.aggregateType, aggregateId: params.aggregateId, count: events.length, events } };
+        return {
+          status: 200,
+          body: {
+            aggregateType: params.aggregateType,
+            aggregateId: params.aggregateId,
+            count: events.length,
+            events,
+          },
+        };
       },
     },
     {
@@ -84,7 +102,9 @@ export function createEventStoreApp(deps: EventStoreAppDeps) {
       handler: async ({ params, query }) => {
         const strategy = query.get("strategy") ?? "snapshot";
         if (strategy !== "full" && strategy !== "snapshot") {
-          throw validationError("invalid strategy", [{ field: "strategy", reason: "must be full or snapshot" }]);
+          throw validationError("invalid strategy", [
+            { field: "strategy", reason: "must be full or snapshot" },
+          ]);
         }
         const version = query.has("version") ? intParam(query, "version", 0, 1) : undefined;
         const result = await replay(pool, params.aggregateType!, params.aggregateId!, {
@@ -93,13 +113,17 @@ export function createEventStoreApp(deps: EventStoreAppDeps) {
           at: dateParam(query, "at"),
           fromDate: dateParam(query, "fromDate"),
         });
-        if (!result) throw notFound(`no domain declares aggregate type ${params.aggregateType}`);
-        if (!result.found) throw notFound(`no events for ${params.aggregateType} ${params.aggregateId}`);
+        if (result === undefined) throw notFound(`no domain declares aggregate type ${params.aggregateType}`);
+        if (result === null) throw notFound(`no events for ${params.aggregateType} ${params.aggregateId}`);
         metrics.eventsReplayed.inc({ aggregate_type: result.aggregateType, strategy }, result.eventsReplayed);
         return { status: 200, body: result };
       },
     },
-    { method: "GET", path: "/api/eventstore/stats", handler: async () => ({ status: 200, body: await stats(pool) }) },
+    {
+      method: "GET",
+      path: "/api/eventstore/stats",
+      handler: async () => ({ status: 200, body: await stats(pool) }),
+    },
     {
       method: "GET",
       path: "/api/eventstore/rejected",
@@ -117,7 +141,10 @@ export function createEventStoreApp(deps: EventStoreAppDeps) {
       method: "GET",
       path: "/api/eventstore/dead-letters",
       handler: async ({ query }) => {
-        const letters = await deps.deadLetters.list(intParam(query, "limit", 100, 1, 1000), query.get("all") === "true");
+        const letters = await deps.deadLetters.list(
+          intParam(query, "limit", 100, 1, 1000),
+          query.get("all") === "true",
+        );
         return { status: 200, body: { count: letters.length, deadLetters: letters } };
       },
     },

@@ -1,4 +1,11 @@
-import { commonSettings, int, readConfig, type ConfigOf, type ConfigSpec, type Env } from "@eventscope/platform";
+import {
+  commonSettings,
+  int,
+  readConfig,
+  type ConfigOf,
+  type ConfigSpec,
+  type Env,
+} from "@eventscope/platform";
 
 export const eventStoreSettings = {
   ...commonSettings,

@@ -77,8 +77,9 @@ export function createIngestConsumer(deps: IngestConsumerDeps) {
   const consumer = deps.kafka.consumer({
     groupId,
     allowAutoTopicCreation: false,
-    sessionTimeout: 30_000,
-    heartbeatInterval: 3000,
+    // A crashed member is noticed within this time and its partitions handed over.
+    sessionTimeout: 10_000,
+    heartbeatInterval: 1000,
     maxBytesPerPartition: 1024 * 1024,
     maxWaitTimeInMs: 100,
     retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 5000 },
@@ -86,7 +87,9 @@ export function createIngestConsumer(deps: IngestConsumerDeps) {
   const heads = new Map<string, Head>();
   let running = false;
   consumer.on(consumer.events.GROUP_JOIN, () => heads.clear());
-  consumer.on(consumer.events.CRASH, (e) => logger.error({ err: e.payload.error }, "ingest consumer crashed; restarting"));
+  consumer.on(consumer.events.CRASH, (e) =>
+    logger.error({ err: e.payload.error }, "ingest consumer crashed; restarting"),
+  );
 
   const cacheHead = (streamId: string, head: Head) => {
     heads.delete(streamId);
@@ -157,7 +160,10 @@ export function createIngestConsumer(deps: IngestConsumerDeps) {
     }
     if (incoming.length === 0) return;
 
-    const records: { committed: OutgoingRecord[]; rejected: OutgoingRecord[] } = { committed: [], rejected: [] };
+    const records: { committed: OutgoingRecord[]; rejected: OutgoingRecord[] } = {
+      committed: [],
+      rejected: [],
+    };
     // Already decided (a redelivery, or a repeat inside this batch): republish as stored.
     const decided = await findDecided(pool, [...new Set(incoming.map((i) => i.envelope.eventId))]);
     const seen = new Set<string>();
@@ -180,11 +186,18 @@ export function createIngestConsumer(deps: IngestConsumerDeps) {
       else invalid.push({ item, reason: check.problems.map((p) => `${p.field} ${p.reason}`).join("; ") });
     }
 
-    let committed: CommittedEvent[] = [];
-    let decision = { batch: { events: [], rejections: [], snapshots: [], heads: [] }, heads: new Map() } as ReturnType<typeof decideBatch>;
+    let committed: CommittedEvent[];
+    let decision = {
+      batch: { events: [], rejections: [], snapshots: [], heads: [] },
+      heads: new Map(),
+    } as ReturnType<typeof decideBatch>;
     for (let attempt = 1; ; attempt++) {
       await ensureHeads(valid.map((v) => v.envelope));
-      decision = decideBatch(valid.map((v) => v.envelope), (id) => heads.get(id), deps.snapshotEvery);
+      decision = decideBatch(
+        valid.map((v) => v.envelope),
+        (id) => heads.get(id),
+        deps.snapshotEvery,
+      );
       for (const { item, reason } of invalid) {
         decision.batch.rejections.push({
           envelope: item.envelope,
@@ -215,7 +228,10 @@ export function createIngestConsumer(deps: IngestConsumerDeps) {
         if (isUniqueViolation(error) && attempt < 3) {
           logger.warn({ err: error, attempt }, "append conflicted; reloading stream heads");
           for (const e of valid) heads.delete(streamIdOf(e.envelope.aggregateType, e.envelope.aggregateId));
-          const again = await findDecided(pool, valid.map((v) => v.envelope.eventId));
+          const again = await findDecided(
+            pool,
+            valid.map((v) => v.envelope.eventId),
+          );
           for (const [id, outcome] of again) decided.set(id, outcome);
           for (let i = valid.length - 1; i >= 0; i--) {
             if (again.has(valid[i]!.envelope.eventId)) {
@@ -241,7 +257,7 @@ export function createIngestConsumer(deps: IngestConsumerDeps) {
       span.setAttribute(ATTR_GLOBAL_POSITION, event.position);
       records.committed.push(committedRecord(event, span));
       metrics.eventsStored.inc({ aggregate_type: event.aggregateType, event_type: typeLabel(event) });
-      const acceptedAt = Date.parse(String((event.metadata as Record<string, unknown>).acceptedAt ?? event.timestamp));
+      const acceptedAt = Date.parse(event.metadata.acceptedAt ?? event.timestamp);
       metrics.stageLatency.observe({
         labels: { stage: "stored" },
         value: Math.max(0, Date.parse(event.storedAt) - acceptedAt) / 1000,
@@ -253,12 +269,23 @@ export function createIngestConsumer(deps: IngestConsumerDeps) {
       span.setAttribute("eventscope.rejection.code", r.code);
       records.rejected.push(rejectedRecord(r.envelope, r.code, r.reason, span));
       metrics.eventsRejected.inc({ aggregate_type: r.envelope.aggregateType, code: r.code });
-      logger.info({ eventId: r.envelope.eventId, correlationId: r.envelope.metadata.correlationId, code: r.code, reason: r.reason }, "event rejected");
+      logger.info(
+        {
+          eventId: r.envelope.eventId,
+          correlationId: r.envelope.metadata.correlationId,
+          code: r.code,
+          reason: r.reason,
+        },
+        "event rejected",
+      );
     }
     for (const item of repeats) {
       const known = decided.get(item.envelope.eventId);
       if (known?.committed) records.committed.push(committedRecord(known.committed, item.span));
-      else if (known?.rejected) records.rejected.push(rejectedRecord(known.rejected.envelope, known.rejected.code, known.rejected.reason, item.span));
+      else if (known?.rejected)
+        records.rejected.push(
+          rejectedRecord(known.rejected.envelope, known.rejected.code, known.rejected.reason, item.span),
+        );
       // A repeat inside this batch of an event decided just now is covered by its first copy.
     }
     await Promise.all([
@@ -273,19 +300,23 @@ export function createIngestConsumer(deps: IngestConsumerDeps) {
   }
 
   async function eachBatch(payload: EachBatchPayload): Promise<void> {
-    const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
+    const { batch } = payload;
     for (let i = 0; i < batch.messages.length; i += deps.maxAppendBatch) {
-      if (!isRunning() || isStale()) return;
+      if (!payload.isRunning() || payload.isStale()) return;
       const chunk = batch.messages.slice(i, i + deps.maxAppendBatch);
       try {
         await processChunk(batch.topic, batch.partition, chunk);
       } catch (error) {
-        metrics.consumeErrors.inc({ topic: batch.topic, group: groupId, reason: (error as Error).name || "error" });
+        metrics.consumeErrors.inc({
+          topic: batch.topic,
+          group: groupId,
+          reason: (error as Error).name || "error",
+        });
         logger.error({ err: error, partition: batch.partition }, "batch failed; it will be redelivered");
         throw error;
       }
-      resolveOffset(chunk.at(-1)!.offset);
-      await heartbeat();
+      payload.resolveOffset(chunk.at(-1)!.offset);
+      await payload.heartbeat();
     }
   }
 
@@ -293,7 +324,11 @@ export function createIngestConsumer(deps: IngestConsumerDeps) {
     async start(): Promise<void> {
       await consumer.connect();
       await consumer.subscribe({ topic: deps.topics.ingest, fromBeginning: true });
-      await consumer.run({ partitionsConsumedConcurrently: deps.partitionsConcurrently, eachBatchAutoResolve: false, eachBatch });
+      await consumer.run({
+        partitionsConsumedConcurrently: deps.partitionsConcurrently,
+        eachBatchAutoResolve: false,
+        eachBatch,
+      });
       running = true;
     },
     running: () => running,

@@ -1,4 +1,9 @@
-import { domainForAggregateType, rehydrate, type CommittedEvent, type EventEnvelope } from "@eventscope/contracts";
+import {
+  domainForAggregateType,
+  rehydrate,
+  type CommittedEvent,
+  type EventEnvelope,
+} from "@eventscope/contracts";
 import { streamIdOf, type AppendBatch, type Snapshot } from "./store.ts";
 
 export interface Head {
@@ -64,7 +69,11 @@ export function decideBatch(
 }
 
 /** A head rebuilt from the latest snapshot and the events after it. */
-export function headFrom(aggregateType: string, snapshot: Snapshot | undefined, events: CommittedEvent[]): Head {
+export function headFrom(
+  aggregateType: string,
+  snapshot: Snapshot | undefined,
+  events: CommittedEvent[],
+): Head {
   const domain = domainForAggregateType(aggregateType);
   if (!domain) return { version: events.at(-1)?.version ?? snapshot?.version ?? 0, state: null };
   const start = snapshot ? snapshot.state : domain.initial();

@@ -3,7 +3,12 @@ import type { EventEnvelope } from "@eventscope/contracts";
 import { decideBatch, WRONG_EXPECTED_VERSION } from "./decide.ts";
 
 let n = 0;
-const event = (eventType: string, aggregateId: string, data: Record<string, unknown>, version?: number): EventEnvelope => ({
+const event = (
+  eventType: string,
+  aggregateId: string,
+  data: Record<string, unknown>,
+  version?: number,
+): EventEnvelope => ({
   eventId: `00000000-0000-4000-8000-${String(++n).padStart(12, "0")}`,
   eventType,
   aggregateType: "Task",
@@ -41,7 +46,9 @@ describe("decideBatch", () => {
   });
 
   it("rejects an event whose expected version is not the stream's next", () => {
-    const known = decideBatch([event("TaskCreated", "c", { title: "t" })], () => undefined, 0).heads.get("Task-c")!;
+    const known = decideBatch([event("TaskCreated", "c", { title: "t" })], () => undefined, 0).heads.get(
+      "Task-c",
+    )!;
     const { batch } = decideBatch(
       [event("TaskUpdated", "c", { title: "late" }, 2), event("TaskUpdated", "c", { title: "ok" }, 2)],
       () => ({ ...known, version: 1 }),
@@ -54,7 +61,10 @@ describe("decideBatch", () => {
   });
 
   it("takes a snapshot when a stream reaches a multiple of the interval", () => {
-    const events = [event("TaskCreated", "d", { title: "0" }), ...[1, 2, 3, 4].map((i) => event("TaskUpdated", "d", { title: String(i) }))];
+    const events = [
+      event("TaskCreated", "d", { title: "0" }),
+      ...[1, 2, 3, 4].map((i) => event("TaskUpdated", "d", { title: String(i) })),
+    ];
     const { batch } = decideBatch(events, () => undefined, 2);
     expect(batch.snapshots.map((s) => s.version)).toEqual([2, 4]);
     // Version 4 is the third update.

@@ -20,15 +20,33 @@ const telemetry = startTelemetry(service);
 const config = readEventStoreConfig();
 const logger = createLogger({ service, level: config.logLevel, format: config.logFormat });
 const metrics = createMetrics(service);
-const pool = createPool({ connectionString: config.databaseUrl, schema: config.databaseSchema, max: config.poolSize, applicationName: service });
-const applied = await migrate(pool, { schema: config.databaseSchema, dir: fileURLToPath(new URL("./migrations", import.meta.url)) });
+const pool = createPool({
+  connectionString: config.databaseUrl,
+  schema: config.databaseSchema,
+  max: config.poolSize,
+  applicationName: service,
+});
+const applied = await migrate(pool, {
+  schema: config.databaseSchema,
+  dir: fileURLToPath(new URL("./migrations", import.meta.url)),
+});
 if (applied.length > 0) logger.info({ applied }, "migrations applied");
 
 const topics = topicNames(config.topicPrefix);
 const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: service, logger });
 const publisher = createPublisher(kafka, { metrics, logger, timeoutMs: config.publishTimeoutMs });
 const deadLetters = createDeadLetters({ pool, publisher, metrics, topic: topics.deadLetter });
-const consumer = createIngestConsumer({ kafka, pool, publisher, deadLetters, logger, metrics, tracer: telemetry.tracer, topics, ...config });
+const consumer = createIngestConsumer({
+  kafka,
+  pool,
+  publisher,
+  deadLetters,
+  logger,
+  metrics,
+  tracer: telemetry.tracer,
+  topics,
+  ...config,
+});
 
 const refreshSize = async () => {
   const { rows } = await pool.query<{ events: string; streams: string }>(
@@ -56,7 +74,14 @@ const start = async (): Promise<void> => {
 };
 void start();
 
-const { server } = createEventStoreApp({ pool, logger, metrics, tracer: telemetry.tracer, deadLetters, ready: consumer.running });
+const { server } = createEventStoreApp({
+  pool,
+  logger,
+  metrics,
+  tracer: telemetry.tracer,
+  deadLetters,
+  ready: consumer.running,
+});
 await serve({
   logger,
   server,

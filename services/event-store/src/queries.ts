@@ -14,7 +14,11 @@ export async function eventStatus(pool: Pool, eventId: string): Promise<EventSta
   if (known?.rejected) return { eventId, status: "rejected", ...pick(known.rejected) };
   return { eventId, status: "pending" };
 }
-const pick = (r: { code: string; reason: string; rejectedAt: string }) => ({ code: r.code, reason: r.reason, rejectedAt: r.rejectedAt });
+const pick = (r: { code: string; reason: string; rejectedAt: string }) => ({
+  code: r.code,
+  reason: r.reason,
+  rejectedAt: r.rejectedAt,
+});
 
 export async function readStream(
   pool: Pool,
@@ -109,11 +113,10 @@ export async function replay(pool: Pool, aggregateType: string, aggregateId: str
   }
   const durationMs = performance.now() - started;
   const version = replayed.at(-1)?.version ?? snapshotVersion ?? 0;
-  if (version === 0) return { found: false as const };
+  if (version === 0) return null;
   const history = await readStream(pool, aggregateType, aggregateId, 1, version, 10_000);
   const from = options.fromDate ? Date.parse(options.fromDate) : undefined;
   return {
-    found: true as const,
     aggregateType,
     aggregateId,
     version,
@@ -131,12 +134,20 @@ export async function stats(pool: Pool) {
     pool.query<{ aggregate_type: string; event_type: string; n: string }>(
       "SELECT aggregate_type, event_type, count(*) AS n FROM events GROUP BY 1, 2 ORDER BY 1, 2",
     ),
-    pool.query<{ events: string; streams: string; snapshots: string; bytes: string; last_position: string | null }>(
+    pool.query<{
+      events: string;
+      streams: string;
+      snapshots: string;
+      bytes: string;
+      last_position: string | null;
+    }>(
       `SELECT (SELECT count(*) FROM events) AS events, (SELECT count(*) FROM streams) AS streams,
               (SELECT count(*) FROM snapshots) AS snapshots, pg_total_relation_size('events') AS bytes,
               (SELECT max(position) FROM events) AS last_position`,
     ),
-    pool.query<{ code: string; n: string }>("SELECT code, count(*) AS n FROM rejected_events GROUP BY 1 ORDER BY 1"),
+    pool.query<{ code: string; n: string }>(
+      "SELECT code, count(*) AS n FROM rejected_events GROUP BY 1 ORDER BY 1",
+    ),
   ]);
   const t = totals.rows[0]!;
   return {
@@ -145,7 +156,11 @@ export async function stats(pool: Pool) {
     snapshots: Number(t.snapshots),
     sizeBytes: Number(t.bytes),
     lastPosition: t.last_position ?? "0",
-    eventsByType: byType.rows.map((r) => ({ aggregateType: r.aggregate_type, eventType: r.event_type, count: Number(r.n) })),
+    eventsByType: byType.rows.map((r) => ({
+      aggregateType: r.aggregate_type,
+      eventType: r.event_type,
+      count: Number(r.n),
+    })),
     rejectedByCode: Object.fromEntries(rejected.rows.map((r) => [r.code, Number(r.n)])),
   };
 }

@@ -1,7 +1,8 @@
 import type { CommittedEvent, EventEnvelope } from "@eventscope/contracts";
 import type { Pool, PoolClient } from "@eventscope/platform";
 
-export const streamIdOf = (aggregateType: string, aggregateId: string): string => `${aggregateType}-${aggregateId}`;
+export const streamIdOf = (aggregateType: string, aggregateId: string): string =>
+  `${aggregateType}-${aggregateId}`;
 
 export interface NewEvent {
   envelope: EventEnvelope;
@@ -147,20 +148,35 @@ export interface KnownOutcome {
 }
 
 /** Events of a batch the store has already decided (a redelivery): stored or rejected. */
-export async function findDecided(pool: Pool | PoolClient, eventIds: string[]): Promise<Map<string, KnownOutcome>> {
+export async function findDecided(
+  pool: Pool | PoolClient,
+  eventIds: string[],
+): Promise<Map<string, KnownOutcome>> {
   const out = new Map<string, KnownOutcome>();
   if (eventIds.length === 0) return out;
-  const stored = await pool.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE event_id = ANY($1::uuid[])`, [
-    eventIds,
-  ]);
+  const stored = await pool.query<EventRow>(
+    `SELECT ${EVENT_COLUMNS} FROM events WHERE event_id = ANY($1::uuid[])`,
+    [eventIds],
+  );
   for (const row of stored.rows) out.set(row.event_id, { committed: toCommitted(row) });
-  const rejected = await pool.query<{ event_id: string; code: string; reason: string; envelope: EventEnvelope; rejected_at: Date }>(
+  const rejected = await pool.query<{
+    event_id: string;
+    code: string;
+    reason: string;
+    envelope: EventEnvelope;
+    rejected_at: Date;
+  }>(
     `SELECT event_id, code, reason, envelope, rejected_at FROM rejected_events WHERE event_id = ANY($1::uuid[])`,
     [eventIds],
   );
   for (const row of rejected.rows) {
     out.set(row.event_id, {
-      rejected: { code: row.code, reason: row.reason, envelope: row.envelope, rejectedAt: row.rejected_at.toISOString() },
+      rejected: {
+        code: row.code,
+        reason: row.reason,
+        envelope: row.envelope,
+        rejectedAt: row.rejected_at.toISOString(),
+      },
     });
   }
   return out;
@@ -180,7 +196,8 @@ export async function loadStreamTails(
      WHERE stream_id = ANY($1::text[]) AND version <= $2 ORDER BY stream_id, version DESC`,
     [streamIds, maxVersion],
   );
-  for (const s of snaps.rows) snapshots.set(s.stream_id, { streamId: s.stream_id, version: s.version, state: s.state });
+  for (const s of snaps.rows)
+    snapshots.set(s.stream_id, { streamId: s.stream_id, version: s.version, state: s.state });
   const rows = await pool.query<EventRow>(
     `SELECT ${EVENT_COLUMNS} FROM events e
      WHERE e.stream_id = ANY($1::text[]) AND e.version <= $2

@@ -79,7 +79,11 @@ afterAll(async () => {
 
 describe("write side: producer and event store", () => {
   it("answers 202 with the event id, a status URL and a traceparent, and stores the event", async () => {
-    const res = await post("/api/events", { userId: "u-1", eventType: "login", metadata: { ipAddress: "10.0.0.1" } });
+    const res = await post("/api/events", {
+      userId: "u-1",
+      eventType: "login",
+      metadata: { ipAddress: "10.0.0.1" },
+    });
     expect(res.status).toBe(202);
     expect(res.body.eventId).toMatch(/^[0-9a-f-]{36}$/);
     expect(res.body.statusUrl).toContain(`/api/eventstore/events/${res.body.eventId}`);
@@ -87,7 +91,12 @@ describe("write side: producer and event store", () => {
     const decided = await settled([res.body.eventId]);
     const status = decided.get(res.body.eventId);
     expect(status.status).toBe("committed");
-    expect(status.event).toMatchObject({ aggregateType: "User", aggregateId: "u-1", eventType: "login", version: 1 });
+    expect(status.event).toMatchObject({
+      aggregateType: "User",
+      aggregateId: "u-1",
+      eventType: "login",
+      version: 1,
+    });
     expect(status.event.metadata.traceparent).toContain(res.headers.get("traceparent")!.split("-")[1]);
   });
 
@@ -95,18 +104,28 @@ describe("write side: producer and event store", () => {
     const taskId = randomUUID();
     const accepted: string[] = [];
     // Updating a task that does not exist yet is accepted by the producer and rejected by the store.
-    const early = await post(`/api/tasks/${taskId}`, { title: "too early" }, {});
+    const early = await request(`${producer.url}/api/tasks/${taskId}`, {
+      method: "PUT",
+      body: { title: "too early" },
+      headers: { "x-api-key": apiKey },
+    });
     expect(early.status).toBe(202);
     accepted.push(early.body.eventId);
     const created = await post("/api/tasks", { taskId, title: "write the tests" });
     accepted.push(created.body.eventId);
     for (let i = 0; i < 20; i++) {
-      const r = await post("/api/events", { userId: `bulk-${i % 4}`, eventType: "page_view", metadata: { page: i } });
+      const r = await post("/api/events", {
+        userId: `bulk-${i % 4}`,
+        eventType: "page_view",
+        metadata: { page: i },
+      });
       expect(r.status).toBe(202);
       accepted.push(r.body.eventId);
     }
     const decided = await settled(accepted);
-    expect([...decided.values()].every((s) => s.status === "committed" || s.status === "rejected")).toBe(true);
+    expect([...decided.values()].every((s) => s.status === "committed" || s.status === "rejected")).toBe(
+      true,
+    );
     const rejected = decided.get(early.body.eventId);
     expect(rejected).toMatchObject({ status: "rejected", code: "AGGREGATE_NOT_FOUND" });
     expect(rejected.reason).toMatch(/\S/);
@@ -116,19 +135,26 @@ describe("write side: producer and event store", () => {
   it("keeps per-aggregate order with versions 1..n and no gaps under concurrent posts (guarantee 2)", async () => {
     const userId = `concurrent-${randomUUID()}`;
     const responses = await Promise.all(
-      Array.from({ length: 60 }, (_, i) => post("/api/events", { userId, eventType: "click", metadata: { i } })),
+      Array.from({ length: 60 }, (_, i) =>
+        post("/api/events", { userId, eventType: "click", metadata: { i } }),
+      ),
     );
     expect(responses.every((r) => r.status === 202)).toBe(true);
     await settled(responses.map((r) => r.body.eventId));
     const stream = await request(`${store.url}/api/eventstore/streams/User/${userId}`);
     expect(stream.body.count).toBe(60);
-    expect(stream.body.events.map((e: any) => e.version)).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
+    expect(stream.body.events.map((e: any) => e.version)).toEqual(
+      Array.from({ length: 60 }, (_, i) => i + 1),
+    );
     expect(new Set(stream.body.events.map((e: any) => e.eventId)).size).toBe(60);
 
     // Sequential posts keep the order in which they were sent.
     const seqUser = `sequence-${randomUUID()}`;
     const sent: string[] = [];
-    for (let i = 0; i < 10; i++) sent.push((await post("/api/events", { userId: seqUser, eventType: "step", metadata: { i } })).body.eventId);
+    for (let i = 0; i < 10; i++)
+      sent.push(
+        (await post("/api/events", { userId: seqUser, eventType: "step", metadata: { i } })).body.eventId,
+      );
     await settled(sent);
     const seq = await request(`${store.url}/api/eventstore/streams/User/${seqUser}`);
     expect(seq.body.events.map((e: any) => e.eventId)).toEqual(sent);
@@ -138,11 +164,22 @@ describe("write side: producer and event store", () => {
     const customerId = randomUUID();
     const created = await post("/customer", { customerId, name: "Ada", email: "ada@example.com" });
     await settled([created.body.eventId]);
-    const stale = await post(`/customer/${customerId}/email`, { email: "ada@lovelace.dev" }, { "if-match": "0" });
+    const stale = await post(
+      `/customer/${customerId}/email`,
+      { email: "ada@lovelace.dev" },
+      { "if-match": "0" },
+    );
     expect(stale.status).toBe(202);
-    const fresh = await post(`/customer/${customerId}/email`, { email: "ada@analytical.engine" }, { "if-match": "1" });
+    const fresh = await post(
+      `/customer/${customerId}/email`,
+      { email: "ada@analytical.engine" },
+      { "if-match": "1" },
+    );
     const decided = await settled([stale.body.eventId, fresh.body.eventId]);
-    expect(decided.get(stale.body.eventId)).toMatchObject({ status: "rejected", code: "WRONG_EXPECTED_VERSION" });
+    expect(decided.get(stale.body.eventId)).toMatchObject({
+      status: "rejected",
+      code: "WRONG_EXPECTED_VERSION",
+    });
     expect(decided.get(stale.body.eventId).reason).toContain("is at version 1");
     expect(decided.get(fresh.body.eventId)).toMatchObject({ status: "committed" });
     expect(decided.get(fresh.body.eventId).event.version).toBe(2);
@@ -150,39 +187,94 @@ describe("write side: producer and event store", () => {
 
   it("stores a repeated event id once, and answers an Idempotency-Key repeat with the same id", async () => {
     const eventId = randomUUID();
-    const envelope = { eventId, eventType: "login", aggregateType: "User", aggregateId: `dup-${eventId}`, data: {} };
+    const envelope = {
+      eventId,
+      eventType: "login",
+      aggregateType: "User",
+      aggregateId: `dup-${eventId}`,
+      data: {},
+    };
     const first = await post("/api/events", envelope);
     const second = await post("/api/events", envelope);
     expect(first.status).toBe(202);
     expect(second.status).toBe(202);
     expect(second.body.eventId).toBe(eventId);
     const key = randomUUID();
-    const a = await post("/api/events", { userId: `idem-${key}`, eventType: "purchase" }, { "idempotency-key": key });
-    const b = await post("/api/events", { userId: `idem-${key}`, eventType: "purchase" }, { "idempotency-key": key });
+    const a = await post(
+      "/api/events",
+      { userId: `idem-${key}`, eventType: "purchase" },
+      { "idempotency-key": key },
+    );
+    const b = await post(
+      "/api/events",
+      { userId: `idem-${key}`, eventType: "purchase" },
+      { "idempotency-key": key },
+    );
     expect(b.body.eventId).toBe(a.body.eventId);
     await settled([eventId, a.body.eventId]);
-    const { rows } = await pool.query(`SELECT count(*)::int AS n FROM "${name}".events WHERE event_id = ANY($1::uuid[])`, [
-      [eventId, a.body.eventId],
-    ]);
+    const { rows } = await pool.query(
+      `SELECT count(*)::int AS n FROM "${name}".events WHERE event_id = ANY($1::uuid[])`,
+      [[eventId, a.body.eventId]],
+    );
     expect(rows[0].n).toBe(2);
   });
 
   it("refuses every bad input with its 4xx problem and publishes nothing", async () => {
     const before = await ingestHighWatermark();
     const cases: [string, { status: number; headers: Headers; body: any }, number, string][] = [
-      ["malformed JSON", await request(`${producer.url}/api/events`, { raw: "{nope", headers: { "content-type": "application/json", "x-api-key": apiKey } }), 400, "body"],
+      [
+        "malformed JSON",
+        await request(`${producer.url}/api/events`, {
+          raw: "{nope",
+          headers: { "content-type": "application/json", "x-api-key": apiKey },
+        }),
+        400,
+        "body",
+      ],
       ["wrong type", await post("/api/tasks", { title: 42 }), 400, "/data/title"],
-      ["unknown event type", await post("/api/events", { eventType: "NoSuchThing", aggregateType: "Task", aggregateId: "x", data: {} }), 400, "/eventType"],
+      [
+        "unknown event type",
+        await post("/api/events", {
+          eventType: "NoSuchThing",
+          aggregateType: "Task",
+          aggregateId: "x",
+          data: {},
+        }),
+        400,
+        "/eventType",
+      ],
       ["missing field", await post("/customer", { name: "No Mail" }), 400, "/data/email"],
-      ["too large", await post("/api/events", { userId: "big", eventType: "blob", metadata: { x: "y".repeat(300_000) } }), 413, "body"],
-      ["wrong content type", await request(`${producer.url}/api/events`, { raw: "userId=1", headers: { "content-type": "application/x-www-form-urlencoded", "x-api-key": apiKey } }), 415, "content-type"],
-      ["no API key", await request(`${producer.url}/api/events`, { body: { userId: "u", eventType: "login" } }), 401, ""],
+      [
+        "too large",
+        await post("/api/events", { userId: "big", eventType: "blob", metadata: { x: "y".repeat(300_000) } }),
+        413,
+        "body",
+      ],
+      [
+        "wrong content type",
+        await request(`${producer.url}/api/events`, {
+          raw: "userId=1",
+          headers: { "content-type": "application/x-www-form-urlencoded", "x-api-key": apiKey },
+        }),
+        415,
+        "content-type",
+      ],
+      [
+        "no API key",
+        await request(`${producer.url}/api/events`, { body: { userId: "u", eventType: "login" } }),
+        401,
+        "",
+      ],
     ];
     for (const [label, res, status, field] of cases) {
       expect(res.status, label).toBe(status);
       expect(res.headers.get("content-type"), label).toContain("application/problem+json");
       expect(res.body.status, label).toBe(status);
-      if (field) expect(res.body.errors.map((e: any) => e.field), label).toContain(field);
+      if (field)
+        expect(
+          res.body.errors.map((e: any) => e.field),
+          label,
+        ).toContain(field);
     }
     const batch = await post("/api/events/batch", [
       { eventType: "login", aggregateType: "User", aggregateId: "ok", data: {} },
@@ -196,7 +288,10 @@ describe("write side: producer and event store", () => {
   it("parks a malformed message with its reason and keeps consuming", async () => {
     const admin = kafkaAdmin();
     const { Kafka } = (await import("kafkajs")).default;
-    const raw = new Kafka({ clientId: "poison", brokers: (process.env.KAFKA_BROKERS ?? "127.0.0.1:9092").split(",") }).producer();
+    const raw = new Kafka({
+      clientId: "poison",
+      brokers: (process.env.KAFKA_BROKERS ?? "127.0.0.1:9092").split(","),
+    }).producer();
     await raw.connect();
     await raw.send({ topic: topics.ingest, messages: [{ key: "poison", value: "not json at all" }] });
     await raw.disconnect();
@@ -217,7 +312,11 @@ describe("write side: producer and event store", () => {
     const users = Array.from({ length: 8 }, () => `crash-${randomUUID()}`);
     const sending = (async () => {
       for (let i = 0; i < 600; i++) {
-        const res = await post("/api/events", { userId: users[i % users.length], eventType: "tick", metadata: { i } });
+        const res = await post("/api/events", {
+          userId: users[i % users.length],
+          eventType: "tick",
+          metadata: { i },
+        });
         expect(res.status).toBe(202);
         ids.push(res.body.eventId);
       }
@@ -235,7 +334,9 @@ describe("write side: producer and event store", () => {
     expect(rows[0]).toEqual({ n: 600, d: 600 });
     for (const user of users) {
       const stream = await request(`${store.url}/api/eventstore/streams/User/${user}`);
-      expect(stream.body.events.map((e: any) => e.version)).toEqual(Array.from({ length: 75 }, (_, i) => i + 1));
+      expect(stream.body.events.map((e: any) => e.version)).toEqual(
+        Array.from({ length: 75 }, (_, i) => i + 1),
+      );
     }
   });
 
@@ -247,7 +348,10 @@ describe("write side: producer and event store", () => {
     );
     try {
       const started = Date.now();
-      const res = await request(`${offline.url}/api/events`, { body: { userId: "u", eventType: "login" }, headers: { "x-api-key": apiKey } });
+      const res = await request(`${offline.url}/api/events`, {
+        body: { userId: "u", eventType: "login" },
+        headers: { "x-api-key": apiKey },
+      });
       expect(res.status).toBe(503);
       expect(res.headers.get("retry-after")).toBe("1");
       expect(Date.now() - started).toBeLessThan(5000);

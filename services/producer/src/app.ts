@@ -72,25 +72,35 @@ export function createProducerApp(deps: ProducerDeps) {
   };
   const many = (accepted: Accepted[]): HttpResult => ({
     status: 202,
-    body: { message: `${accepted.length} events published successfully`, count: accepted.length, events: accepted },
+    body: {
+      message: `${accepted.length} events published successfully`,
+      count: accepted.length,
+      events: accepted,
+    },
   });
 
   // CloudEvents: structured (one event) or batch mode, mapped onto envelopes.
   const cloudEvents = (request: RequestContext): unknown[] => {
     const items = request.contentType === CE_BATCH ? request.body : [request.body];
     if (!Array.isArray(items)) {
-      throw validationError("a CloudEvents batch must be a JSON array", [{ field: "/", reason: "must be an array" }]);
+      throw validationError("a CloudEvents batch must be a JSON array", [
+        { field: "/", reason: "must be an array" },
+      ]);
     }
     limitBatch(items);
     return items.map((item, index) => {
       const mapped = fromCloudEvent(item);
       if (mapped.ok) return mapped.envelope;
       const prefix = items.length > 1 ? `/${index}` : "";
-      throw validationError("invalid CloudEvent; nothing was published", mapped.problems.map((p) => ({ ...p, field: prefix + p.field })));
+      throw validationError(
+        "invalid CloudEvent; nothing was published",
+        mapped.problems.map((p) => ({ ...p, field: prefix + p.field })),
+      );
     });
   };
   const limitBatch = (items: unknown[]) => {
-    if (items.length === 0) throw validationError("the batch is empty", [{ field: "/", reason: "at least one event" }]);
+    if (items.length === 0)
+      throw validationError("the batch is empty", [{ field: "/", reason: "at least one event" }]);
     if (items.length > config.maxBatchEvents) {
       throw validationError("the batch is too large", [
         { field: "/", reason: `at most ${config.maxBatchEvents} events per request, got ${items.length}` },
@@ -103,12 +113,22 @@ export function createProducerApp(deps: ProducerDeps) {
   const postEvents = async (request: RequestContext): Promise<HttpResult> => {
     if (request.contentType === CE_STRUCTURED || request.contentType === CE_BATCH) {
       const events = cloudEvents(request);
-      const accepted = await ingest.accept({ events, idempotencyKey: idempotencyKey(request), principal: principalOf(request) });
+      const accepted = await ingest.accept({
+        events,
+        idempotencyKey: idempotencyKey(request),
+        principal: principalOf(request),
+      });
       return request.contentType === CE_BATCH ? many(accepted) : one(accepted);
     }
     const body = request.body as Record<string, unknown> | null;
     let event: unknown = body;
-    if (body && typeof body === "object" && !Array.isArray(body) && body.aggregateId === undefined && "userId" in body) {
+    if (
+      body &&
+      typeof body === "object" &&
+      !Array.isArray(body) &&
+      body.aggregateId === undefined &&
+      "userId" in body
+    ) {
       const { userId, eventType, metadata, eventId, timestamp } = body;
       event = {
         eventType,
@@ -120,47 +140,69 @@ export function createProducerApp(deps: ProducerDeps) {
         ...(typeof userId === "string" ? { metadata: { userId } } : {}),
       };
     }
-    return one(await ingest.accept({ events: [event], idempotencyKey: idempotencyKey(request), principal: principalOf(request) }));
+    return one(
+      await ingest.accept({
+        events: [event],
+        idempotencyKey: idempotencyKey(request),
+        principal: principalOf(request),
+      }),
+    );
   };
 
   const postBatch = async (request: RequestContext): Promise<HttpResult> => {
     const body = request.body as { events?: unknown } | unknown[];
-    const events = Array.isArray(body) ? body : (body as { events?: unknown }).events;
+    const events = Array.isArray(body) ? body : body.events;
     if (!Array.isArray(events)) {
-      throw validationError("expected an array of envelopes", [{ field: "/events", reason: "must be an array" }]);
+      throw validationError("expected an array of envelopes", [
+        { field: "/events", reason: "must be an array" },
+      ]);
     }
     limitBatch(events);
-    return many(await ingest.accept({ events, idempotencyKey: idempotencyKey(request), principal: principalOf(request) }));
+    return many(
+      await ingest.accept({
+        events,
+        idempotencyKey: idempotencyKey(request),
+        principal: principalOf(request),
+      }),
+    );
   };
 
   const routes: Route[] = [
-    { method: "POST", path: "/api/events", accepts: [...JSON_TYPES, CE_STRUCTURED, CE_BATCH], handler: postEvents },
+    {
+      method: "POST",
+      path: "/api/events",
+      accepts: [...JSON_TYPES, CE_STRUCTURED, CE_BATCH],
+      handler: postEvents,
+    },
     { method: "POST", path: "/api/events/batch", accepts: JSON_TYPES, handler: postBatch },
     { method: "POST", path: "/api/cloudevents", accepts: [CE_STRUCTURED, CE_BATCH], handler: postEvents },
-    ...commandRoutes.map(
-      (command): Route => ({
-        method: command.method,
-        path: command.path,
-        accepts: JSON_TYPES,
-        bodyOptional: true,
-        handler: async (request) => {
-          if (request.body !== undefined && (request.body === null || typeof request.body !== "object" || Array.isArray(request.body))) {
-            throw validationError("the request body must be a JSON object", [{ field: "body", reason: "must be an object" }]);
-          }
-          const { partial } = commandEnvelope(command, request.params, request.body);
-          const accepted = await ingest.accept({
-            events: [partial],
-            idempotencyKey: idempotencyKey(request),
-            principal: principalOf(request),
-            expectedVersion: expectedVersionHeader(request),
-          });
-          const result = one(accepted);
-          const idName = "field" in command.id ? command.id.field : "aggregateId";
-          (result.body as Record<string, unknown>)[idName] = accepted[0]!.aggregateId;
-          return result;
-        },
-      }),
-    ),
+    ...commandRoutes.map((command): Route => ({
+      method: command.method,
+      path: command.path,
+      accepts: JSON_TYPES,
+      bodyOptional: true,
+      handler: async (request) => {
+        if (
+          request.body !== undefined &&
+          (request.body === null || typeof request.body !== "object" || Array.isArray(request.body))
+        ) {
+          throw validationError("the request body must be a JSON object", [
+            { field: "body", reason: "must be an object" },
+          ]);
+        }
+        const { partial } = commandEnvelope(command, request.params, request.body);
+        const accepted = await ingest.accept({
+          events: [partial],
+          idempotencyKey: idempotencyKey(request),
+          principal: principalOf(request),
+          expectedVersion: expectedVersionHeader(request),
+        });
+        const result = one(accepted);
+        const idName = "field" in command.id ? command.id.field : "aggregateId";
+        (result.body as Record<string, unknown>)[idName] = accepted[0]!.aggregateId;
+        return result;
+      },
+    })),
   ];
 
   return createHttpApp({

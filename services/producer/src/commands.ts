@@ -21,16 +21,64 @@ const byField = (field: string) => ({ field });
 
 export const commandRoutes: CommandRoute[] = [
   // Customers (the customer aggregate example).
-  { method: "POST", path: "/customer", eventType: "CustomerCreated", aggregateType: "Customer", id: byField("customerId") },
-  { method: "POST", path: "/customer/:id/email", eventType: "CustomerEmailChanged", aggregateType: "Customer", id: byParam("id") },
-  { method: "DELETE", path: "/customer/:id", eventType: "CustomerDeleted", aggregateType: "Customer", id: byParam("id") },
+  {
+    method: "POST",
+    path: "/customer",
+    eventType: "CustomerCreated",
+    aggregateType: "Customer",
+    id: byField("customerId"),
+  },
+  {
+    method: "POST",
+    path: "/customer/:id/email",
+    eventType: "CustomerEmailChanged",
+    aggregateType: "Customer",
+    id: byParam("id"),
+  },
+  {
+    method: "DELETE",
+    path: "/customer/:id",
+    eventType: "CustomerDeleted",
+    aggregateType: "Customer",
+    id: byParam("id"),
+  },
   // Tasks (create, update, complete).
-  { method: "POST", path: "/api/tasks", eventType: "TaskCreated", aggregateType: "Task", id: byField("taskId") },
-  { method: "PUT", path: "/api/tasks/:id", eventType: "TaskUpdated", aggregateType: "Task", id: byParam("id") },
-  { method: "POST", path: "/api/tasks/:id/complete", eventType: "TaskCompleted", aggregateType: "Task", id: byParam("id") },
+  {
+    method: "POST",
+    path: "/api/tasks",
+    eventType: "TaskCreated",
+    aggregateType: "Task",
+    id: byField("taskId"),
+  },
+  {
+    method: "PUT",
+    path: "/api/tasks/:id",
+    eventType: "TaskUpdated",
+    aggregateType: "Task",
+    id: byParam("id"),
+  },
+  {
+    method: "POST",
+    path: "/api/tasks/:id/complete",
+    eventType: "TaskCompleted",
+    aggregateType: "Task",
+    id: byParam("id"),
+  },
   // Carts.
-  { method: "POST", path: "/api/carts", eventType: "CartCreated", aggregateType: "Cart", id: byField("cartId") },
-  { method: "POST", path: "/api/carts/:id/items", eventType: "ItemAddedToCart", aggregateType: "Cart", id: byParam("id") },
+  {
+    method: "POST",
+    path: "/api/carts",
+    eventType: "CartCreated",
+    aggregateType: "Cart",
+    id: byField("cartId"),
+  },
+  {
+    method: "POST",
+    path: "/api/carts/:id/items",
+    eventType: "ItemAddedToCart",
+    aggregateType: "Cart",
+    id: byParam("id"),
+  },
   {
     method: "POST",
     path: "/api/carts/:id/checkout",
@@ -39,30 +87,150 @@ export const commandRoutes: CommandRoute[] = [
     id: byParam("id"),
     extra: () => ({ orderId: randomUUID() }),
   },
-  { method: "POST", path: "/api/carts/:id/expire", eventType: "CartExpired", aggregateType: "Cart", id: byParam("id") },
+  {
+    method: "POST",
+    path: "/api/carts/:id/expire",
+    eventType: "CartExpired",
+    aggregateType: "Cart",
+    id: byParam("id"),
+  },
   // Orders.
-  { method: "POST", path: "/api/orders", eventType: "OrderCreated", aggregateType: "Order", id: byField("orderId") },
-  { method: "POST", path: "/api/orders/:id/validate", eventType: "OrderValidated", aggregateType: "Order", id: byParam("id") },
-  { method: "POST", path: "/api/orders/:id/confirm", eventType: "OrderConfirmed", aggregateType: "Order", id: byParam("id") },
-  { method: "POST", path: "/api/orders/:id/ship", eventType: "OrderShipped", aggregateType: "Order", id: byParam("id") },
-  { method: "POST", path: "/api/orders/:id/deliver", eventType: "OrderDelivered", aggregateType: "Order", id: byParam("id") },
-  { method: "POST", path: "/api/orders/:id/cancel", eventType: "OrderCancelled", aggregateType: "Order", id: byParam("id") },
+  {
+    method: "POST",
+    path: "/api/orders",
+    eventType: "OrderCreated",
+    aggregateType: "Order",
+    id: byField("orderId"),
+  },
+  {
+    method: "POST",
+    path: "/api/orders/:id/validate",
+    eventType: "OrderValidated",
+    aggregateType: "Order",
+    id: byParam("id"),
+  },
+  {
+    method: "POST",
+    path: "/api/orders/:id/confirm",
+    eventType: "OrderConfirmed",
+    aggregateType: "Order",
+    id: byParam("id"),
+  },
+  {
+    method: "POST",
+    path: "/api/orders/:id/ship",
+    eventType: "OrderShipped",
+    aggregateType: "Order",
+    id: byParam("id"),
+  },
+  {
+    method: "POST",
+    path: "/api/orders/:id/deliver",
+    eventType: "OrderDelivered",
+    aggregateType: "Order",
+    id: byParam("id"),
+  },
+  {
+    method: "POST",
+    path: "/api/orders/:id/cancel",
+    eventType: "OrderCancelled",
+    aggregateType: "Order",
+    id: byParam("id"),
+  },
   // Payments.
-  { method: "POST", path: "/api/payments", eventType: "PaymentInitiated", aggregateType: "Payment", id: byField("paymentId") },
-  { method: "POST", path: "/api/payments/:id/authorize", eventType: "PaymentAuthorized", aggregateType: "Payment", id: byParam("id") },
-  { method: "POST", path: "/api/payments/:id/complete", eventType: "PaymentCompleted", aggregateType: "Payment", id: byParam("id") },
-  { method: "POST", path: "/api/payments/:id/fail", eventType: "PaymentFailed", aggregateType: "Payment", id: byParam("id") },
+  {
+    method: "POST",
+    path: "/api/payments",
+    eventType: "PaymentInitiated",
+    aggregateType: "Payment",
+    id: byField("paymentId"),
+  },
+  {
+    method: "POST",
+    path: "/api/payments/:id/authorize",
+    eventType: "PaymentAuthorized",
+    aggregateType: "Payment",
+    id: byParam("id"),
+  },
+  {
+    method: "POST",
+    path: "/api/payments/:id/complete",
+    eventType: "PaymentCompleted",
+    aggregateType: "Payment",
+    id: byParam("id"),
+  },
+  {
+    method: "POST",
+    path: "/api/payments/:id/fail",
+    eventType: "PaymentFailed",
+    aggregateType: "Payment",
+    id: byParam("id"),
+  },
   // Inventory, one stream per product.
-  { method: "PUT", path: "/api/inventory/:id", eventType: "StockUpdated", aggregateType: "Inventory", id: byParam("id") },
-  { method: "POST", path: "/api/inventory/:id/reserve", eventType: "StockReserved", aggregateType: "Inventory", id: byParam("id") },
-  { method: "POST", path: "/api/inventory/:id/release", eventType: "StockReleased", aggregateType: "Inventory", id: byParam("id") },
+  {
+    method: "PUT",
+    path: "/api/inventory/:id",
+    eventType: "StockUpdated",
+    aggregateType: "Inventory",
+    id: byParam("id"),
+  },
+  {
+    method: "POST",
+    path: "/api/inventory/:id/reserve",
+    eventType: "StockReserved",
+    aggregateType: "Inventory",
+    id: byParam("id"),
+  },
+  {
+    method: "POST",
+    path: "/api/inventory/:id/release",
+    eventType: "StockReleased",
+    aggregateType: "Inventory",
+    id: byParam("id"),
+  },
   // Products.
-  { method: "POST", path: "/api/products", eventType: "ProductCreated", aggregateType: "Product", id: byField("productId") },
-  { method: "PUT", path: "/api/products/:id", eventType: "ProductUpdated", aggregateType: "Product", id: byParam("id") },
-  { method: "DELETE", path: "/api/products/:id", eventType: "ProductDeleted", aggregateType: "Product", id: byParam("id") },
-  { method: "POST", path: "/api/products/:id/activate", eventType: "ProductActivated", aggregateType: "Product", id: byParam("id") },
-  { method: "POST", path: "/api/products/:id/deactivate", eventType: "ProductDeactivated", aggregateType: "Product", id: byParam("id") },
-  { method: "POST", path: "/api/products/:id/replenish", eventType: "StockReplenished", aggregateType: "Product", id: byParam("id") },
+  {
+    method: "POST",
+    path: "/api/products",
+    eventType: "ProductCreated",
+    aggregateType: "Product",
+    id: byField("productId"),
+  },
+  {
+    method: "PUT",
+    path: "/api/products/:id",
+    eventType: "ProductUpdated",
+    aggregateType: "Product",
+    id: byParam("id"),
+  },
+  {
+    method: "DELETE",
+    path: "/api/products/:id",
+    eventType: "ProductDeleted",
+    aggregateType: "Product",
+    id: byParam("id"),
+  },
+  {
+    method: "POST",
+    path: "/api/products/:id/activate",
+    eventType: "ProductActivated",
+    aggregateType: "Product",
+    id: byParam("id"),
+  },
+  {
+    method: "POST",
+    path: "/api/products/:id/deactivate",
+    eventType: "ProductDeactivated",
+    aggregateType: "Product",
+    id: byParam("id"),
+  },
+  {
+    method: "POST",
+    path: "/api/products/:id/replenish",
+    eventType: "StockReplenished",
+    aggregateType: "Product",
+    id: byParam("id"),
+  },
 ];
 
 /** The partial envelope a command request stands for (validated and stamped by the ingest path). */
@@ -72,7 +240,9 @@ export function commandEnvelope(
   body: unknown,
 ): { aggregateId: string; partial: Record<string, unknown> } {
   const data: Record<string, unknown> =
-    body !== null && typeof body === "object" && !Array.isArray(body) ? { ...(body as Record<string, unknown>) } : {};
+    body !== null && typeof body === "object" && !Array.isArray(body)
+      ? { ...(body as Record<string, unknown>) }
+      : {};
   let aggregateId: string;
   if ("param" in route.id) {
     aggregateId = params[route.id.param] ?? "";

@@ -1,4 +1,12 @@
-import { commonSettings, int, list, readConfig, type ConfigOf, type ConfigSpec, type Env } from "@eventscope/platform";
+import {
+  commonSettings,
+  int,
+  list,
+  readConfig,
+  type ConfigOf,
+  type ConfigSpec,
+  type Env,
+} from "@eventscope/platform";
 
 export const producerSettings = {
   ...commonSettings,
@@ -7,7 +15,8 @@ export const producerSettings = {
     env: "API_KEYS",
     default: [] as string[],
     parse: list,
-    description: "Accepted X-API-Key values for write routes, comma-separated; empty means no key is required",
+    description:
+      "Accepted X-API-Key values for write routes, comma-separated; empty means no key is required",
   },
   bodyLimitBytes: {
     env: "BODY_LIMIT_BYTES",
@@ -15,7 +24,12 @@ export const producerSettings = {
     parse: int,
     description: "Largest request body accepted (413 above it)",
   },
-  maxBatchEvents: { env: "MAX_BATCH_EVENTS", default: 500, parse: int, description: "Most events in one batch request" },
+  maxBatchEvents: {
+    env: "MAX_BATCH_EVENTS",
+    default: 500,
+    parse: int,
+    description: "Most events in one batch request",
+  },
   publishTimeoutMs: {
     env: "PUBLISH_TIMEOUT_MS",
     default: 3000,
@@ -27,7 +41,11 @@ export const producerSettings = {
     default: "http://127.0.0.1:8082",
     description: "Base URL of the event store, used in statusUrl",
   },
-  source: { env: "EVENT_SOURCE", default: "eventscope/producer", description: "metadata.source of stamped events" },
+  source: {
+    env: "EVENT_SOURCE",
+    default: "eventscope/producer",
+    description: "metadata.source of stamped events",
+  },
 } satisfies ConfigSpec;
 
 export type ProducerConfig = ConfigOf<typeof producerSettings>;

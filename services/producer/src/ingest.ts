@@ -106,12 +106,14 @@ export function createIngest(options: IngestOptions) {
       }
       const envelope = normalizeEnvelope(result.envelope, { now, newId: randomUUID, source: options.source });
       // When the platform accepted it, beside the client's own event time: stage latencies start here.
-      (envelope.metadata as Record<string, unknown>).acceptedAt = now();
+      envelope.metadata.acceptedAt = now();
       envelopes.push(envelope);
     });
     if (problems.length > 0) {
       throw validationError(
-        many ? "one or more events are invalid; none was published" : "the event is invalid; it was not published",
+        many
+          ? "one or more events are invalid; none was published"
+          : "the event is invalid; it was not published",
         problems,
       );
     }
@@ -146,7 +148,13 @@ export function createIngest(options: IngestOptions) {
           if (headers.tracestate) e.metadata.tracestate = headers.tracestate;
           return toKafkaRecord(e);
         });
-        await context.with(ctx, () => publisher.publish(options.topic, records, fresh.map((e) => eventTypeLabel(e.eventType))));
+        await context.with(ctx, () =>
+          publisher.publish(
+            options.topic,
+            records,
+            fresh.map((e) => eventTypeLabel(e.eventType)),
+          ),
+        );
       } catch (error) {
         failSpan(span, error);
         throw error;

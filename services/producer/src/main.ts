@@ -1,4 +1,11 @@
-import { createKafka, createLogger, createMetrics, createPublisher, serve, startTelemetry } from "@eventscope/platform";
+import {
+  createKafka,
+  createLogger,
+  createMetrics,
+  createPublisher,
+  serve,
+  startTelemetry,
+} from "@eventscope/platform";
 import { readProducerConfig } from "./config.ts";
 import { createProducerApp } from "./app.ts";
 
