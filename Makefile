@@ -51,3 +51,6 @@ test-unit: install ## Unit tests only (no infrastructure)
 
 test: install ## Lint, start the infrastructure, run every test tier, stop what was started
 	@infra/run-tests.sh
+
+bench: infra-up ## Benchmarks: event store append vs raw PostgreSQL and Emmett (figures, not tests)
+	node bench/src/main.ts
