@@ -42,7 +42,8 @@ prometheus_start() {
     --storage.tsdb.retention.time=7d \
     --web.listen-address="127.0.0.1:$PROMETHEUS_PORT" \
     --web.enable-remote-write-receiver \
-    --web.enable-lifecycle
+    --web.enable-lifecycle \
+    --enable-feature=exemplar-storage
   wait_ready prometheus "$READY_TIMEOUT" prometheus_health || return 1
   ok "prometheus $(prometheus_version) ready on 127.0.0.1:$PROMETHEUS_PORT (pid $(part_pid prometheus))" "$t0"
 }

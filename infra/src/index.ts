@@ -7,3 +7,5 @@ export type { PartHealth } from "./health.ts";
 export { ensurePlatformTopics } from "./kafka-cli.ts";
 export { startMailSink } from "./mail-sink.ts";
 export type { MailSink, MailSinkOptions, StoredMessage } from "./mail-sink.ts";
+export { SERVICE_PORTS, SERVICE_NAMES, nativeServiceEnv } from "./services.ts";
+export type { ServiceName } from "./services.ts";

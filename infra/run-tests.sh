@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# `make test`: lint, start the infrastructure (remembering what was already running), run every
+# vitest project (unit, int, e2e), stop what this run started, print `N passed, N failed`.
+# Exit code: vitest's (1 when lint fails, the infrastructure does not start or no test ran).
+set -uo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
+REPO_DIR=$PWD
+export EVENTSCOPE_HOME=${EVENTSCOPE_HOME:-$REPO_DIR/.eventscope}
+export EVENTSCOPE_CACHE=${EVENTSCOPE_CACHE:-$HOME/.cache/eventscope}
+PATH=$(infra/ensure-node.sh):$REPO_DIR/node_modules/.bin:$PATH
+export PATH
+RESULTS=$EVENTSCOPE_HOME/test-results.json
+mkdir -p "$EVENTSCOPE_HOME"
+
+t_start=$SECONDS
+step() { printf '\n▶ %s\n' "$1"; }
+summary_fail() { # reason
+  printf '\n%s\n' "$1" >&2
+  echo "0 passed, 1 failed"
+  exit 1
+}
+
+# --- 1. lint ----------------------------------------------------------------------------------
+step "lint: tsc, eslint, prettier"
+lint_log=$(mktemp)
+lint_ok=1
+{ tsc -p tsconfig.json && echo "tsc ok"; } >"$lint_log" 2>&1 || lint_ok=0
+if [ $lint_ok = 1 ]; then { eslint --max-warnings 0 . && echo "eslint ok"; } >>"$lint_log" 2>&1 || lint_ok=0; fi
+if [ $lint_ok = 1 ]; then { prettier --check . --log-level warn && echo "prettier ok"; } >>"$lint_log" 2>&1 || lint_ok=0; fi
+cat "$lint_log"
+rm -f "$lint_log"
+[ $lint_ok = 1 ] || summary_fail "lint failed (see above)"
+
+# --- 2. infrastructure --------------------------------------------------------------------------
+step "infrastructure"
+mapfile -t already < <(infra/native.sh running 2>/dev/null)
+started=()
+stop_started() {
+  if [ ${#started[@]} -gt 0 ]; then
+    step "stopping what this run started: ${started[*]}"
+    infra/native.sh down "${started[@]}" || true
+  fi
+}
+trap stop_started EXIT
+trap 'exit 130' INT TERM
+
+[ ${#already[@]} -gt 0 ] && echo "already running (left as is): ${already[*]}"
+up_ok=1
+infra/native.sh up || up_ok=0
+mapfile -t now_running < <(infra/native.sh running 2>/dev/null)
+for p in "${now_running[@]}"; do
+  case " ${already[*]} " in *" $p "*) ;; *) started+=("$p") ;; esac
+done
+[ $up_ok = 1 ] || summary_fail "the infrastructure did not start (see above; logs: $EVENTSCOPE_HOME/logs)"
+
+# --- 3. tests -------------------------------------------------------------------------------------
+step "vitest run (unit, int, e2e)"
+rm -f "$RESULTS"
+vitest run
+code=$?
+
+# --- 4. summary -----------------------------------------------------------------------------------
+if [ ! -s "$RESULTS" ]; then
+  summary_fail "vitest wrote no results ($RESULTS), exit code $code"
+fi
+counts=$(node -e '
+  const r = JSON.parse(require("node:fs").readFileSync(process.argv[1], "utf8"));
+  const n = (k) => r[k] ?? 0;
+  console.log([n("numTotalTests"), n("numPassedTests"), n("numFailedTests"),
+    n("numPendingTests") + n("numTodoTests"), n("numFailedTestSuites")].join(" "));
+' "$RESULTS") || summary_fail "cannot read $RESULTS"
+read -r total passed failed skipped failed_suites <<<"$counts"
+
+if [ "$total" = 0 ]; then
+  summary_fail "vitest ran no test at all"
+fi
+# A file that fails to load (or a failing globalSetup) fails no test, but fails the run.
+if [ "$code" != 0 ] && [ "$failed" = 0 ]; then failed=$((failed_suites > 0 ? failed_suites : 1)); fi
+if [ "$code" = 0 ] && [ "$failed_suites" != 0 ]; then code=1; fi
+text="$passed passed, $failed failed"
+[ "$skipped" = 0 ] || text="$text, $skipped skipped"
+printf '\n(%ss in all)\n' "$((SECONDS - t_start))"
+echo "$text"
+exit "$code"

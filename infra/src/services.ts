@@ -1,0 +1,31 @@
+/**
+ * The four platform services as the infrastructure sees them: HTTP port (also the Prometheus
+ * scrape target) and the environment each one is started with on the native stack.
+ * docker-compose.yml gives each service the same variable names (checked by
+ * infra/test/compose.unit.spec.ts), with container host names instead of 127.0.0.1.
+ */
+export const SERVICE_PORTS = {
+  producer: 8081,
+  "event-store": 8082,
+  projection: 8083,
+  notification: 8084,
+} as const;
+
+export type ServiceName = keyof typeof SERVICE_PORTS;
+
+export const SERVICE_NAMES = Object.keys(SERVICE_PORTS) as ServiceName[];
+
+/** Environment of a service on the native stack (every part on 127.0.0.1 at its default port). */
+export function nativeServiceEnv(name: ServiceName): Record<string, string> {
+  const env: Record<string, string> = {
+    HOST: "127.0.0.1",
+    PORT: String(SERVICE_PORTS[name]),
+    KAFKA_BROKERS: "127.0.0.1:9092",
+    DATABASE_URL: "postgres://eventscope:eventscope@127.0.0.1:55432/eventscope",
+    OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:4318",
+    OTEL_SERVICE_NAME: name,
+  };
+  if (name === "producer") env.API_KEYS = "demo-key";
+  if (name === "notification") Object.assign(env, { SMTP_HOST: "127.0.0.1", SMTP_PORT: "1025" });
+  return env;
+}
