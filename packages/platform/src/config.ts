@@ -79,7 +79,7 @@ export const commonSettings = {
   databaseSchema: {
     env: "DATABASE_SCHEMA",
     default: "eventscope",
-    description: "PostgreSQL schema that holds this service's tables",
+    description: "PostgreSQL schema that holds this service's tables (each service has its own)",
   },
   topicPrefix: {
     env: "TOPIC_PREFIX",

@@ -9,6 +9,7 @@ import {
 
 export const eventStoreSettings = {
   ...commonSettings,
+  databaseSchema: { ...commonSettings.databaseSchema, default: "event_store" },
   port: { env: "PORT", default: 8082, parse: int, description: "HTTP port of the event store" },
   groupId: { env: "CONSUMER_GROUP", default: "event-store", description: "Consumer group on events.ingest" },
   snapshotEvery: {

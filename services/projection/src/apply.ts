@@ -1,0 +1,165 @@
+import type { CommittedEvent } from "@eventscope/contracts";
+import type { PoolClient } from "@eventscope/platform";
+import { documentModels, isUserActivity, USER_ACTIVITY, type DocumentModel } from "./read-models.ts";
+
+export interface ApplyOptions {
+  /** "" for the live read models, "__rebuild" for the shadow tables a rebuild fills. */
+  suffix: string;
+  /** Restrict to these projections (a rebuild applies one). */
+  only?: string[] | undefined;
+}
+
+export interface ApplyResult {
+  applied: Map<string, number>;
+  failures: { event: CommittedEvent; projection: string; error: Error }[];
+}
+
+const streamOf = (e: CommittedEvent) => `${e.aggregateType}-${e.aggregateId}`;
+
+// Live batches share a projection's lock (they do not block each other); a rebuild's final
+// swap takes it alone, so no live batch writes to a table while it is being replaced.
+export const projectionLock = (client: PoolClient, name: string, exclusive = false) =>
+  client.query(`SELECT pg_advisory_xact_lock${exclusive ? "" : "_shared"}(hashtext($1))`, [
+    `eventscope-projection:${name}`,
+  ]);
+
+/**
+ * Applies committed events to the read models inside the caller's transaction, each exactly once
+ * per (projection, stream, version): the stream versions and the checkpoints are written in the
+ * same transaction as the rows, so a redelivered event is recognised and skipped.
+ */
+export async function applyEvents(
+  client: PoolClient,
+  events: CommittedEvent[],
+  options: ApplyOptions,
+): Promise<ApplyResult> {
+  const result: ApplyResult = { applied: new Map(), failures: [] };
+  const models = documentModels.filter((m) => !options.only || options.only.includes(m.name));
+  const names = [
+    ...models.map((m) => m.name),
+    ...(!options.only || options.only.includes(USER_ACTIVITY) ? [USER_ACTIVITY] : []),
+  ];
+  if (events.length === 0 || names.length === 0) return result;
+  const keyOf = (projection: string) => projection + options.suffix;
+  if (options.suffix === "") {
+    const touched = names.filter((n) =>
+      n === USER_ACTIVITY
+        ? events.some(isUserActivity)
+        : events.some((e) => models.find((m) => m.name === n)!.handles(e)),
+    );
+    for (const name of touched.sort()) await projectionLock(client, name);
+  }
+
+  const { rows } = await client.query<{ projection: string; stream_id: string; version: number }>(
+    "SELECT projection, stream_id, version FROM projection_streams WHERE projection = ANY($1) AND stream_id = ANY($2)",
+    [names.map(keyOf), [...new Set(events.map(streamOf))]],
+  );
+  const versions = new Map(rows.map((r) => [`${r.projection}\0${r.stream_id}`, r.version]));
+  // Events this projection has not seen yet, in order; marks them seen.
+  const fresh = (projection: string, handles: (e: CommittedEvent) => boolean) => {
+    const out: CommittedEvent[] = [];
+    for (const e of events) {
+      if (!handles(e)) continue;
+      const key = `${keyOf(projection)}\0${streamOf(e)}`;
+      if ((versions.get(key) ?? 0) >= e.version) continue;
+      versions.set(key, e.version);
+      out.push(e);
+    }
+    return out;
+  };
+
+  for (const model of models) {
+    const todo = fresh(model.name, (e) => model.handles(e));
+    if (todo.length > 0) await applyDocuments(client, model, todo, options, result);
+  }
+  if (names.includes(USER_ACTIVITY)) {
+    const todo = fresh(USER_ACTIVITY, isUserActivity);
+    if (todo.length > 0) {
+      await client.query(
+        `INSERT INTO ${USER_ACTIVITY}${options.suffix} (event_id, user_id, event_type, occurred_at, position, data)
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::bigint[], $6::jsonb[])
+         ON CONFLICT (event_id) DO NOTHING`,
+        [
+          todo.map((e) => e.eventId),
+          todo.map((e) => e.aggregateId),
+          todo.map((e) => e.eventType),
+          todo.map((e) => e.timestamp),
+          todo.map((e) => e.position),
+          todo.map((e) => JSON.stringify(e.data)),
+        ],
+      );
+      result.applied.set(USER_ACTIVITY, todo.length);
+    }
+  }
+
+  const touched = [...versions].filter(([key]) => names.some((n) => key.startsWith(`${keyOf(n)}\0`)));
+  await client.query(
+    `INSERT INTO projection_streams (projection, stream_id, version)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::int[])
+     ON CONFLICT (projection, stream_id) DO UPDATE SET version = GREATEST(projection_streams.version, EXCLUDED.version)`,
+    [
+      touched.map(([k]) => k.split("\0")[0]),
+      touched.map(([k]) => k.split("\0")[1]),
+      touched.map(([, v]) => v),
+    ],
+  );
+  const maxPosition = events.reduce((max, e) => (BigInt(e.position) > max ? BigInt(e.position) : max), 0n);
+  await client.query(
+    `INSERT INTO projection_checkpoints (projection, position, events_applied, updated_at)
+     SELECT p, $2::bigint, n, now() FROM unnest($1::text[], $3::bigint[]) AS t(p, n)
+     ON CONFLICT (projection) DO UPDATE SET position = GREATEST(projection_checkpoints.position, EXCLUDED.position),
+       events_applied = projection_checkpoints.events_applied + EXCLUDED.events_applied, updated_at = now()`,
+    [names.map(keyOf), maxPosition.toString(), names.map((n) => result.applied.get(n) ?? 0)],
+  );
+  return result;
+}
+
+async function applyDocuments(
+  client: PoolClient,
+  model: DocumentModel,
+  events: CommittedEvent[],
+  options: ApplyOptions,
+  result: ApplyResult,
+): Promise<void> {
+  const table = model.table + options.suffix;
+  // Another model is read from its shadow only when it is being rebuilt too.
+  const tableOf = (other: string) =>
+    options.only && !options.only.includes(other) ? other : other + options.suffix;
+  const lookup = async (other: string, id: string) => {
+    const { rows } = await client.query<{ doc: Record<string, unknown> }>(
+      `SELECT doc FROM ${tableOf(other)} WHERE id = $1`,
+      [id],
+    );
+    return rows[0]?.doc;
+  };
+  const targets: { id: string; event: CommittedEvent }[] = [];
+  for (const event of events) {
+    const id = await model.idOf(event, lookup);
+    if (id !== undefined) targets.push({ id, event });
+  }
+  if (targets.length === 0) return;
+  const ids = [...new Set(targets.map((t) => t.id))];
+  const { rows } = await client.query<{ id: string; doc: unknown }>(
+    `SELECT id, doc FROM ${table} WHERE id = ANY($1)`,
+    [ids],
+  );
+  const docs = new Map<string, unknown>(rows.map((r) => [r.id, r.doc]));
+  let applied = 0;
+  for (const { id, event } of targets) {
+    try {
+      docs.set(id, model.evolve(docs.has(id) ? docs.get(id) : model.initial(), event));
+      applied++;
+    } catch (error) {
+      result.failures.push({ event, projection: model.name, error: error as Error });
+    }
+  }
+  await client.query(
+    `INSERT INTO ${table} (id, doc, updated_at) SELECT id, doc, now() FROM unnest($1::text[], $2::jsonb[]) AS t(id, doc)
+     ON CONFLICT (id) DO UPDATE SET doc = EXCLUDED.doc, updated_at = now()`,
+    [
+      ids.filter((id) => docs.has(id)),
+      ids.filter((id) => docs.has(id)).map((id) => JSON.stringify(docs.get(id))),
+    ],
+  );
+  result.applied.set(model.name, applied);
+}

@@ -1,0 +1,174 @@
+import { fromKafkaRecord, isCommittedEvent, type CommittedEvent } from "@eventscope/contracts";
+import {
+  extractContext,
+  SpanKind,
+  withTransaction,
+  ATTR_EVENT_ID,
+  ATTR_EVENT_TYPE,
+  ATTR_AGGREGATE_ID,
+  ATTR_STREAM_VERSION,
+  ATTR_MESSAGING_CONSUMER_GROUP_NAME,
+  ATTR_MESSAGING_DESTINATION_NAME,
+  ATTR_MESSAGING_DESTINATION_PARTITION_ID,
+  ATTR_MESSAGING_KAFKA_OFFSET,
+  ATTR_MESSAGING_OPERATION_TYPE,
+  ATTR_MESSAGING_SYSTEM,
+  type DeadLetters,
+  type EachBatchPayload,
+  type Kafka,
+  type KafkaMessage,
+  type Logger,
+  type Metrics,
+  type Pool,
+  type Span,
+} from "@eventscope/platform";
+import type { Tracer } from "@opentelemetry/api";
+import { applyEvents } from "./apply.ts";
+
+export interface ProjectionConsumerDeps {
+  kafka: Kafka;
+  pool: Pool;
+  deadLetters: DeadLetters;
+  logger: Logger;
+  metrics: Metrics;
+  tracer: Tracer;
+  groupId: string;
+  topic: string;
+  partitionsConcurrently: number;
+}
+
+/**
+ * Consumes events.committed and applies each batch to every read model in one transaction;
+ * offsets are committed only after it. Malformed messages and events a read model cannot apply
+ * are parked with their reason, and the consumer goes on.
+ */
+export function createProjectionConsumer(deps: ProjectionConsumerDeps) {
+  const { pool, logger, metrics, tracer, groupId, topic } = deps;
+  const consumer = deps.kafka.consumer({
+    groupId,
+    allowAutoTopicCreation: false,
+    sessionTimeout: 10_000,
+    heartbeatInterval: 1000,
+    maxWaitTimeInMs: 100,
+    retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 5000 },
+  });
+  let running = false;
+  consumer.on(consumer.events.CRASH, (e) =>
+    logger.error({ err: e.payload.error }, "projection consumer crashed; restarting"),
+  );
+
+  async function processBatch(partition: number, messages: KafkaMessage[]): Promise<void> {
+    const started = performance.now();
+    const events: CommittedEvent[] = [];
+    const spans = new Map<string, Span>();
+    const messageOf = new Map<string, KafkaMessage>();
+    for (const message of messages) {
+      let event;
+      try {
+        event = fromKafkaRecord({ key: message.key, value: message.value, headers: message.headers });
+        if (!isCommittedEvent(event)) throw new Error("not a committed event: no position");
+      } catch (error) {
+        await deps.deadLetters.park({ topic, partition, message }, `malformed: ${(error as Error).message}`);
+        metrics.consumeErrors.inc({ topic, group: groupId, reason: "malformed" });
+        continue;
+      }
+      events.push(event);
+      messageOf.set(event.eventId, message);
+      spans.set(
+        event.eventId,
+        tracer.startSpan(
+          `${topic} process`,
+          {
+            kind: SpanKind.CONSUMER,
+            attributes: {
+              [ATTR_MESSAGING_SYSTEM]: "kafka",
+              [ATTR_MESSAGING_OPERATION_TYPE]: "process",
+              [ATTR_MESSAGING_DESTINATION_NAME]: topic,
+              [ATTR_MESSAGING_DESTINATION_PARTITION_ID]: String(partition),
+              [ATTR_MESSAGING_CONSUMER_GROUP_NAME]: groupId,
+              [ATTR_MESSAGING_KAFKA_OFFSET]: Number(message.offset),
+              [ATTR_EVENT_ID]: event.eventId,
+              [ATTR_EVENT_TYPE]: event.eventType,
+              [ATTR_AGGREGATE_ID]: event.aggregateId,
+              [ATTR_STREAM_VERSION]: event.version,
+            },
+          },
+          extractContext(message.headers as Record<string, Buffer>),
+        ),
+      );
+    }
+    if (events.length === 0) return;
+    const result = await withTransaction(pool, (client) => applyEvents(client, events, { suffix: "" }));
+    for (const failure of result.failures) {
+      const message = messageOf.get(failure.event.eventId)!;
+      await deps.deadLetters.park(
+        { topic, partition, message },
+        `apply failed in ${failure.projection}: ${failure.error.message}`,
+      );
+      metrics.consumeErrors.inc({ topic, group: groupId, reason: "apply" });
+      logger.warn(
+        {
+          eventId: failure.event.eventId,
+          correlationId: failure.event.metadata.correlationId,
+          projection: failure.projection,
+          err: failure.error,
+        },
+        "event parked",
+      );
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const now = Date.now();
+    for (const [projection, count] of result.applied) {
+      metrics.readModelsUpdated.inc({ projection }, count);
+      metrics.readModelDuration.observe({ projection }, seconds);
+    }
+    for (const event of events) {
+      const span = spans.get(event.eventId)!;
+      metrics.eventsConsumed.inc({
+        topic,
+        group: groupId,
+        event_type: event.aggregateType === "User" ? "user_activity" : event.eventType,
+      });
+      metrics.stageLatency.observe({
+        labels: { stage: "projected" },
+        value: Math.max(0, now - Date.parse(event.metadata.acceptedAt ?? event.timestamp)) / 1000,
+        exemplarLabels: { trace_id: span.spanContext().traceId },
+      });
+      span.end();
+    }
+    metrics.consumeDuration.observe({ topic, group: groupId }, seconds);
+  }
+
+  async function eachBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    if (!payload.isRunning() || payload.isStale() || batch.messages.length === 0) return;
+    try {
+      await processBatch(batch.partition, batch.messages);
+    } catch (error) {
+      metrics.consumeErrors.inc({ topic, group: groupId, reason: (error as Error).name || "error" });
+      logger.error({ err: error, partition: batch.partition }, "batch failed; it will be redelivered");
+      throw error;
+    }
+    payload.resolveOffset(batch.messages.at(-1)!.offset);
+    await payload.heartbeat();
+  }
+
+  return {
+    async start(): Promise<void> {
+      await consumer.connect();
+      await consumer.subscribe({ topic, fromBeginning: true });
+      await consumer.run({
+        partitionsConsumedConcurrently: deps.partitionsConcurrently,
+        eachBatchAutoResolve: false,
+        eachBatch,
+      });
+      running = true;
+    },
+    running: () => running,
+    consumer,
+    async stop(): Promise<void> {
+      running = false;
+      await consumer.disconnect();
+    },
+  };
+}

@@ -1,0 +1,120 @@
+import { fileURLToPath } from "node:url";
+import {
+  createDeadLetters,
+  createKafka,
+  createLogger,
+  createMetrics,
+  createPool,
+  createPublisher,
+  migrate,
+  serve,
+  startTelemetry,
+  topicNames,
+} from "@eventscope/platform";
+import { readProjectionConfig } from "./config.ts";
+import { createProjectionApp } from "./app.ts";
+import { createProjectionConsumer } from "./consumer.ts";
+import { projectionNames } from "./read-models.ts";
+import { rebuildProjection } from "./rebuild.ts";
+import { projectionStatus } from "./status.ts";
+
+const service = "projection";
+const telemetry = startTelemetry(service);
+const config = readProjectionConfig();
+const logger = createLogger({ service, level: config.logLevel, format: config.logFormat });
+const metrics = createMetrics(service);
+const pool = createPool({
+  connectionString: config.databaseUrl,
+  schema: config.databaseSchema,
+  max: config.poolSize,
+  applicationName: service,
+});
+await migrate(pool, {
+  schema: config.databaseSchema,
+  dir: fileURLToPath(new URL("./migrations", import.meta.url)),
+});
+await pool.query(
+  "INSERT INTO projection_checkpoints (projection) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING",
+  [projectionNames()],
+);
+
+const topics = topicNames(config.topicPrefix);
+const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: service, logger });
+const admin = kafka.admin();
+const publisher = createPublisher(kafka, { metrics, logger });
+const deadLetters = createDeadLetters({ pool, publisher, metrics, topic: topics.deadLetter });
+const consumer = createProjectionConsumer({
+  kafka,
+  pool,
+  deadLetters,
+  logger,
+  metrics,
+  tracer: telemetry.tracer,
+  groupId: config.groupId,
+  topic: topics.committed,
+  partitionsConcurrently: config.partitionsConcurrently,
+});
+
+const rebuilding = new Set<string>();
+const rebuild = (name: string): boolean => {
+  if (rebuilding.has(name)) return false;
+  rebuilding.add(name);
+  rebuildProjection({ pool, logger, eventStoreUrl: config.eventStoreUrl }, name)
+    .catch(async (error: unknown) => {
+      logger.error({ err: error, projection: name }, "rebuild failed");
+      await pool.query(
+        "UPDATE projection_checkpoints SET status = 'live', last_error = $2 WHERE projection = $1",
+        [name, `rebuild failed: ${(error as Error).message}`],
+      );
+    })
+    .finally(() => rebuilding.delete(name));
+  return true;
+};
+
+const start = async (): Promise<void> => {
+  for (;;) {
+    try {
+      await Promise.all([publisher.connect(), admin.connect()]);
+      await consumer.start();
+      logger.info({ topic: topics.committed }, "projecting committed events");
+      return;
+    } catch (error) {
+      logger.warn({ err: error }, "Kafka not reachable yet; retrying");
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+};
+void start();
+await deadLetters.refreshGauge();
+
+const status = () =>
+  projectionStatus({
+    pool,
+    admin,
+    eventStoreUrl: config.eventStoreUrl,
+    groupId: config.groupId,
+    topic: topics.committed,
+  });
+const { server } = createProjectionApp({
+  pool,
+  logger,
+  metrics,
+  tracer: telemetry.tracer,
+  deadLetters,
+  ready: consumer.running,
+  status,
+  rebuild,
+});
+await serve({
+  logger,
+  server,
+  port: config.port,
+  host: config.host,
+  stop: async () => {
+    await consumer.stop();
+    await publisher.disconnect();
+    await admin.disconnect();
+    await pool.end();
+    await telemetry.shutdown();
+  },
+});

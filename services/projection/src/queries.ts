@@ -1,0 +1,82 @@
+import type { Pool } from "@eventscope/platform";
+import { USER_ACTIVITY, type DocumentModel } from "./read-models.ts";
+
+export interface Page {
+  limit: number;
+  offset: number;
+}
+
+/** One document by id, or undefined. */
+export async function getDocument(pool: Pool, model: DocumentModel, id: string): Promise<unknown> {
+  const { rows } = await pool.query<{ doc: unknown }>(`SELECT doc FROM ${model.table} WHERE id = $1`, [id]);
+  return rows[0]?.doc;
+}
+
+/** Documents filtered on the model's generated columns, newest first, with the total count. */
+export async function listDocuments(
+  pool: Pool,
+  model: DocumentModel,
+  filters: Record<string, string>,
+  page: Page,
+) {
+  const where: string[] = [];
+  const args: unknown[] = [];
+  for (const [param, value] of Object.entries(filters)) {
+    const column = model.filters[param]!;
+    args.push(column === "low_stock" ? value === "true" : value);
+    where.push(`${column} = $${args.length}`);
+  }
+  const clause = where.length > 0 ? `WHERE ${where.join(" AND ")}` : "";
+  const [list, total] = await Promise.all([
+    pool.query<{ doc: unknown }>(
+      `SELECT doc FROM ${model.table} ${clause} ORDER BY updated_at DESC, id LIMIT ${page.limit} OFFSET ${page.offset}`,
+      args,
+    ),
+    pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${model.table} ${clause}`, args),
+  ]);
+  return {
+    count: total.rows[0]!.n,
+    limit: page.limit,
+    offset: page.offset,
+    items: list.rows.map((r) => r.doc),
+  };
+}
+
+export interface ActivityEvent {
+  eventId: string;
+  userId: string;
+  eventType: string;
+  timestamp: string;
+  metadata: unknown;
+}
+
+/** User activity in the shape the activity service's users know: `{count, events}`. */
+export async function listActivity(pool: Pool, filter: { userId?: string; eventType?: string }, page: Page) {
+  const where: string[] = [];
+  const args: unknown[] = [];
+  if (filter.userId !== undefined) {
+    args.push(filter.userId);
+    where.push(`user_id = $${args.length}`);
+  }
+  if (filter.eventType !== undefined) {
+    args.push(filter.eventType);
+    where.push(`event_type = $${args.length}`);
+  }
+  const clause = where.length > 0 ? `WHERE ${where.join(" AND ")}` : "";
+  const [list, total] = await Promise.all([
+    pool.query(
+      `SELECT event_id, user_id, event_type, occurred_at, data FROM ${USER_ACTIVITY} ${clause}
+       ORDER BY position LIMIT ${page.limit} OFFSET ${page.offset}`,
+      args,
+    ),
+    pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${USER_ACTIVITY} ${clause}`, args),
+  ]);
+  const events: ActivityEvent[] = list.rows.map((r) => ({
+    eventId: r.event_id,
+    userId: r.user_id,
+    eventType: r.event_type,
+    timestamp: r.occurred_at.toISOString(),
+    metadata: r.data,
+  }));
+  return { count: total.rows[0]!.n, events };
+}

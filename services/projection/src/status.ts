@@ -1,0 +1,73 @@
+import type { Admin, Pool } from "@eventscope/platform";
+import { projectionNames } from "./read-models.ts";
+
+export interface ProjectionStatus {
+  name: string;
+  status: string;
+  position: string;
+  eventsApplied: number;
+  updatedAt: string;
+  rebuiltAt: string | null;
+  lastError: string | null;
+  /** The event store's last global position, and how far this projection is behind it. */
+  storePosition: string | null;
+  positionsBehind: number | null;
+  /** Messages of events.committed this service's consumer group has not consumed yet. */
+  consumerLag: number | null;
+}
+
+export interface StatusDeps {
+  pool: Pool;
+  admin: Admin;
+  eventStoreUrl: string;
+  groupId: string;
+  topic: string;
+}
+
+async function storePosition(url: string): Promise<string | null> {
+  try {
+    const res = await fetch(`${url}/api/eventstore/head`, { signal: AbortSignal.timeout(2000) });
+    return res.ok ? ((await res.json()) as { lastPosition: string }).lastPosition : null;
+  } catch {
+    return null;
+  }
+}
+
+async function consumerLag(deps: StatusDeps): Promise<number | null> {
+  try {
+    const [ends, committed] = await Promise.all([
+      deps.admin.fetchTopicOffsets(deps.topic),
+      deps.admin.fetchOffsets({ groupId: deps.groupId, topics: [deps.topic] }),
+    ]);
+    const done = new Map(committed[0]?.partitions.map((p) => [p.partition, Number(p.offset)]) ?? []);
+    return ends.reduce((sum, p) => {
+      const at = done.get(p.partition) ?? -1;
+      return sum + Math.max(0, Number(p.high) - (at < 0 ? Number(p.low) : at));
+    }, 0);
+  } catch {
+    return null;
+  }
+}
+
+/** Each projection's checkpoint, its distance from the store's head and the consumer lag. */
+export async function projectionStatus(deps: StatusDeps): Promise<ProjectionStatus[]> {
+  const [rows, head, lag] = await Promise.all([
+    deps.pool.query("SELECT * FROM projection_checkpoints WHERE projection = ANY($1) ORDER BY projection", [
+      projectionNames(),
+    ]),
+    storePosition(deps.eventStoreUrl),
+    consumerLag(deps),
+  ]);
+  return rows.rows.map((r) => ({
+    name: r.projection,
+    status: r.status,
+    position: r.position,
+    eventsApplied: Number(r.events_applied),
+    updatedAt: r.updated_at.toISOString(),
+    rebuiltAt: r.rebuilt_at?.toISOString() ?? null,
+    lastError: r.last_error,
+    storePosition: head,
+    positionsBehind: head === null ? null : Math.max(0, Number(head) - Number(r.position)),
+    consumerLag: lag,
+  }));
+}
