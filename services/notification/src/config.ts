@@ -1,0 +1,96 @@
+import {
+  commonSettings,
+  int,
+  readConfig,
+  type ConfigOf,
+  type ConfigSpec,
+  type Env,
+} from "@eventscope/platform";
+
+export const notificationSettings = {
+  ...commonSettings,
+  port: { env: "PORT", default: 8084, parse: int, description: "HTTP port of the notification service" },
+  groupId: {
+    env: "CONSUMER_GROUP",
+    default: "notification",
+    description: "Consumer group on events.committed",
+  },
+  partitionsConcurrently: {
+    env: "PARTITIONS_CONSUMED_CONCURRENTLY",
+    default: 3,
+    parse: int,
+    description: "Partitions of events.committed processed at once",
+  },
+  smtpHost: { env: "SMTP_HOST", default: "127.0.0.1", description: "SMTP server for e-mail" },
+  smtpPort: { env: "SMTP_PORT", default: 1025, parse: int, description: "SMTP port (plain, no auth)" },
+  smtpFrom: {
+    env: "SMTP_FROM",
+    default: "notifications@eventscope.local",
+    description: "From address of every e-mail",
+  },
+  emailToDefault: {
+    env: "EMAIL_TO_DEFAULT",
+    default: "customers@eventscope.local",
+    description: "Where e-mails go when the event names no address",
+  },
+  smsProviderUrl: {
+    env: "SMS_PROVIDER_URL",
+    default: "http://127.0.0.1:8025/api/v1/sms",
+    description: "SMS provider: POST JSON {to, text, eventId, rule}, any 2xx is success",
+  },
+  pushProviderUrl: {
+    env: "PUSH_PROVIDER_URL",
+    default: "http://127.0.0.1:8025/api/v1/push",
+    description: "Push provider: POST JSON {to, text, eventId, rule}, any 2xx is success",
+  },
+  maxAttempts: {
+    env: "MAX_ATTEMPTS",
+    default: 5,
+    parse: int,
+    description: "Attempts per delivery before it is marked dead",
+  },
+  retryBaseMs: {
+    env: "RETRY_BASE_MS",
+    default: 500,
+    parse: int,
+    description: "First retry delay bound; doubles per attempt, with full jitter",
+  },
+  retryMaxMs: { env: "RETRY_MAX_MS", default: 60_000, parse: int, description: "Longest retry delay" },
+  dispatchIntervalMs: {
+    env: "DISPATCH_INTERVAL_MS",
+    default: 200,
+    parse: int,
+    description: "How often the dispatcher looks for due deliveries (it is also woken by new ones)",
+  },
+  dispatchConcurrency: {
+    env: "DISPATCH_CONCURRENCY",
+    default: 8,
+    parse: int,
+    description: "Deliveries sent at once by this instance",
+  },
+  webhookTimeoutMs: {
+    env: "WEBHOOK_TIMEOUT_MS",
+    default: 5000,
+    parse: int,
+    description: "Timeout of one webhook, SMS, push or SMTP attempt; a timeout is a failed attempt",
+  },
+  leaseMs: {
+    env: "DELIVERY_LEASE_MS",
+    default: 30_000,
+    parse: int,
+    description: "A claimed delivery not finished within this time (a crash) is sent again",
+  },
+  poolSize: { env: "PG_POOL_SIZE", default: 10, parse: int, description: "PostgreSQL connections" },
+} satisfies ConfigSpec;
+
+export type NotificationConfig = ConfigOf<typeof notificationSettings>;
+
+export function readNotificationConfig(
+  env: Env = process.env,
+  overrides: Partial<NotificationConfig> = {},
+): NotificationConfig {
+  const config = readConfig(notificationSettings, env, overrides);
+  // A lease shorter than one attempt would hand a delivery to a second sender while the first
+  // is still waiting for its answer.
+  return { ...config, leaseMs: Math.max(config.leaseMs, config.webhookTimeoutMs * 2) };
+}

@@ -1,0 +1,169 @@
+// Sends due deliveries: claims them under a lease, sends each in a CLIENT span whose parent is
+// the consumer span of its event (so the webhook call joins the event's trace), and records
+// the outcome: delivered, retrying after a jittered backoff, or dead.
+import {
+  context,
+  extractContext,
+  failSpan,
+  SpanKind,
+  trace,
+  traceHeaders,
+  ATTR_EVENT_ID,
+  ATTR_EVENT_TYPE,
+  ATTR_SERVER_ADDRESS,
+  type Logger,
+  type Metrics,
+  type Pool,
+  type Span,
+} from "@eventscope/platform";
+import type { Tracer } from "@opentelemetry/api";
+import { afterFailure, type RetryPolicy } from "./backoff.ts";
+import { SendError, type Channels } from "./channels.ts";
+import { buryExpired, claimDue, markDelivered, markFailed, type ClaimedDelivery } from "./deliveries.ts";
+
+export interface DispatcherDeps {
+  pool: Pool;
+  channels: Channels;
+  logger: Logger;
+  metrics: Metrics;
+  tracer: Tracer;
+  retry: RetryPolicy;
+  intervalMs: number;
+  concurrency: number;
+  leaseMs: number;
+}
+
+const spanName = { email: "smtp send", sms: "sms POST", push: "push POST", webhook: "webhook POST" };
+// Webhook rules carry a subscription id: one label value for all keeps the series bounded.
+const ruleLabel = (d: ClaimedDelivery) => (d.channel === "webhook" ? "webhook" : d.rule);
+const logFields = (d: ClaimedDelivery) => ({
+  eventId: d.eventId,
+  correlationId: d.correlationId,
+  deliveryId: d.id,
+  channel: d.channel,
+  attempts: d.attempts,
+});
+const hostOf = (target: string) => URL.parse(target)?.host ?? target.split("@")[1] ?? "";
+
+export function createDispatcher(deps: DispatcherDeps) {
+  const { pool, channels, logger, metrics, tracer, retry } = deps;
+  let inFlight = 0;
+  let ticking = false;
+  let again = false;
+  let stopped = false;
+
+  async function attempt(d: ClaimedDelivery): Promise<void> {
+    const parent = extractContext(d.traceparent ? { traceparent: d.traceparent } : {});
+    const span = tracer.startSpan(
+      spanName[d.channel],
+      {
+        kind: SpanKind.CLIENT,
+        attributes: {
+          [ATTR_EVENT_ID]: d.eventId,
+          [ATTR_EVENT_TYPE]: d.eventType,
+          [ATTR_SERVER_ADDRESS]: d.channel === "webhook" ? hostOf(d.target) : "",
+          "eventscope.notification.channel": d.channel,
+          "eventscope.notification.rule": d.rule,
+          "eventscope.delivery.id": d.id,
+          "eventscope.delivery.attempt": d.attempts,
+        },
+      },
+      parent,
+    );
+    const ctx = trace.setSpan(parent, span);
+    const started = performance.now();
+    try {
+      await context.with(ctx, () => channels.send(d, traceHeaders(ctx)));
+    } catch (error) {
+      await failed(d, error, span);
+      return;
+    } finally {
+      metrics.notificationDuration.observe({ channel: d.channel }, (performance.now() - started) / 1000);
+    }
+    try {
+      const deliveredAt = await markDelivered(pool, d);
+      metrics.notificationsSent.inc({ channel: d.channel, rule: ruleLabel(d) });
+      if (deliveredAt) {
+        const acceptedAt = d.acceptedAt?.getTime() ?? deliveredAt.getTime();
+        metrics.stageLatency.observe({
+          labels: { stage: "notified" },
+          value: Math.max(0, deliveredAt.getTime() - acceptedAt) / 1000,
+          exemplarLabels: { trace_id: span.spanContext().traceId },
+        });
+      }
+      context.with(ctx, () => logger.info({ ...logFields(d), rule: d.rule }, "notification delivered"));
+    } catch (error) {
+      // Sent but not recorded: the lease expires and it is sent again (receivers dedupe by id).
+      context.with(ctx, () => logger.warn({ ...logFields(d), err: error }, "could not record a delivery"));
+    } finally {
+      span.end();
+    }
+  }
+
+  async function failed(d: ClaimedDelivery, error: unknown, span: Span): Promise<void> {
+    failSpan(span, error);
+    span.end();
+    metrics.notificationErrors.inc({ channel: d.channel });
+    const message = (error as Error).message || String(error);
+    const permanent = error instanceof SendError && !error.retriable;
+    const outcome = permanent ? { status: "dead" as const } : afterFailure(d.attempts, retry);
+    const fields = { ...logFields(d), error: message, outcome: outcome.status };
+    try {
+      await markFailed(pool, d, outcome, message);
+      context.with(trace.setSpan(context.active(), span), () =>
+        logger.warn(fields, "delivery attempt failed"),
+      );
+    } catch (e) {
+      logger.warn({ ...fields, err: e }, "could not record a failed attempt; its lease will expire");
+    }
+  }
+
+  async function tick(): Promise<void> {
+    if (ticking) {
+      again = true;
+      return;
+    }
+    ticking = true;
+    try {
+      do {
+        again = false;
+        await buryExpired(pool, retry.maxAttempts);
+        while (!stopped && inFlight < deps.concurrency) {
+          const free = deps.concurrency - inFlight;
+          const claimed = await claimDue(pool, free, deps.leaseMs, retry.maxAttempts);
+          for (const d of claimed) {
+            inFlight++;
+            void attempt(d).finally(() => {
+              inFlight--;
+              wake();
+            });
+          }
+          if (claimed.length < free) break;
+        }
+      } while (again && !stopped);
+    } catch (error) {
+      logger.warn({ err: error }, "dispatch round failed; trying again");
+    } finally {
+      ticking = false;
+    }
+  }
+
+  const wake = () => void (stopped ? undefined : tick());
+  let timer: NodeJS.Timeout | undefined;
+
+  return {
+    start() {
+      timer = setInterval(wake, deps.intervalMs);
+      wake();
+    },
+    /** Called when new deliveries were recorded, so they go out without waiting for the timer. */
+    wake,
+    inFlight: () => inFlight,
+    async stop(timeoutMs = 10_000) {
+      stopped = true;
+      clearInterval(timer);
+      const deadline = Date.now() + timeoutMs;
+      while ((inFlight > 0 || ticking) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    },
+  };
+}

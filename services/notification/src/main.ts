@@ -1,0 +1,120 @@
+import { fileURLToPath } from "node:url";
+import client from "prom-client";
+import {
+  createDeadLetters,
+  createKafka,
+  createLogger,
+  createMetrics,
+  createPool,
+  createPublisher,
+  migrate,
+  serve,
+  startTelemetry,
+  topicNames,
+} from "@eventscope/platform";
+import { createNotificationApp } from "./app.ts";
+import { createChannels } from "./channels.ts";
+import { readNotificationConfig } from "./config.ts";
+import { createCommittedConsumer } from "./consumer.ts";
+import { countByStatus } from "./deliveries.ts";
+import { createDispatcher } from "./dispatcher.ts";
+
+const service = "notification";
+const telemetry = startTelemetry(service);
+const config = readNotificationConfig();
+const logger = createLogger({ service, level: config.logLevel, format: config.logFormat });
+const metrics = createMetrics(service);
+const pool = createPool({
+  connectionString: config.databaseUrl,
+  schema: config.databaseSchema,
+  max: config.poolSize,
+  applicationName: service,
+});
+const applied = await migrate(pool, {
+  schema: config.databaseSchema,
+  dir: fileURLToPath(new URL("./migrations", import.meta.url)),
+});
+if (applied.length > 0) logger.info({ applied }, "migrations applied");
+
+const topics = topicNames(config.topicPrefix);
+const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: service, logger });
+const publisher = createPublisher(kafka, { metrics, logger });
+const deadLetters = createDeadLetters({ pool, publisher, metrics, topic: topics.deadLetter });
+const channels = createChannels(config);
+const dispatcher = createDispatcher({
+  pool,
+  channels,
+  logger,
+  metrics,
+  tracer: telemetry.tracer,
+  retry: { maxAttempts: config.maxAttempts, baseMs: config.retryBaseMs, maxMs: config.retryMaxMs },
+  intervalMs: config.dispatchIntervalMs,
+  concurrency: config.dispatchConcurrency,
+  leaseMs: config.leaseMs,
+});
+const consumer = createCommittedConsumer({
+  kafka,
+  pool,
+  deadLetters,
+  logger,
+  metrics,
+  tracer: telemetry.tracer,
+  topic: topics.committed,
+  groupId: config.groupId,
+  partitionsConcurrently: config.partitionsConcurrently,
+  emailToDefault: config.emailToDefault,
+  onRecorded: dispatcher.wake,
+});
+
+// Deliveries by status, for the notifications dashboard; counted at scrape time.
+new client.Gauge({
+  name: "notification_deliveries",
+  help: "Recorded deliveries by status",
+  labelNames: ["status"],
+  registers: [metrics.registry],
+  async collect() {
+    const counts = await countByStatus(pool).catch(() => undefined);
+    for (const [status, n] of Object.entries(counts ?? {})) this.set({ status }, n);
+  },
+});
+await deadLetters.refreshGauge();
+
+const start = async (): Promise<void> => {
+  for (;;) {
+    try {
+      await publisher.connect();
+      await consumer.start();
+      logger.info({ topic: topics.committed }, "consuming committed events");
+      return;
+    } catch (error) {
+      logger.warn({ err: error }, "Kafka not reachable yet; retrying");
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+};
+void start();
+dispatcher.start();
+
+const { server } = createNotificationApp({
+  pool,
+  logger,
+  metrics,
+  tracer: telemetry.tracer,
+  deadLetters,
+  ready: consumer.running,
+  onReplayed: dispatcher.wake,
+});
+await serve({
+  logger,
+  server,
+  port: config.port,
+  host: config.host,
+  stop: async () => {
+    await consumer.stop();
+    await dispatcher.stop();
+    channels.close();
+    await publisher.disconnect();
+    await pool.end();
+    await telemetry.shutdown();
+  },
+});
