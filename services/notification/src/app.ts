@@ -13,14 +13,8 @@ import type { Tracer } from "@opentelemetry/api";
 import { deliveryStatuses } from "./deliveries.ts";
 import { getDelivery, listDeliveries, replayDelivery } from "./delivery-queries.ts";
 import { channels } from "./plan.ts";
-import {
-  createSubscription,
-  deleteSubscription,
-  getSubscription,
-  listSubscriptions,
-  parseSubscription,
-  withoutSecret,
-} from "./subscriptions.ts";
+import { limit, oneOf, uuid } from "./params.ts";
+import { subscriptionRoutes } from "./subscription-routes.ts";
 
 export interface NotificationAppDeps {
   pool: Pool;
@@ -33,70 +27,10 @@ export interface NotificationAppDeps {
   onReplayed: () => void;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-function uuid(value: string | null | undefined, field: string): string {
-  if (value === null || value === undefined || !UUID.test(value))
-    throw validationError(`invalid ${field}`, [{ field, reason: "must be a UUID" }]);
-  return value;
-}
-
-function oneOf(query: URLSearchParams, field: string, allowed: readonly string[]): string | undefined {
-  const value = query.get(field) || undefined;
-  if (value !== undefined && !allowed.includes(value))
-    throw validationError(`invalid ${field}`, [{ field, reason: `must be one of ${allowed.join(", ")}` }]);
-  return value;
-}
-
-function limit(query: URLSearchParams, fallback: number, max: number): number {
-  const raw = query.get("limit");
-  if (raw === null || raw === "") return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > max)
-    throw validationError("invalid limit", [
-      { field: "limit", reason: `must be an integer from 1 to ${max}` },
-    ]);
-  return n;
-}
-
 export function createNotificationApp(deps: NotificationAppDeps) {
   const { pool, deadLetters } = deps;
   const routes: Route[] = [
-    {
-      method: "POST",
-      path: "/api/subscriptions",
-      accepts: ["application/json"],
-      handler: async ({ body }) => ({
-        status: 201,
-        body: await createSubscription(pool, parseSubscription(body)),
-      }),
-    },
-    {
-      method: "GET",
-      path: "/api/subscriptions",
-      handler: async () => {
-        const subscriptions = (await listSubscriptions(pool)).map(withoutSecret);
-        return { status: 200, body: { count: subscriptions.length, subscriptions } };
-      },
-    },
-    {
-      method: "GET",
-      path: "/api/subscriptions/:id",
-      handler: async ({ params }) => {
-        const found = await getSubscription(pool, uuid(params.id, "id"));
-        if (!found) throw notFound(`no subscription ${params.id}`);
-        return { status: 200, body: withoutSecret(found) };
-      },
-    },
-    {
-      method: "DELETE",
-      path: "/api/subscriptions/:id",
-      handler: async ({ params }) => {
-        if (!(await deleteSubscription(pool, uuid(params.id, "id"))))
-          throw notFound(`no subscription ${params.id}`);
-        return { status: 204 };
-      },
-    },
+    ...subscriptionRoutes(pool),
     {
       method: "GET",
       path: "/api/deliveries",

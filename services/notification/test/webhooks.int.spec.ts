@@ -14,6 +14,7 @@ import {
 // Webhook subscriptions against the real Kafka and PostgreSQL: signed, traced, retried with
 // backoff, dead after MAX_ATTEMPTS and replayable. Each test subscribes to event types of its
 // own (free-form user-activity types), so tests never see each other's deliveries.
+const jaeger = process.env.JAEGER_QUERY_URL ?? "http://127.0.0.1:16686";
 let n: Awaited<ReturnType<typeof notificationUnderTest>>;
 const receivers: Receiver[] = [];
 const uniqueType = (label: string) => `${label}_${randomBytes(4).toString("hex")}`;
@@ -76,6 +77,23 @@ describe("notification: webhooks", () => {
       expect(traceIdOf(traceparent)).toBe(traceIdOf(event.metadata.traceparent));
       expect(traceparent).not.toBe(event.metadata.traceparent);
     }
+    // In Jaeger: the webhook call is a CLIENT span under the consumer span of the event.
+    const traceId = traceIdOf(events[0]!.metadata.traceparent)!;
+    const spans = await waitFor(
+      async () => {
+        const res = await fetch(`${jaeger}/api/traces/${traceId}`);
+        const found: any[] = res.status === 200 ? ((await res.json()) as any).data[0].spans : [];
+        return found.some((s) => s.operationName === "webhook POST") && found;
+      },
+      20_000,
+      `trace ${traceId} in Jaeger`,
+    );
+    const consumer = spans.find((s) => s.operationName === `${n.topics.committed} process`);
+    const webhook = spans.find((s) => s.operationName === "webhook POST");
+    expect(webhook.references).toContainEqual(
+      expect.objectContaining({ refType: "CHILD_OF", spanID: consumer.spanID }),
+    );
+    expect(webhook.tags).toContainEqual({ key: "span.kind", type: "string", value: "client" });
   });
 
   it("refuses a subscription without an http(s) url or event types, naming the field", async () => {
@@ -151,6 +169,12 @@ describe("notification: webhooks", () => {
     expect(metrics).toMatch(/notification_send_errors_total\{[^}]*channel="webhook"[^}]*\} ([5-9]|\d\d)/);
     expect(metrics).toMatch(/notifications_sent_total\{[^}]*channel="webhook",rule="webhook"[^}]*\} [1-9]/);
     expect(metrics).toMatch(/event_end_to_end_latency_seconds_count\{[^}]*stage="notified"[^}]*\} [1-9]/);
-    expect(metrics).toMatch(/notification_deliveries\{[^}]*status="delivered"[^}]*\} [1-9]/);
+    // Counted on a timer: eventually there.
+    await waitFor(
+      async () =>
+        /notification_deliveries\{[^}]*status="delivered"[^}]*\} [1-9]/.test((await n.api("/metrics")).body),
+      15_000,
+      "the deliveries gauge",
+    );
   });
 });
