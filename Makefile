@@ -54,3 +54,12 @@ test: install ## Lint, start the infrastructure, run every test tier, stop what 
 
 bench: infra-up ## Benchmarks: event store append vs raw PostgreSQL and Emmett (figures, not tests)
 	node bench/src/main.ts
+
+up: install ## Start the infrastructure and the four services, wait until ready, print where everything is
+	@services/stack.sh up
+
+down: ## Stop the services and the infrastructure
+	@services/stack.sh down
+
+ps: ## The services and the infrastructure: pid, port, health, memory
+	@services/stack.sh ps

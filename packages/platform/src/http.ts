@@ -71,7 +71,14 @@ function compile(route: Route): CompiledRoute {
 }
 
 /** A small router on node:http: JSON in and out, RFC 7807 errors, a server span and RED metrics. */
-export function createHttpApp(options: HttpAppOptions): { server: Server; handle: typeof handle } {
+export interface HttpApp {
+  server: Server;
+  handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+  /** Every route the app answers (method and path pattern), built-in ones included. */
+  routes: { method: string; path: string }[];
+}
+
+export function createHttpApp(options: HttpAppOptions): HttpApp {
   const { logger, metrics, tracer } = options;
   const bodyLimit = options.bodyLimitBytes ?? 256 * 1024;
   const routes = [...builtinRoutes(options), ...options.routes].map(compile);
@@ -168,7 +175,7 @@ export function createHttpApp(options: HttpAppOptions): { server: Server; handle
       if (!res.headersSent) res.writeHead(500).end();
     });
   });
-  return { server, handle };
+  return { server, handle, routes: routes.map((r) => ({ method: r.method, path: r.path })) };
 }
 
 function problem(p: { status: number; path: string; detail: string }): HttpResult {
