@@ -117,7 +117,7 @@ cmd_down() {
 cmd_status() {
   ensure_node_path
   printf '%-11s %-26s %-32s %-8s %-6s %8s %8s\n' PART VERSION PORTS PID HEALTH "RSS(MB)" "PSS(MB)"
-  local p pid health mem rss pss total_rss=0 total_pss=0
+  local p pid health rss pss total_rss=0 total_pss=0
   for p in "${ALL_PARTS[@]}"; do
     pid=$(part_pid "$p")
     if "${p}_health"; then health=up; else health=down; fi
@@ -165,6 +165,12 @@ main() {
     docker_cmd "$cmd" "$@"
     return
   fi
+  case $cmd in
+    up | down | purge)
+      ensure_dirs
+      home_lock
+      ;;
+  esac
   case $cmd in
     up) cmd_up "$@" ;;
     down) cmd_down "$@" ;;

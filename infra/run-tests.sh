@@ -36,6 +36,7 @@ rm -f "$lint_log"
 step "infrastructure"
 mapfile -t already < <(infra/native.sh running 2>/dev/null)
 started=()
+# shellcheck disable=SC2317 # called by the EXIT trap
 stop_started() {
   if [ ${#started[@]} -gt 0 ]; then
     step "stopping what this run started: ${started[*]}"

@@ -36,6 +36,7 @@ export SMTP_PORT=${SMTP_PORT:-1025}
 export MAIL_API_PORT=${MAIL_API_PORT:-8025}
 
 # Seconds a part may take to become ready before `up` gives up and prints its log.
+# shellcheck disable=SC2034 # used by the part scripts
 READY_TIMEOUT=${EVENTSCOPE_READY_TIMEOUT:-120}
 
 if [ -t 1 ]; then
@@ -56,6 +57,21 @@ die() {
 }
 
 ensure_dirs() { mkdir -p "$RUN_DIR" "$LOG_DIR" "$DATA_DIR" "$BIN_DIR"; }
+
+# Several people (and `make test`) may run infra/native.sh at once in the same tree: `up` and
+# `down` hold a lock on EVENTSCOPE_HOME, installs a lock on EVENTSCOPE_CACHE (shared by trees).
+take_lock() { # fd file what
+  local fd=$1 file=$2 what=$3
+  mkdir -p "$(dirname "$file")"
+  eval "exec $fd>\"\$file\""
+  if ! flock -n "$fd"; then
+    info "waiting for another infra/native.sh ($what lock: $file)"
+    flock -w 1800 "$fd" || die "gave up waiting for $file"
+  fi
+}
+home_lock() { take_lock 9 "$RUN_DIR/native.lock" "run"; }
+cache_lock() { take_lock 8 "$EVENTSCOPE_CACHE/.install.lock" "install"; }
+cache_unlock() { flock -u 8 2>/dev/null || true; }
 
 # apt_install PKG...: installs Debian packages (apt-get update first), non-interactively.
 apt_install() {
@@ -113,7 +129,8 @@ start_bg() {
   shift
   local log=$LOG_DIR/$part.log
   printf '\n=== %s start %s: %s\n' "$part" "$(date -Is)" "$*" >>"$log"
-  setsid "$@" >>"$log" 2>&1 </dev/null &
+  # 8>&- 9>&-: the long-running process must not inherit (and hold) the run/install locks.
+  setsid "$@" >>"$log" 2>&1 </dev/null 8>&- 9>&- &
   local pid=$!
   write_pid "$part" "$pid"
 }

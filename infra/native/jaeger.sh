@@ -16,9 +16,16 @@ JAEGER_BUILD=$EVENTSCOPE_CACHE/build/jaeger
 jaeger_version() { echo "$JAEGER_RELEASE"; }
 jaeger_ports() { echo "$JAEGER_OTLP_GRPC_PORT,$JAEGER_OTLP_HTTP_PORT,$JAEGER_QUERY_PORT,$JAEGER_HEALTH_PORT,$JAEGER_METRICS_PORT"; }
 
+jaeger_installed() { [ -x "$JAEGER_BIN" ] && [ "$(go_module_version "$JAEGER_BIN")" = "$JAEGER_MODULE_VERSION" ]; }
+
 jaeger_install() {
-  if [ -x "$JAEGER_BIN" ] && [ "$(go_module_version "$JAEGER_BIN")" = "$JAEGER_MODULE_VERSION" ]; then return 0; fi
+  jaeger_installed && return 0
   require_go jaeger
+  cache_lock
+  if jaeger_installed; then
+    cache_unlock
+    return 0
+  fi
   local t0 log=$LOG_DIR/jaeger-build.log
   t0=$(now)
   info "building jaeger $JAEGER_RELEASE (module $JAEGER_MODULE_VERSION) with Go; this takes minutes, log: $log"
@@ -44,6 +51,7 @@ MOD
     tail -n 30 "$log" >&2
     die "building jaeger failed (log: $log)"
   }
+  cache_unlock
   ok "jaeger $JAEGER_RELEASE built into $JAEGER_BIN" "$t0"
 }
 

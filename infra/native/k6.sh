@@ -7,9 +7,16 @@ K6_BIN=$BIN_DIR/k6
 k6_version() { echo "${K6_VERSION#v}"; }
 k6_ports() { echo "-"; }
 
+k6_installed() { [ -x "$K6_BIN" ] && [ "$(go_module_version "$K6_BIN")" = "$K6_VERSION" ]; }
+
 k6_install() {
-  if [ -x "$K6_BIN" ] && [ "$(go_module_version "$K6_BIN")" = "$K6_VERSION" ]; then return 0; fi
+  k6_installed && return 0
   require_go k6
+  cache_lock
+  if k6_installed; then
+    cache_unlock
+    return 0
+  fi
   local t0 log=$LOG_DIR/k6-build.log
   t0=$(now)
   info "building k6 $K6_VERSION with go install; log: $log"
@@ -17,6 +24,7 @@ k6_install() {
     tail -n 30 "$log" >&2
     die "go install go.k6.io/k6@$K6_VERSION failed (log: $log)"
   fi
+  cache_unlock
   ok "k6 $K6_VERSION built into $K6_BIN" "$t0"
 }
 

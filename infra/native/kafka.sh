@@ -11,10 +11,18 @@ KAFKA_HEAP=${KAFKA_HEAP:--Xms128m -Xmx512m}
 kafka_version() { echo "$KAFKA_VERSION"; }
 kafka_ports() { echo "$KAFKA_PORT,$KAFKA_CONTROLLER_PORT"; }
 
+kafka_installed() { [ -f "$KAFKA_HOME/.complete" ] && [ -f "$KAFKA_HOME/libs/kafka_2.13-$KAFKA_VERSION.jar" ]; }
+
 kafka_install() {
-  if [ -f "$KAFKA_HOME/.complete" ]; then return 0; fi
+  kafka_installed && return 0
+  cache_lock
+  if kafka_installed; then # installed by another run while we waited
+    cache_unlock
+    return 0
+  fi
   local t0
   t0=$(now)
+  rm -f "$KAFKA_HOME/.complete"
   command -v java >/dev/null || apt_install openjdk-17-jre-headless
   command -v mvn >/dev/null || apt_install maven
   local major
@@ -32,8 +40,10 @@ kafka_install() {
     die "resolving the Kafka jars failed (log: $LOG_DIR/kafka-install.log)"
   fi
   rm -rf "$KAFKA_HOME/libs"
-  mv "$KAFKA_HOME/libs.tmp" "$KAFKA_HOME/libs"
+  mv "$KAFKA_HOME/libs.tmp" "$KAFKA_HOME/libs" || die "kafka: cannot move the jars into $KAFKA_HOME/libs"
+  [ -f "$KAFKA_HOME/libs/kafka_2.13-$KAFKA_VERSION.jar" ] || die "kafka: kafka_2.13-$KAFKA_VERSION.jar missing after resolution"
   touch "$KAFKA_HOME/.complete"
+  cache_unlock
   ok "kafka $KAFKA_VERSION jars resolved ($(find "$KAFKA_HOME/libs" -name '*.jar' | wc -l) jars)" "$t0"
 }
 

@@ -117,7 +117,7 @@ postgres_start() {
   fi
   postgres_write_config
   # pg_ctl -w waits until the server accepts connections (or fails, or -t seconds pass).
-  if ! as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$LOG_DIR/postgres.log" -w -t "$READY_TIMEOUT" start >/dev/null 2>&1; then
+  if ! as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$LOG_DIR/postgres.log" -w -t "$READY_TIMEOUT" start >/dev/null 2>&1 8>&- 9>&-; then
     fail "postgres did not start; last lines of $LOG_DIR/postgres.log:"
     tail -n 30 "$LOG_DIR/postgres.log" >&2
     return 1
