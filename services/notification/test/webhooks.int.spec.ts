@@ -5,6 +5,7 @@ import {
   committedEvent,
   notificationUnderTest,
   produceCommitted,
+  sleep,
   startReceiver,
   traceIdOf,
   type Received,
@@ -32,6 +33,7 @@ beforeAll(async () => {
     RETRY_BASE_MS: "50",
     RETRY_MAX_MS: "400",
     MAX_ATTEMPTS: "5",
+    WEBHOOK_TIMEOUT_MS: "1000",
   });
 });
 
@@ -139,6 +141,18 @@ describe("notification: webhooks", () => {
     expect(hook.ok()).toHaveLength(1);
     const replayDelivered = await n.api(`/api/deliveries/${row.id}/replay`, { method: "POST" });
     expect(replayDelivered.status).toBe(409);
+  });
+
+  it("counts a receiver that does not answer within WEBHOOK_TIMEOUT_MS as a failed attempt", async () => {
+    const type = uniqueType("slow");
+    let calls = 0;
+    const hook = await receiver(() => (++calls === 1 ? sleep(1500).then(() => 200) : 200));
+    await n.subscribe(hook.url, [type]);
+    const event = userEvent(type);
+    await produceCommitted(n.topics.committed, [event]);
+
+    const [row] = await n.delivered(event.eventId, 1);
+    expect(row).toMatchObject({ attempts: 2, lastError: "timed out after 1000 ms" });
   });
 
   it("gives up on a receiver that always fails after MAX_ATTEMPTS as dead, and delivers it once replayed", async () => {
