@@ -1,4 +1,5 @@
 import {
+  ROOT_CONTEXT,
   context,
   propagation,
   trace,
@@ -14,6 +15,14 @@ import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
 import { BatchSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from "@opentelemetry/semantic-conventions";
+import {
+  ATTR_MESSAGING_CONSUMER_GROUP_NAME,
+  ATTR_MESSAGING_DESTINATION_NAME,
+  ATTR_MESSAGING_DESTINATION_PARTITION_ID,
+  ATTR_MESSAGING_KAFKA_OFFSET,
+  ATTR_MESSAGING_OPERATION_TYPE,
+  ATTR_MESSAGING_SYSTEM,
+} from "./semconv.ts";
 
 export { SpanKind, SpanStatusCode, context, trace };
 export type { Span, Context, Link };
@@ -89,3 +98,40 @@ export function failSpan(span: Span, error: unknown): void {
     // telemetry must never break the host program
   }
 }
+
+export interface ConsumerSpanOptions {
+  topic: string;
+  partition: number;
+  group: string;
+  offset: string;
+  headers: Carrier | undefined;
+  attributes?: Record<string, string | number>;
+}
+
+/**
+ * The span of one consumed event, continuing the producer's trace from the W3C headers: as its
+ * child (one continuous trace, the default) or, with OTEL_KAFKA_SPAN_LINKS=true, as the root of a
+ * new trace linked to it (for consumers that would rather keep traces short).
+ */
+export function startConsumerSpan(tracer: Tracer, options: ConsumerSpanOptions): Span {
+  const parent = extractContext(options.headers ?? {}, ROOT_CONTEXT);
+  const attributes = {
+    [ATTR_MESSAGING_SYSTEM]: "kafka",
+    [ATTR_MESSAGING_OPERATION_TYPE]: "process",
+    [ATTR_MESSAGING_DESTINATION_NAME]: options.topic,
+    [ATTR_MESSAGING_DESTINATION_PARTITION_ID]: String(options.partition),
+    [ATTR_MESSAGING_CONSUMER_GROUP_NAME]: options.group,
+    [ATTR_MESSAGING_KAFKA_OFFSET]: Number(options.offset),
+    ...options.attributes,
+  };
+  const name = `${options.topic} process`;
+  if (!linkMode) return tracer.startSpan(name, { kind: SpanKind.CONSUMER, attributes }, parent);
+  const linked = trace.getSpanContext(parent);
+  return tracer.startSpan(
+    name,
+    { kind: SpanKind.CONSUMER, attributes, root: true, links: linked ? [{ context: linked }] : [] },
+    ROOT_CONTEXT,
+  );
+}
+
+const linkMode = /^true$/i.test(process.env.OTEL_KAFKA_SPAN_LINKS ?? "");

@@ -7,8 +7,8 @@ import {
 } from "@eventscope/contracts";
 import {
   context,
-  extractContext,
   SpanKind,
+  startConsumerSpan,
   trace,
   traceHeaders,
   withTransaction,
@@ -16,12 +16,6 @@ import {
   ATTR_EVENT_ID,
   ATTR_EVENT_TYPE,
   ATTR_GLOBAL_POSITION,
-  ATTR_MESSAGING_CONSUMER_GROUP_NAME,
-  ATTR_MESSAGING_DESTINATION_NAME,
-  ATTR_MESSAGING_DESTINATION_PARTITION_ID,
-  ATTR_MESSAGING_KAFKA_OFFSET,
-  ATTR_MESSAGING_OPERATION_TYPE,
-  ATTR_MESSAGING_SYSTEM,
   ATTR_STREAM_VERSION,
   ATTR_DB_SYSTEM_NAME,
   ATTR_DB_OPERATION_NAME,
@@ -137,25 +131,18 @@ export function createIngestConsumer(deps: IngestConsumerDeps) {
         metrics.consumeErrors.inc({ topic, group: groupId, reason: "malformed" });
         continue;
       }
-      const parent = extractContext(message.headers as Record<string, Buffer>);
-      const span = tracer.startSpan(
-        `${topic} process`,
-        {
-          kind: SpanKind.CONSUMER,
-          attributes: {
-            [ATTR_MESSAGING_SYSTEM]: "kafka",
-            [ATTR_MESSAGING_OPERATION_TYPE]: "process",
-            [ATTR_MESSAGING_DESTINATION_NAME]: topic,
-            [ATTR_MESSAGING_DESTINATION_PARTITION_ID]: String(partition),
-            [ATTR_MESSAGING_CONSUMER_GROUP_NAME]: groupId,
-            [ATTR_MESSAGING_KAFKA_OFFSET]: Number(message.offset),
-            [ATTR_EVENT_ID]: envelope.eventId,
-            [ATTR_EVENT_TYPE]: envelope.eventType,
-            [ATTR_AGGREGATE_ID]: envelope.aggregateId,
-          },
+      const span = startConsumerSpan(tracer, {
+        topic,
+        partition,
+        group: groupId,
+        offset: message.offset,
+        headers: message.headers,
+        attributes: {
+          [ATTR_EVENT_ID]: envelope.eventId,
+          [ATTR_EVENT_TYPE]: envelope.eventType,
+          [ATTR_AGGREGATE_ID]: envelope.aggregateId,
         },
-        parent,
-      );
+      });
       incoming.push({ message, envelope, span });
     }
     if (incoming.length === 0) return;

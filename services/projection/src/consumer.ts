@@ -1,18 +1,11 @@
 import { fromKafkaRecord, isCommittedEvent, type CommittedEvent } from "@eventscope/contracts";
 import {
-  extractContext,
-  SpanKind,
+  startConsumerSpan,
   withTransaction,
   ATTR_EVENT_ID,
   ATTR_EVENT_TYPE,
   ATTR_AGGREGATE_ID,
   ATTR_STREAM_VERSION,
-  ATTR_MESSAGING_CONSUMER_GROUP_NAME,
-  ATTR_MESSAGING_DESTINATION_NAME,
-  ATTR_MESSAGING_DESTINATION_PARTITION_ID,
-  ATTR_MESSAGING_KAFKA_OFFSET,
-  ATTR_MESSAGING_OPERATION_TYPE,
-  ATTR_MESSAGING_SYSTEM,
   type DeadLetters,
   type EachBatchPayload,
   type Kafka,
@@ -76,25 +69,19 @@ export function createProjectionConsumer(deps: ProjectionConsumerDeps) {
       messageOf.set(event.eventId, message);
       spans.set(
         event.eventId,
-        tracer.startSpan(
-          `${topic} process`,
-          {
-            kind: SpanKind.CONSUMER,
-            attributes: {
-              [ATTR_MESSAGING_SYSTEM]: "kafka",
-              [ATTR_MESSAGING_OPERATION_TYPE]: "process",
-              [ATTR_MESSAGING_DESTINATION_NAME]: topic,
-              [ATTR_MESSAGING_DESTINATION_PARTITION_ID]: String(partition),
-              [ATTR_MESSAGING_CONSUMER_GROUP_NAME]: groupId,
-              [ATTR_MESSAGING_KAFKA_OFFSET]: Number(message.offset),
-              [ATTR_EVENT_ID]: event.eventId,
-              [ATTR_EVENT_TYPE]: event.eventType,
-              [ATTR_AGGREGATE_ID]: event.aggregateId,
-              [ATTR_STREAM_VERSION]: event.version,
-            },
+        startConsumerSpan(tracer, {
+          topic,
+          partition,
+          group: groupId,
+          offset: message.offset,
+          headers: message.headers,
+          attributes: {
+            [ATTR_EVENT_ID]: event.eventId,
+            [ATTR_EVENT_TYPE]: event.eventType,
+            [ATTR_AGGREGATE_ID]: event.aggregateId,
+            [ATTR_STREAM_VERSION]: event.version,
           },
-          extractContext(message.headers as Record<string, Buffer>),
-        ),
+        }),
       );
     }
     if (events.length === 0) return;
