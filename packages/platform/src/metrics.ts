@@ -89,6 +89,7 @@ export function createMetrics(service: string) {
     notificationDuration: histogram("notification_send_duration_seconds", "One delivery attempt", [
       "channel",
     ]),
+    notificationDeliveries: gauge("notification_deliveries", "Recorded deliveries by status", ["status"]),
     notificationErrors: counter("notification_send_errors_total", "Failed delivery attempts", ["channel"]),
     readModelsUpdated: counter("read_models_updated_total", "Read model updates applied", ["projection"]),
     readModelDuration: histogram("read_model_update_duration_seconds", "One projection batch", [

@@ -9,6 +9,7 @@ import {
 
 export const notificationSettings = {
   ...commonSettings,
+  databaseSchema: { ...commonSettings.databaseSchema, default: "notification" },
   port: { env: "PORT", default: 8084, parse: int, description: "HTTP port of the notification service" },
   groupId: {
     env: "CONSUMER_GROUP",

@@ -1,5 +1,4 @@
 import { fileURLToPath } from "node:url";
-import client from "prom-client";
 import {
   createDeadLetters,
   createKafka,
@@ -68,12 +67,7 @@ const consumer = createCommittedConsumer({
 
 // Deliveries by status, for the notifications dashboard. Counted on a timer rather than per
 // scrape: counting a large table on every scrape would let Prometheus drive database load.
-const deliveriesByStatus = new client.Gauge({
-  name: "notification_deliveries",
-  help: "Recorded deliveries by status",
-  labelNames: ["status"],
-  registers: [metrics.registry],
-});
+const deliveriesByStatus = metrics.notificationDeliveries;
 const refreshCounts = async () => {
   for (const [status, n] of Object.entries(await countByStatus(pool))) deliveriesByStatus.set({ status }, n);
 };
