@@ -2,7 +2,15 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["**/node_modules/**", ".eventscope/**", "loadtests/scenarios/**", "loadtests/report/**", "**/*.js"] },
+  {
+    ignores: [
+      "**/node_modules/**",
+      ".eventscope/**",
+      "loadtests/scenarios/**",
+      "loadtests/report/**",
+      "**/*.js",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -50,7 +50,10 @@ beforeAll(async () => {
   await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", r));
   receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
   const sub = await request(`${notification}/api/subscriptions`, {
-    body: { url: receiverUrl, eventTypes: ["OrderCreated", "OrderShipped", "OrderDelivered", "TaskCompleted"] },
+    body: {
+      url: receiverUrl,
+      eventTypes: ["OrderCreated", "OrderShipped", "OrderDelivered", "TaskCompleted"],
+    },
   });
   expect(sub.status).toBe(201);
   subscriptionId = sub.body.id;
@@ -58,7 +61,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (subscriptionId) await request(`${notification}/api/subscriptions/${subscriptionId}`, { method: "DELETE" });
+  if (subscriptionId)
+    await request(`${notification}/api/subscriptions/${subscriptionId}`, { method: "DELETE" });
   await new Promise<void>((r) => receiver.close(() => r()));
 });
 
@@ -79,28 +83,48 @@ describe("the running stack", () => {
     await ok(`/api/carts/${cartId}/items`, { productId: "sku-e2e", quantity: 3, unitPrice: 5 });
     await ok(`/api/carts/${cartId}/checkout`);
     const orderId = `order-${token}`;
-    await ok("/api/orders", { orderId, customerId, cartId, items: [{ productId: "sku-e2e", quantity: 3, unitPrice: 5 }], totalAmount: 15 });
+    await ok("/api/orders", {
+      orderId,
+      customerId,
+      cartId,
+      items: [{ productId: "sku-e2e", quantity: 3, unitPrice: 5 }],
+      totalAmount: 15,
+    });
     await ok(`/api/orders/${orderId}/validate`);
     await ok(`/api/orders/${orderId}/confirm`);
-    const paymentId = (await ok("/api/payments", { orderId, amount: 15, method: "card" })).paymentId as string;
+    const paymentId = (await ok("/api/payments", { orderId, amount: 15, method: "card" }))
+      .paymentId as string;
     await ok(`/api/payments/${paymentId}/authorize`);
     await ok(`/api/payments/${paymentId}/complete`);
     await ok(`/api/orders/${orderId}/ship`, { trackingNumber: `TRK-${token}` });
     await ok(`/api/orders/${orderId}/deliver`);
     const taskId = (await ok("/api/tasks", { title: `e2e ${token}` })).taskId as string;
-    const update = await request(`${producer}/api/tasks/${taskId}`, { method: "PUT", body: { assignee: "grace" }, headers: { "x-api-key": apiKey } });
+    const update = await request(`${producer}/api/tasks/${taskId}`, {
+      method: "PUT",
+      body: { assignee: "grace" },
+      headers: { "x-api-key": apiKey },
+    });
     expect(update.status).toBe(202);
     await ok(`/api/tasks/${taskId}/complete`);
     const userId = `user-${token}`;
-    for (const eventType of ["login", "purchase", "logout"]) await ok("/api/events", { userId, eventType, metadata: { token } });
+    for (const eventType of ["login", "purchase", "logout"])
+      await ok("/api/events", { userId, eventType, metadata: { token } });
 
     // Read models.
-    const order = await waitFor(async () => {
-      const res = await request(`${projection}/api/orders/${orderId}`);
-      return res.body?.status === "Delivered" && res.body?.paymentStatus === "Completed" ? res.body : undefined;
-    }, 30_000, "the order to be delivered and paid");
+    const order = await waitFor(
+      async () => {
+        const res = await request(`${projection}/api/orders/${orderId}`);
+        return res.body?.status === "Delivered" && res.body?.paymentStatus === "Completed"
+          ? res.body
+          : undefined;
+      },
+      30_000,
+      "the order to be delivered and paid",
+    );
     expect(order).toMatchObject({ customerId, totalAmount: 15, trackingNumber: `TRK-${token}` });
-    const task = await waitFor(async () => ((await request(`${projection}/api/tasks/${taskId}`)).body?.status === "Completed" ? true : undefined));
+    const task = await waitFor(async () =>
+      (await request(`${projection}/api/tasks/${taskId}`)).body?.status === "Completed" ? true : undefined,
+    );
     expect(task).toBe(true);
     const customer = await waitFor(async () => {
       const res = await request(`${projection}/customer/${customerId}`);
@@ -111,29 +135,57 @@ describe("the running stack", () => {
       const res = await request(`${projection}/api/events/user/${userId}`);
       return res.body?.count === 3 ? res.body : undefined;
     });
-    expect(activity.events.map((e: { eventType: string }) => e.eventType)).toEqual(["login", "purchase", "logout"]);
+    expect(activity.events.map((e: { eventType: string }) => e.eventType)).toEqual([
+      "login",
+      "purchase",
+      "logout",
+    ]);
 
     // E-mails: OrderCreated, OrderConfirmed, OrderShipped, OrderDelivered, PaymentCompleted.
-    const mails = await waitFor(async () => {
-      const res = await request(`${mailApi}/api/v1/messages`);
-      const mine = (res.body?.messages ?? []).filter((m: { Subject: string; Snippet?: string }) =>
-        `${m.Subject} ${m.Snippet ?? ""}`.includes(orderId) || `${m.Subject} ${m.Snippet ?? ""}`.includes(`TRK-${token}`),
-      );
-      return mine.length >= 4 ? mine : undefined;
-    }, 30_000, "the order's e-mails");
-    expect(mails.some((m: { Subject: string; Snippet?: string }) => `${m.Subject} ${m.Snippet ?? ""}`.includes(`TRK-${token}`))).toBe(true);
-    const deliveries = await waitFor(async () => {
-      const res = await request(`${notification}/api/deliveries?channel=email&limit=1000`);
-      const forOrder = (res.body?.deliveries ?? []).filter((d: { eventId: string; status: string }) => accepted.includes(d.eventId));
-      return forOrder.length >= 5 && forOrder.every((d: { status: string }) => d.status === "delivered") ? forOrder : undefined;
-    }, 30_000, "e-mail deliveries");
-    expect(new Set(deliveries.map((d: { eventId: string; rule: string }) => `${d.eventId}/${d.rule}`)).size).toBe(deliveries.length);
+    const mails = await waitFor(
+      async () => {
+        const res = await request(`${mailApi}/api/v1/messages`);
+        const mine = (res.body?.messages ?? []).filter(
+          (m: { Subject: string; Snippet?: string }) =>
+            `${m.Subject} ${m.Snippet ?? ""}`.includes(orderId) ||
+            `${m.Subject} ${m.Snippet ?? ""}`.includes(`TRK-${token}`),
+        );
+        return mine.length >= 4 ? mine : undefined;
+      },
+      30_000,
+      "the order's e-mails",
+    );
+    expect(
+      mails.some((m: { Subject: string; Snippet?: string }) =>
+        `${m.Subject} ${m.Snippet ?? ""}`.includes(`TRK-${token}`),
+      ),
+    ).toBe(true);
+    const deliveries = await waitFor(
+      async () => {
+        const res = await request(`${notification}/api/deliveries?channel=email&limit=1000`);
+        const forOrder = (res.body?.deliveries ?? []).filter((d: { eventId: string; status: string }) =>
+          accepted.includes(d.eventId),
+        );
+        return forOrder.length >= 5 && forOrder.every((d: { status: string }) => d.status === "delivered")
+          ? forOrder
+          : undefined;
+      },
+      30_000,
+      "e-mail deliveries",
+    );
+    expect(
+      new Set(deliveries.map((d: { eventId: string; rule: string }) => `${d.eventId}/${d.rule}`)).size,
+    ).toBe(deliveries.length);
 
     // Webhooks: each subscribed event once, each signed.
-    const mine = await waitFor(async () => {
-      const got = receipts.filter((r) => accepted.includes(r.eventId));
-      return got.length >= 4 ? got : undefined;
-    }, 30_000, "the webhook deliveries");
+    const mine = await waitFor(
+      async () => {
+        const got = receipts.filter((r) => accepted.includes(r.eventId));
+        return got.length >= 4 ? got : undefined;
+      },
+      30_000,
+      "the webhook deliveries",
+    );
     await new Promise((r) => setTimeout(r, 1000));
     const final = receipts.filter((r) => accepted.includes(r.eventId));
     expect(final).toHaveLength(4);
