@@ -1,0 +1,1835 @@
+// Generates docs/openapi.yaml (OpenAPI 3.1) and docs/asyncapi.yaml (AsyncAPI 3.0). Both files are
+// GENERATED: edit this script, never the YAML, then rerun `node docs/generate.ts`.
+//
+// What comes from where:
+// - event data schemas, the envelope and the committed event: @eventscope/contracts
+//   (eventSchemas(), envelopeSchema, committedEventSchema, the activity domain's free-form schema);
+// - producer command routes: the producer's own table (services/producer/src/commands.ts);
+// - read-model routes and their filters: the projection's table (services/projection/src/read-models.ts);
+// - everything else (the other routes, responses, read-model shapes of the domain state types,
+//   Kafka headers): the hand-written tables below.
+// test/contracts/openapi.unit.spec.ts checks the documents against the running route tables of every
+// service and fails when the committed files differ from what this script produces.
+import { writeFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import * as prettier from "prettier";
+import { stringify } from "yaml";
+import {
+  activity,
+  activityEventTypePattern,
+  committedEventSchema,
+  domains,
+  envelopeSchema,
+  eventSchemas,
+  notificationRules,
+  rejectionCodes,
+  topics,
+  type JSONSchema,
+} from "@eventscope/contracts";
+import { DEFAULT_KAFKA_PARTITIONS } from "@eventscope/infra";
+import { commandRoutes, type CommandRoute } from "../services/producer/src/commands.ts";
+import { producerSettings } from "../services/producer/src/config.ts";
+import { eventStoreSettings } from "../services/event-store/src/config.ts";
+import { projectionSettings } from "../services/projection/src/config.ts";
+import { notificationSettings } from "../services/notification/src/config.ts";
+import { documentModels, projectionNames } from "../services/projection/src/read-models.ts";
+import { deliveryStatuses } from "../services/notification/src/deliveries.ts";
+import { channels } from "../services/notification/src/plan.ts";
+
+type Json = Record<string, unknown>;
+
+const docsDir = fileURLToPath(new URL(".", import.meta.url));
+export const openApiFile = resolve(docsDir, "openapi.yaml");
+export const asyncApiFile = resolve(docsDir, "asyncapi.yaml");
+
+const VERSION = "0.1.0";
+const DEMO_KEY = "eventscope-demo-key";
+
+// ---------------------------------------------------------------------------------------------
+// Services and their servers
+// ---------------------------------------------------------------------------------------------
+
+export const services = {
+  producer: { port: producerSettings.port.default, title: "Producer" },
+  "event-store": { port: eventStoreSettings.port.default, title: "Event store" },
+  projection: { port: projectionSettings.port.default, title: "Projection (read models)" },
+  notification: { port: notificationSettings.port.default, title: "Notification" },
+} as const;
+export type Service = keyof typeof services;
+const allServices = Object.keys(services) as Service[];
+
+export const serverUrl = (service: Service): string => `http://localhost:${services[service].port}`;
+const server = (service: Service) => ({ url: serverUrl(service), description: services[service].title });
+
+const serviceDescriptions: Record<Service, string> = {
+  producer:
+    "Validates events (schema, size, API key), stamps the envelope and publishes it to `events.ingest`; " +
+    "answers 202 only once the broker acknowledged.",
+  "event-store":
+    "The authority: consumes `events.ingest`, decides each event against its aggregate, appends it to " +
+    "PostgreSQL and publishes it to `events.committed` (or `events.rejected` with a reason). Serves " +
+    "event status, streams, the gap-safe global feed, replay and statistics.",
+  projection:
+    "The read side: consumes `events.committed` into read models (one per domain, plus user activity) " +
+    "and serves them; projection status and rebuild.",
+  notification:
+    "Consumes `events.committed`, applies the notification rules and webhook subscriptions, and records " +
+    "and sends every delivery (e-mail over SMTP, SMS, push, signed webhooks) with retries and a dead state.",
+};
+
+// ---------------------------------------------------------------------------------------------
+// Schema helpers
+// ---------------------------------------------------------------------------------------------
+
+const ref = (name: string): Json => ({ $ref: `#/components/schemas/${name}` });
+const str = (description?: string, extra: Json = {}): Json => ({
+  type: "string",
+  ...(description ? { description } : {}),
+  ...extra,
+});
+const int = (description?: string, extra: Json = {}): Json => ({
+  type: "integer",
+  ...(description ? { description } : {}),
+  ...extra,
+});
+const num = (description?: string): Json => ({ type: "number", ...(description ? { description } : {}) });
+const bool = (description?: string): Json => ({ type: "boolean", ...(description ? { description } : {}) });
+const dateTime = (description?: string): Json => str(description, { format: "date-time" });
+const uuid = (description?: string): Json => str(description, { format: "uuid" });
+const arrayOf = (items: Json, description?: string): Json => ({
+  type: "array",
+  items,
+  ...(description ? { description } : {}),
+});
+/** The same schema, also allowing null. */
+const orNull = (schema: Json): Json => ({
+  ...schema,
+  type: [schema.type as string, "null"],
+  ...(Array.isArray(schema.enum) ? { enum: [...(schema.enum as unknown[]), null] } : {}),
+});
+const enumOf = (values: readonly string[], description?: string): Json =>
+  str(description, { enum: [...values] });
+/** A closed object whose every property is required (the shape the services always write). */
+const record = (properties: Record<string, Json>, description?: string): Json => ({
+  type: "object",
+  ...(description ? { description } : {}),
+  required: Object.keys(properties),
+  properties,
+});
+const object = (properties: Record<string, Json>, required: string[], description?: string): Json => ({
+  type: "object",
+  ...(description ? { description } : {}),
+  required,
+  properties,
+});
+
+/** A contracts schema without its `$id` (ids would change the base URI of refs inside the documents). */
+function published(schema: JSONSchema): Json {
+  const { $id: _id, ...rest } = structuredClone(schema);
+  return rest;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shared schemas: events (generated from the contracts) and the read models (domain state types)
+// ---------------------------------------------------------------------------------------------
+
+const events = eventSchemas();
+export const eventTypeNames = Object.keys(events);
+const activitySchemaName = "UserActivity";
+
+/** Every event's data schema by event type, and the activity free-form schema, from the contracts. */
+function eventDataSchemas(): Record<string, Json> {
+  const out: Record<string, Json> = {};
+  for (const [eventType, schema] of Object.entries(events)) {
+    out[eventType] = {
+      ...published(schema),
+      description: `Data of a \`${eventType}\` event (aggregate ${aggregateTypeOf(eventType)}).`,
+    };
+  }
+  const freeForm = activity.freeFormEvents!;
+  out[activitySchemaName] = {
+    ...published(freeForm.dataSchema),
+    description:
+      `${typeof freeForm.dataSchema.description === "string" ? freeForm.dataSchema.description : "Free-form activity data"}: the data of a user-activity ` +
+      `event, whose type is any lowercase name matching \`${freeForm.pattern}\` (login, page_view, ...).`,
+  };
+  return out;
+}
+
+function aggregateTypeOf(eventType: string): string {
+  const domain = domains.find((d) => eventType in d.events);
+  if (!domain) throw new Error(`no domain declares ${eventType}`);
+  return domain.aggregateType;
+}
+
+/** The data of any event: chosen by the event type (`eventType` in the envelope, `ce_type` on Kafka). */
+function eventDataUnion(): Json {
+  return {
+    description:
+      "The event's data. Which schema applies is named by the event type (`eventType` in an envelope, " +
+      "the `ce_type` header on Kafka): the enumerated types have the schema of that name, and any lowercase " +
+      `type matching \`${activityEventTypePattern}\` is user activity (free-form). Several schemas accept ` +
+      "the same JSON (e.g. `{}`), so the list is anyOf and the type decides.",
+    anyOf: [...eventTypeNames.map(ref), ref(activitySchemaName)],
+  };
+}
+
+const orderStatuses = ["Created", "Validated", "Confirmed", "Shipped", "Delivered", "Cancelled"];
+const paymentStatuses = ["Initiated", "Authorized", "Completed", "Failed"];
+const ts = (what: string) => orNull(dateTime(`When the ${what} event happened (its timestamp)`));
+const idOrNull = (description: string) => orNull(str(description));
+
+/**
+ * The read models, from the domain state types in packages/contracts/src/domains (the test checks
+ * that each lists exactly the keys of its domain's `initial()` state).
+ */
+export const readModelSchemas: Record<string, { schema: string; aggregateType: string; shape: Json }> = {
+  orders: {
+    schema: "OrderReadModel",
+    aggregateType: "Order",
+    shape: record(
+      {
+        orderId: idOrNull("The order id (the aggregate id)"),
+        customerId: idOrNull("Customer who placed the order"),
+        cartId: idOrNull("Cart checked out into this order, if any"),
+        status: orNull(enumOf(orderStatuses)),
+        totalAmount: num("Order total"),
+        currency: orNull(str("ISO 4217 code")),
+        items: arrayOf(ref("LineItem")),
+        paymentId: idOrNull("The order's current payment (from its Payment events)"),
+        paymentStatus: orNull(enumOf(paymentStatuses, "Status of the current payment")),
+        trackingNumber: idOrNull("Set when shipped"),
+        carrier: idOrNull("Set when shipped"),
+        cancelReason: idOrNull("Set when cancelled"),
+        createdAt: ts("OrderCreated"),
+        validatedAt: ts("OrderValidated"),
+        confirmedAt: ts("OrderConfirmed"),
+        shippedAt: ts("OrderShipped"),
+        deliveredAt: ts("OrderDelivered"),
+        cancelledAt: ts("OrderCancelled"),
+      },
+      "The e-commerce seed's OrderReadModel: the order's state (OrderState) plus the status of its payment.",
+    ),
+  },
+  payments: {
+    schema: "PaymentReadModel",
+    aggregateType: "Payment",
+    shape: record(
+      {
+        paymentId: idOrNull("The payment id (the aggregate id)"),
+        status: orNull(enumOf(paymentStatuses)),
+        orderId: idOrNull("Order paid for"),
+        amount: num(),
+        currency: orNull(str("ISO 4217 code")),
+        method: idOrNull("Payment method"),
+        authorizationCode: idOrNull("Set when authorized"),
+        failureReason: idOrNull("Set when failed"),
+        initiatedAt: ts("PaymentInitiated"),
+        authorizedAt: ts("PaymentAuthorized"),
+        completedAt: ts("PaymentCompleted"),
+        failedAt: ts("PaymentFailed"),
+      },
+      "A payment (PaymentState).",
+    ),
+  },
+  carts: {
+    schema: "CartReadModel",
+    aggregateType: "Cart",
+    shape: record(
+      {
+        cartId: idOrNull("The cart id (the aggregate id)"),
+        status: orNull(enumOf(["Open", "CheckedOut", "Expired"])),
+        customerId: idOrNull("Owner of the cart"),
+        items: arrayOf(ref("LineItem")),
+        total: num("Sum of the items"),
+        orderId: idOrNull("Order created at checkout"),
+        createdAt: ts("CartCreated"),
+        updatedAt: orNull(dateTime("Timestamp of the last event")),
+      },
+      "A shopping cart (CartState).",
+    ),
+  },
+  inventory: {
+    schema: "InventoryReadModel",
+    aggregateType: "Inventory",
+    shape: record(
+      {
+        productId: idOrNull("Product id / SKU (the aggregate id)"),
+        level: int("Units on hand, as last counted (StockUpdated)"),
+        reserved: int("Units held by orders"),
+        available: int("level - reserved"),
+        reservations: {
+          type: "object",
+          description: "Units held per order id",
+          additionalProperties: { type: "integer" },
+        },
+        lowStockThreshold: orNull(int("Threshold of the last LowStockAlert")),
+        lastAlertAt: ts("last LowStockAlert"),
+        updatedAt: orNull(dateTime("Timestamp of the last event")),
+      },
+      "Stock of one product (InventoryState).",
+    ),
+  },
+  products: {
+    schema: "ProductReadModel",
+    aggregateType: "Product",
+    shape: record(
+      {
+        productId: idOrNull("The product id (the aggregate id)"),
+        status: orNull(enumOf(["Active", "Inactive", "Deleted"])),
+        name: idOrNull("Product name"),
+        sku: idOrNull("Stock keeping unit"),
+        price: num(),
+        currency: orNull(str("ISO 4217 code")),
+        description: idOrNull("Product description"),
+        replenished: int("Units received through StockReplenished"),
+        createdAt: ts("ProductCreated"),
+        updatedAt: orNull(dateTime("Timestamp of the last event")),
+      },
+      "A catalogue product (ProductState).",
+    ),
+  },
+  tasks: {
+    schema: "TaskReadModel",
+    aggregateType: "Task",
+    shape: record(
+      {
+        taskId: idOrNull("The task id (the aggregate id)"),
+        status: orNull(enumOf(["Open", "Completed"])),
+        title: idOrNull("Title"),
+        description: idOrNull("Description"),
+        assignee: idOrNull("Assignee"),
+        dueDate: orNull(
+          str("A date or a date-time (local date-times are kept as sent)", { format: "date-or-date-time" }),
+        ),
+        completedBy: idOrNull("Who completed it"),
+        createdAt: ts("TaskCreated"),
+        updatedAt: orNull(dateTime("Timestamp of the last event")),
+        completedAt: ts("TaskCompleted"),
+      },
+      "A task (TaskState).",
+    ),
+  },
+  customers: {
+    schema: "CustomerReadModel",
+    aggregateType: "Customer",
+    shape: record(
+      {
+        customerId: idOrNull("The customer id (the aggregate id)"),
+        status: orNull(enumOf(["Active", "Deleted"])),
+        name: idOrNull("Name"),
+        email: orNull(str("E-mail address", { format: "email" })),
+        createdAt: ts("CustomerCreated"),
+        updatedAt: orNull(dateTime("Timestamp of the last event")),
+        deletedAt: ts("CustomerDeleted"),
+        deleteReason: idOrNull("Set when deleted"),
+      },
+      "A customer (CustomerState).",
+    ),
+  },
+};
+
+/** The User aggregate's state (user activity), as replay returns it. */
+export const userActivityState = record(
+  {
+    userId: idOrNull("The user id (the aggregate id)"),
+    count: int("Activity events recorded"),
+    lastEventType: idOrNull("Type of the latest event"),
+    firstEventAt: orNull(dateTime()),
+    lastEventAt: orNull(dateTime()),
+  },
+  "A user's activity summary (UserActivityState).",
+);
+
+/** Aggregate type -> the schema of its state. */
+function stateSchemaOf(aggregateType: string): string {
+  if (aggregateType === activity.aggregateType) return "UserActivityState";
+  const found = Object.values(readModelSchemas).find((m) => m.aggregateType === aggregateType);
+  if (!found) throw new Error(`no state schema for aggregate type ${aggregateType}`);
+  return found.schema;
+}
+
+const knownRejectionCodes = [
+  ...Object.values(rejectionCodes),
+  "WRONG_EXPECTED_VERSION",
+  "UNKNOWN_AGGREGATE_TYPE",
+  "INVALID_EVENT",
+];
+
+// ---------------------------------------------------------------------------------------------
+// OpenAPI: shared components
+// ---------------------------------------------------------------------------------------------
+
+const problemCodes = [
+  "VALIDATION_FAILED",
+  "UNAUTHORIZED",
+  "NOT_FOUND",
+  "CONFLICT",
+  "PAYLOAD_TOO_LARGE",
+  "UNSUPPORTED_MEDIA_TYPE",
+  "UNAVAILABLE",
+  "INTERNAL",
+];
+
+function httpSchemas(): Record<string, Json> {
+  const accepted = {
+    eventId: uuid("Id of the accepted event (stamped when the client sent none)"),
+    aggregateId: str("Aggregate the event belongs to"),
+    eventType: str(),
+    statusUrl: str(
+      "Where the event's fate (pending, committed, rejected) can be read: the event store's status route",
+      {
+        format: "uri",
+      },
+    ),
+    duplicate: bool(
+      "True when this event id was accepted before (a retried request); nothing was published again",
+    ),
+  };
+  const deadLetter = record({
+    id: str("Dead-letter id (an integer as a string)", { pattern: "^[0-9]+$" }),
+    topic: str("Topic the message came from"),
+    partition: int(),
+    offset: str("Offset of the message", { pattern: "^[0-9]+$" }),
+    key: orNull(str("Record key (the aggregate id)")),
+    value: orNull(str("Record value as UTF-8 text")),
+    headers: { type: "object", additionalProperties: { type: "string" }, description: "Record headers" },
+    reason: str("Why it was parked (e.g. `malformed: ...`)"),
+    parkedAt: dateTime(),
+    replayedAt: orNull(dateTime("When it was sent back to its topic")),
+  });
+  const readModels: Record<string, Json> = {};
+  for (const model of Object.values(readModelSchemas)) readModels[model.schema] = model.shape;
+  const subscription = {
+    id: uuid(),
+    url: str("Where deliveries are POSTed", { format: "uri" }),
+    eventTypes: arrayOf(str(), 'Event types delivered, or `["*"]` for all'),
+    createdAt: dateTime(),
+  };
+  return {
+    Problem: {
+      type: "object",
+      description:
+        "RFC 7807 problem details (`application/problem+json`). Some problems add fields of their own " +
+        "(e.g. `customerId`, `projections`, `deliveryStatus`).",
+      required: ["type", "title", "status"],
+      properties: {
+        type: str("Problem type URI, https://eventscope.dev/problems/<code> (about:blank for 405 and 500)", {
+          examples: ["https://eventscope.dev/problems/validation-failed"],
+        }),
+        title: str("HTTP reason phrase", { examples: ["Bad Request"] }),
+        status: int("HTTP status"),
+        detail: str("What went wrong"),
+        code: str("Stable error code", { examples: problemCodes }),
+        retriable: bool("Whether retrying the same request can succeed"),
+        errors: arrayOf(ref("FieldProblem"), "One entry per offending field"),
+        instance: str("The request path"),
+      },
+      additionalProperties: true,
+    },
+    FieldProblem: record({
+      field: str("JSON pointer (or header/parameter name) of the offending field", {
+        examples: ["/data/email"],
+      }),
+      reason: str("What is wrong with it"),
+    }),
+    EventEnvelope: {
+      ...published(envelopeSchema),
+      description:
+        "The event envelope a client sends (the e-commerce seed's schema); eventId, timestamp and " +
+        "metadata are filled in when absent. `data` must match the data schema of `eventType`.",
+    },
+    EventEnvelopeInput: {
+      description:
+        "An envelope as POSTed to the producer: optionally with `expectedVersion`, the stream version " +
+        "the client expects (the store rejects the event with WRONG_EXPECTED_VERSION otherwise).",
+      allOf: [
+        ref("EventEnvelope"),
+        {
+          type: "object",
+          properties: { expectedVersion: int("Expected current stream version", { minimum: 0 }) },
+        },
+      ],
+    },
+    CommittedEvent: {
+      ...published(committedEventSchema),
+      description:
+        "An event as the store keeps it: with its stream version, global position and storage time.",
+    },
+    EventData: eventDataUnion(),
+    ...eventDataSchemas(),
+    LineItem: {
+      ...published(events.ItemAddedToCart!),
+      title: "LineItem",
+      description: "A cart or order line.",
+    },
+    UserActivityRequest: object(
+      {
+        userId: str("The user (the aggregate id)", { minLength: 1, maxLength: 200 }),
+        eventType: str("A lowercase activity type", {
+          pattern: activityEventTypePattern,
+          examples: ["login"],
+        }),
+        metadata: { type: "object", description: "Free-form data of the event" },
+        eventId: uuid("Optional client-chosen id"),
+        timestamp: dateTime("Optional event time"),
+      },
+      ["userId", "eventType"],
+      "The user-activity seed's body: recorded as an event of the User aggregate, with `metadata` as its data.",
+    ),
+    CloudEvent: object(
+      {
+        specversion: str("", { const: "1.0" }),
+        id: str("Any id unique within its source; a non-UUID id is mapped to a name-based UUID"),
+        source: str("Becomes metadata.source"),
+        type: str("The event type"),
+        subject: str("`<aggregateType>/<aggregateId>` (used when aggregateid/aggregatetype are absent)"),
+        time: dateTime("Event time (now when absent)"),
+        datacontenttype: str("JSON only", { examples: ["application/json"] }),
+        data: { type: "object", description: "The event's data (see EventData)" },
+        aggregatetype: str(),
+        aggregateid: str(),
+        correlationid: str(),
+        causationid: str(),
+        userid: str(),
+        traceparent: str(),
+        tracestate: str(),
+        acceptedat: dateTime(),
+        metadata: str("Other metadata fields, as a JSON object in a string"),
+        streamversion: int("Expected stream version + 1", { minimum: 1 }),
+      },
+      ["specversion", "id", "source", "type"],
+      "CloudEvents 1.0 structured mode; the envelope's own fields travel as extension attributes.",
+    ),
+    AcceptedEvent: record(accepted, "One accepted event."),
+    Accepted: record(
+      { message: str("", { examples: ["Event published successfully"] }), ...accepted },
+      "The event was acknowledged by the broker; the event store decides it next.",
+    ),
+    AcceptedBatch: record({
+      message: str("", { examples: ["3 events published successfully"] }),
+      count: int(),
+      events: arrayOf(ref("AcceptedEvent")),
+    }),
+    EventStatus: {
+      description: "Where an accepted event is: not decided yet, committed, or rejected with a reason.",
+      oneOf: [
+        record({ eventId: uuid(), status: enumOf(["pending"]) }),
+        record({ eventId: uuid(), status: enumOf(["committed"]), event: ref("CommittedEvent") }),
+        record({
+          eventId: uuid(),
+          status: enumOf(["rejected"]),
+          code: str("Rejection code", { examples: knownRejectionCodes }),
+          reason: str(),
+          rejectedAt: dateTime(),
+        }),
+      ],
+    },
+    Stream: record({
+      aggregateType: str(),
+      aggregateId: str(),
+      count: int(),
+      events: arrayOf(ref("CommittedEvent"), "In version order"),
+    }),
+    FeedPage: record({
+      events: arrayOf(ref("CommittedEvent"), "In commit order"),
+      nextCursor: str("Cursor for the next page (`<transactionId>:<position>`)", {
+        pattern: "^[0-9]+:[0-9]+$",
+      }),
+      caughtUp: bool("True when the page ended at the safe horizon: later events come in a later read"),
+    }),
+    ReplayResult: record({
+      aggregateType: str(),
+      aggregateId: str(),
+      version: int("Stream version the state is at"),
+      state: {
+        description: "The aggregate's state, of its domain's state type",
+        anyOf: domains.map((d) => ref(stateSchemaOf(d.aggregateType))),
+      },
+      strategy: enumOf(["full", "snapshot"]),
+      snapshotVersion: orNull(int("Version of the snapshot started from (snapshot strategy)")),
+      eventsReplayed: int("Events folded to get the state"),
+      durationMs: num("Time the reconstruction took"),
+      history: arrayOf(ref("CommittedEvent"), "The stream up to `version`, from `fromDate` on when given"),
+    }),
+    StoreStats: record({
+      events: int(),
+      streams: int(),
+      snapshots: int(),
+      sizeBytes: int("Size of the events table with its indexes"),
+      lastPosition: str("Highest global position", { pattern: "^[0-9]+$" }),
+      eventsByType: arrayOf(record({ aggregateType: str(), eventType: str(), count: int() })),
+      rejectedByCode: {
+        type: "object",
+        additionalProperties: { type: "integer" },
+        description: "Rejected events per rejection code",
+      },
+    }),
+    RejectedList: record({
+      count: int(),
+      rejected: arrayOf(
+        record({
+          eventId: uuid(),
+          eventType: str(),
+          aggregateType: str(),
+          aggregateId: str(),
+          code: str("Rejection code", { examples: knownRejectionCodes }),
+          reason: str(),
+          rejectedAt: dateTime(),
+        }),
+        "Newest first",
+      ),
+    }),
+    DeadLetter: {
+      ...deadLetter,
+      description: "A message a consumer could not process, parked with its reason.",
+    },
+    DeadLetterList: record({ count: int(), deadLetters: arrayOf(ref("DeadLetter")) }),
+    ActivityEvent: record({
+      eventId: uuid(),
+      userId: str(),
+      eventType: str(),
+      timestamp: dateTime(),
+      metadata: { type: "object", description: "The event's free-form data" },
+    }),
+    ActivityList: record({ count: int("Matching events in all"), events: arrayOf(ref("ActivityEvent")) }),
+    ...readModels,
+    UserActivityState: userActivityState,
+    ProjectionStatus: record({
+      name: str("Projection name", { enum: projectionNames() }),
+      status: str("", { examples: ["live", "rebuilding"] }),
+      position: str("Global position of the last event applied", { pattern: "^[0-9]+$" }),
+      eventsApplied: int(),
+      updatedAt: dateTime(),
+      rebuiltAt: orNull(dateTime()),
+      lastError: orNull(str()),
+      storePosition: orNull(str("The event store's last global position (null when unreachable)")),
+      positionsBehind: orNull(int("storePosition - position")),
+      consumerLag: orNull(int("Messages of events.committed the consumer group has not consumed yet")),
+    }),
+    SubscriptionRequest: object(
+      {
+        url: str("Absolute http or https URL the deliveries are POSTed to", { format: "uri" }),
+        eventTypes: {
+          ...arrayOf(str("", { minLength: 1 }), 'Event types to deliver, or `["*"]` for all'),
+          minItems: 1,
+        },
+        secret: str("HMAC secret (generated when absent; at least 16 characters)", { minLength: 16 }),
+      },
+      ["url", "eventTypes"],
+    ),
+    Subscription: record(subscription, "A webhook subscription (listings leave the secret out)."),
+    CreatedSubscription: record(
+      { ...subscription, secret: str("The signing secret: shown once, in this answer") },
+      "The new subscription, with its secret.",
+    ),
+    SubscriptionList: record({ count: int(), subscriptions: arrayOf(ref("Subscription")) }),
+    Delivery: record({
+      id: uuid(),
+      eventId: uuid(),
+      eventType: str(),
+      rule: str("Notification rule, or the webhook subscription it is for"),
+      channel: enumOf(channels),
+      status: enumOf(deliveryStatuses),
+      attempts: int(),
+      lastError: orNull(str()),
+      createdAt: dateTime(),
+      deliveredAt: orNull(dateTime()),
+      nextAttemptAt: orNull(dateTime("When the next attempt is due (pending and retrying only)")),
+      target: str("E-mail address, phone or device, or webhook URL"),
+    }),
+    DeliveryList: record({ count: int(), deliveries: arrayOf(ref("Delivery"), "Newest first") }),
+    Live: record({ status: enumOf(["live"]) }),
+    Ready: record({
+      status: enumOf(["ready", "not ready"]),
+      checks: {
+        type: "object",
+        additionalProperties: { type: "boolean" },
+        description: "Each readiness check",
+      },
+    }),
+  };
+}
+
+const problemResponse = (description: string, extra: Json = {}): Json => ({
+  description,
+  content: { "application/problem+json": { schema: ref("Problem") } },
+  ...extra,
+});
+
+const responseNames: Record<number, string> = {
+  400: "BadRequest",
+  401: "Unauthorized",
+  404: "NotFound",
+  409: "Conflict",
+  413: "PayloadTooLarge",
+  415: "UnsupportedMediaType",
+  503: "Unavailable",
+};
+
+function responses(): Record<string, Json> {
+  return {
+    BadRequest: problemResponse("Malformed or invalid request; `errors` names each offending field"),
+    Unauthorized: problemResponse("Missing or unknown X-API-Key (only when API_KEYS is set)"),
+    NotFound: problemResponse("Not found"),
+    Conflict: problemResponse("Conflict with the current state"),
+    PayloadTooLarge: problemResponse(
+      `Body larger than BODY_LIMIT_BYTES (default ${producerSettings.bodyLimitBytes.default}); the connection is closed`,
+    ),
+    UnsupportedMediaType: problemResponse("Content type not accepted by this route"),
+    Unavailable: problemResponse(
+      "The broker did not acknowledge in time; nothing was accepted. Retry later",
+      {
+        headers: { "Retry-After": { $ref: "#/components/headers/RetryAfter" } },
+      },
+    ),
+    Error: problemResponse("Unexpected error (500, `INTERNAL`, retriable)"),
+  };
+}
+
+const param = (
+  name: string,
+  where: "path" | "query" | "header",
+  schema: Json,
+  description: string,
+  required = false,
+) => ({
+  name,
+  in: where,
+  description,
+  required: where === "path" ? true : required,
+  schema,
+});
+
+function parameters(): Record<string, Json> {
+  return {
+    IfMatch: param(
+      "If-Match",
+      "header",
+      str("", { pattern: '^"?[0-9]+"?$' }),
+      "Expected current version of the stream (optimistic concurrency); the store rejects the event " +
+        "with WRONG_EXPECTED_VERSION when the stream is elsewhere. Quotes are allowed.",
+    ),
+    IdempotencyKey: param(
+      "Idempotency-Key",
+      "header",
+      str("", { maxLength: 200 }),
+      "Names the request: the same key (per API key) always yields the same event id, so a retry is " +
+        "recognised (`duplicate: true`) and stored once.",
+    ),
+    Limit: param(
+      "limit",
+      "query",
+      int("", { minimum: 1, maximum: 1000, default: 100 }),
+      "Most items returned",
+    ),
+    All: param("all", "query", bool(), "Include messages already replayed"),
+    Offset: param(
+      "offset",
+      "query",
+      int("", { minimum: 0, maximum: 10_000_000, default: 0 }),
+      "Items skipped",
+    ),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// OpenAPI: the route table
+// ---------------------------------------------------------------------------------------------
+
+interface Operation {
+  service: Service | Service[];
+  method: "GET" | "POST" | "PUT" | "DELETE";
+  /** The route as the service declares it (`:param`). */
+  path: string;
+  operationId: string;
+  summary: string;
+  description?: string;
+  parameters?: Json[];
+  pathParams?: Record<string, Json>;
+  requestBody?: Json;
+  responses: Record<string, Json>;
+  security?: boolean;
+  extra?: Json;
+}
+
+const content = (schema: Json, type = "application/json"): Json => ({ [type]: { schema } });
+const okResponse = (description: string, schema: Json, headers?: Json): Json => ({
+  description,
+  ...(headers ? { headers } : {}),
+  content: content(schema),
+});
+const problems = (...statuses: number[]): Record<string, Json> => {
+  const out: Record<string, Json> = {};
+  for (const status of statuses)
+    out[String(status)] = { $ref: `#/components/responses/${responseNames[status]}` };
+  out.default = { $ref: "#/components/responses/Error" };
+  return out;
+};
+const pRef = (name: string): Json => ({ $ref: `#/components/parameters/${name}` });
+const header = (name: string): Json => ({ $ref: `#/components/headers/${name}` });
+const acceptedHeaders = { Location: header("StatusLocation"), traceparent: header("Traceparent") };
+const writeProblems = problems(400, 401, 413, 415, 503);
+
+const pathParam = (description: string, schema: Json = str()): Json => ({ description, schema });
+const idParams = { id: pathParam("Aggregate id") };
+
+function producerOperations(): Operation[] {
+  const maxBatch = producerSettings.maxBatchEvents.default;
+  const envelopeOrBatch = (batch: boolean): Json => ({
+    "application/cloudevents+json": { schema: ref("CloudEvent") },
+    ...(batch
+      ? {
+          "application/cloudevents-batch+json": {
+            schema: { ...arrayOf(ref("CloudEvent")), minItems: 1, maxItems: maxBatch },
+          },
+        }
+      : {}),
+  });
+  const common = [pRef("IdempotencyKey")];
+  const base: Operation[] = [
+    {
+      service: "producer",
+      method: "POST",
+      path: "/api/events",
+      operationId: "publishEvent",
+      summary: "Publish an event (user activity, an envelope, or CloudEvents)",
+      description:
+        "Takes the user-activity seed's body `{userId, eventType, metadata}`, a full envelope, a " +
+        "structured CloudEvent (`application/cloudevents+json`) or a CloudEvents batch " +
+        `(\`application/cloudevents-batch+json\`, at most ${maxBatch} events: answered with AcceptedBatch). ` +
+        "Validated against the event type's data schema; nothing is published when anything is invalid.",
+      parameters: common,
+      requestBody: {
+        required: true,
+        content: {
+          "application/json": {
+            schema: { anyOf: [ref("UserActivityRequest"), ref("EventEnvelopeInput")] },
+            examples: {
+              activity: {
+                value: { userId: "user123", eventType: "login", metadata: { ipAddress: "192.168.1.1" } },
+              },
+            },
+          },
+          ...envelopeOrBatch(true),
+        },
+      },
+      responses: {
+        "202": {
+          description: "Accepted (AcceptedBatch for a CloudEvents batch)",
+          headers: acceptedHeaders,
+          content: content({ anyOf: [ref("Accepted"), ref("AcceptedBatch")] }),
+        },
+        ...writeProblems,
+      },
+      security: true,
+    },
+    {
+      service: "producer",
+      method: "POST",
+      path: "/api/events/batch",
+      operationId: "publishBatch",
+      summary: "Publish a batch of envelopes (all or nothing)",
+      description: `At most ${maxBatch} envelopes, as \`{events: [...]}\` or a bare array. All are validated first: one invalid event refuses the batch.`,
+      parameters: common,
+      requestBody: {
+        required: true,
+        content: content({
+          anyOf: [
+            object({ events: { ...arrayOf(ref("EventEnvelopeInput")), minItems: 1, maxItems: maxBatch } }, [
+              "events",
+            ]),
+            { ...arrayOf(ref("EventEnvelopeInput")), minItems: 1, maxItems: maxBatch },
+          ],
+        }),
+      },
+      responses: {
+        "202": okResponse("Accepted", ref("AcceptedBatch"), { traceparent: header("Traceparent") }),
+        ...writeProblems,
+      },
+      security: true,
+    },
+    {
+      service: "producer",
+      method: "POST",
+      path: "/api/cloudevents",
+      operationId: "publishCloudEvents",
+      summary: "Publish CloudEvents (structured or batch mode)",
+      parameters: common,
+      requestBody: { required: true, content: envelopeOrBatch(true) },
+      responses: {
+        "202": {
+          description: "Accepted (AcceptedBatch for a batch)",
+          headers: acceptedHeaders,
+          content: content({ anyOf: [ref("Accepted"), ref("AcceptedBatch")] }),
+        },
+        ...writeProblems,
+      },
+      security: true,
+    },
+  ];
+  return [...base, ...commandRoutes.map(commandOperation)];
+}
+
+/** Schemas of command request bodies that differ from the event's data schema. */
+const commandBodies: Record<string, Json> = {};
+
+/** A command route: its body is the event's data minus the id (and generated) fields. */
+function commandOperation(command: CommandRoute): Operation {
+  const dataSchema = events[command.eventType];
+  if (!dataSchema) throw new Error(`${command.path}: no schema for ${command.eventType}`);
+  const generated = Object.keys(command.extra?.() ?? {});
+  const idField = "field" in command.id ? command.id.field : undefined;
+  let body: Json = ref(command.eventType);
+  let schema: Json = dataSchema;
+  if (idField !== undefined || generated.length > 0) {
+    const properties = { ...(dataSchema.properties as Record<string, Json>) };
+    for (const name of generated) delete properties[name];
+    if (idField !== undefined && !(idField in properties))
+      properties[idField] = str(`Id of the new ${command.aggregateType} (generated when absent)`, {
+        minLength: 1,
+        maxLength: 200,
+      });
+    const required = ((dataSchema.required as string[] | undefined) ?? []).filter(
+      (r) => !generated.includes(r),
+    );
+    schema = {
+      ...published(dataSchema),
+      title: `${command.eventType}Request`,
+      description:
+        `The body of ${command.method} ${toOpenApiPath(command.path)}: the data of \`${command.eventType}\`` +
+        (idField ? `, with the aggregate id as \`${idField}\` (generated when absent)` : "") +
+        (generated.length > 0
+          ? `; ${generated.map((g) => `\`${g}\``).join(", ")} generated by the route`
+          : "") +
+        ".",
+      required,
+      properties,
+    };
+    commandBodies[`${command.eventType}Request`] = schema;
+    body = ref(`${command.eventType}Request`);
+  }
+  const bodyRequired =
+    ((schema.required as string[] | undefined) ?? []).length > 0 || Number(schema.minProperties ?? 0) > 0;
+  const idName = idField ?? "aggregateId";
+  const acceptedSchema: Json =
+    idField === undefined
+      ? ref("Accepted")
+      : { allOf: [ref("Accepted"), object({ [idField]: str(`Same as aggregateId`) }, [idField])] };
+  const where =
+    idField !== undefined
+      ? `the new aggregate's id comes from the body field \`${idField}\` (generated when absent) and is echoed as \`${idName}\``
+      : "the aggregate id is the `{id}` path segment";
+  return {
+    service: "producer",
+    method: command.method,
+    path: command.path,
+    operationId: `send${command.eventType}`,
+    summary: `Record ${command.eventType} (${command.aggregateType})`,
+    description:
+      `Records a \`${command.eventType}\` event on the \`${command.aggregateType}\` aggregate; ${where}. ` +
+      `The body is the event's data, validated against \`${command.eventType}\`` +
+      (bodyRequired ? "." : "; it may be left out.") +
+      " 202 means the broker acknowledged it; the store decides it next (see `statusUrl`).",
+    parameters: [pRef("IfMatch"), pRef("IdempotencyKey")],
+    pathParams: idParams,
+    requestBody: { required: bodyRequired, content: content(body) },
+    responses: {
+      "202": okResponse("Accepted", acceptedSchema, acceptedHeaders),
+      ...writeProblems,
+    },
+    security: true,
+    extra: { "x-event-type": command.eventType, "x-aggregate-type": command.aggregateType },
+  };
+}
+
+function eventStoreOperations(): Operation[] {
+  const aggregateTypes = domains.map((d) => d.aggregateType);
+  const aggregateType = pathParam("Aggregate type", str("", { examples: aggregateTypes }));
+  const deadLetters = deadLetterOperations(
+    "event-store",
+    "/api/eventstore/dead-letters",
+    "eventStore",
+    "events.ingest",
+  );
+  return [
+    {
+      service: "event-store",
+      method: "GET",
+      path: "/api/eventstore/events/:eventId",
+      operationId: "getEventStatus",
+      summary: "Status of an accepted event (the producer's statusUrl)",
+      description:
+        "pending (not decided yet), committed (with the stored event) or rejected (with code and reason).",
+      pathParams: { eventId: pathParam("Event id", uuid()) },
+      responses: { "200": okResponse("The event's status", ref("EventStatus")), ...problems(400) },
+    },
+    {
+      service: "event-store",
+      method: "GET",
+      path: "/api/eventstore/streams/:aggregateType/:aggregateId",
+      operationId: "readStream",
+      summary: "Read one aggregate's stream",
+      pathParams: { aggregateType, aggregateId: pathParam("Aggregate id") },
+      parameters: [
+        param("fromVersion", "query", int("", { minimum: 1, default: 1 }), "First version"),
+        param("toVersion", "query", int("", { minimum: 1 }), "Last version (default: the end)"),
+        param("limit", "query", int("", { minimum: 1, maximum: 10_000, default: 1000 }), "Most events"),
+      ],
+      responses: {
+        "200": okResponse("The events, in version order (none for an unknown stream)", ref("Stream")),
+        ...problems(400),
+      },
+    },
+    {
+      service: "event-store",
+      method: "GET",
+      path: "/api/eventstore/feed",
+      operationId: "readFeed",
+      summary: "The global feed, gap-safe",
+      description:
+        "Every stored event in commit order (transaction id, then position). Only events of transactions " +
+        "older than the oldest one still running are served, so a reader that keeps `nextCursor` never skips " +
+        "an event whose position was taken before a concurrent transaction committed.",
+      parameters: [
+        param(
+          "after",
+          "query",
+          str("", { pattern: "^[0-9]+:[0-9]+$", default: "0:0" }),
+          "Cursor `<transactionId>:<position>` from the previous page",
+        ),
+        param("limit", "query", int("", { minimum: 1, maximum: 5000, default: 500 }), "Most events"),
+      ],
+      responses: { "200": okResponse("A page of the feed", ref("FeedPage")), ...problems(400) },
+    },
+    {
+      service: "event-store",
+      method: "GET",
+      path: "/api/eventstore/replay/:aggregateType/:aggregateId",
+      operationId: "replayAggregate",
+      summary: "Rebuild an aggregate's state by replay",
+      description:
+        "Full replay or snapshot + partial replay, as of a version or a point in time; says how much work it " +
+        "took. `fromDate` (the e-commerce seed's parameter) only trims the listed history.",
+      pathParams: {
+        aggregateType: pathParam("Aggregate type", enumOf(aggregateTypes)),
+        aggregateId: pathParam("Aggregate id"),
+      },
+      parameters: [
+        param(
+          "strategy",
+          "query",
+          { ...enumOf(["full", "snapshot"]), default: "snapshot" },
+          "How to rebuild",
+        ),
+        param("version", "query", int("", { minimum: 1 }), "State as of this stream version"),
+        param("at", "query", dateTime(), "State as of this time (event timestamps)"),
+        param("fromDate", "query", dateTime(), "List history from this time on"),
+      ],
+      responses: {
+        "200": okResponse("The state and its history", ref("ReplayResult")),
+        ...problems(400, 404),
+      },
+    },
+    {
+      service: "event-store",
+      method: "GET",
+      path: "/api/eventstore/stats",
+      operationId: "storeStats",
+      summary: "Store statistics",
+      responses: { "200": okResponse("Counts, size and last position", ref("StoreStats")), ...problems() },
+    },
+    {
+      service: "event-store",
+      method: "GET",
+      path: "/api/eventstore/rejected",
+      operationId: "listRejected",
+      summary: "Rejected events, newest first",
+      parameters: [pRef("Limit")],
+      responses: {
+        "200": okResponse("Rejections with code and reason", ref("RejectedList")),
+        ...problems(400),
+      },
+    },
+    ...deadLetters,
+  ];
+}
+
+function deadLetterOperations(service: Service, base: string, prefix: string, from: string): Operation[] {
+  return [
+    {
+      service,
+      method: "GET",
+      path: base,
+      operationId: `${prefix}DeadLetters`,
+      summary: `Messages of ${from} this service parked`,
+      parameters: [pRef("Limit"), pRef("All")],
+      responses: {
+        "200": okResponse("Parked messages, oldest first", ref("DeadLetterList")),
+        ...problems(400),
+      },
+    },
+    {
+      service,
+      method: "POST",
+      path: `${base}/:id/replay`,
+      operationId: `${prefix}ReplayDeadLetter`,
+      summary: "Send a parked message back to its topic",
+      pathParams: { id: pathParam("Dead-letter id", str("", { pattern: "^[0-9]+$" })) },
+      responses: {
+        "200": okResponse("The message, marked replayed", ref("DeadLetter")),
+        ...problems(...(service === "notification" ? [400, 404] : [404])),
+      },
+    },
+  ];
+}
+
+function projectionOperations(): Operation[] {
+  const page = [pRef("Limit"), pRef("Offset")];
+  const activityList = (extra: Record<string, Json>) =>
+    Object.keys(extra).length === 0 ? ref("ActivityList") : { allOf: [ref("ActivityList"), record(extra)] };
+  const models: Operation[] = documentModels.flatMap((model): Operation[] => {
+    const doc = readModelSchemas[model.name];
+    if (!doc) throw new Error(`read model ${model.name} has no schema in docs/generate.ts`);
+    const props = (doc.shape.properties ?? {}) as Record<string, Json>;
+    const filters = Object.keys(model.filters).map((name) => {
+      const prop = props[name];
+      if (name === "lowStock")
+        return param(name, "query", bool(), "Only items at or below their low-stock threshold");
+      if (!prop) throw new Error(`read model ${model.name}: no property for filter ${name}`);
+      const { type: _type, enum: values, description: _d, ...rest } = prop;
+      const schema = Array.isArray(values)
+        ? enumOf(values.filter((v): v is string => v !== null))
+        : { type: "string", ...rest };
+      return param(name, "query", schema, `Only items whose ${name} equals this`);
+    });
+    const pascal = model.name[0]!.toUpperCase() + model.name.slice(1);
+    return [
+      {
+        service: "projection",
+        method: "GET",
+        path: `/api/${model.name}`,
+        operationId: `list${pascal}`,
+        summary: `List the ${model.name} read model`,
+        description: "Newest first (by last update), with the total count of matching items.",
+        parameters: [...filters, ...page],
+        responses: {
+          "200": okResponse(
+            "A page",
+            record({
+              count: int("Matching items in all"),
+              limit: int(),
+              offset: int(),
+              items: arrayOf(ref(doc.schema)),
+            }),
+          ),
+          ...problems(400),
+        },
+      },
+      {
+        service: "projection",
+        method: "GET",
+        path: `/api/${model.name}/:id`,
+        operationId: `get${doc.schema}`,
+        summary: `One item of the ${model.name} read model`,
+        pathParams: { id: pathParam(`${doc.aggregateType} id`) },
+        responses: { "200": okResponse("The item", ref(doc.schema)), ...problems(404) },
+      },
+    ];
+  });
+  const names = str("", { enum: projectionNames() });
+  return [
+    {
+      service: "projection",
+      method: "GET",
+      path: "/api/events",
+      operationId: "listActivity",
+      summary: "All user activity (the activity seed's `{count, events}`)",
+      parameters: page,
+      responses: { "200": okResponse("Activity events in stored order", activityList({})), ...problems(400) },
+    },
+    {
+      service: "projection",
+      method: "GET",
+      path: "/api/events/user/:userId",
+      operationId: "listActivityByUser",
+      summary: "One user's activity",
+      pathParams: { userId: pathParam("User id") },
+      parameters: page,
+      responses: {
+        "200": okResponse("The user's events", activityList({ userId: str() })),
+        ...problems(400),
+      },
+    },
+    {
+      service: "projection",
+      method: "GET",
+      path: "/api/events/type/:eventType",
+      operationId: "listActivityByType",
+      summary: "Activity of one type",
+      pathParams: { eventType: pathParam("Activity type", str("", { pattern: activityEventTypePattern })) },
+      parameters: page,
+      responses: {
+        "200": okResponse("Events of the type", activityList({ eventType: str() })),
+        ...problems(400),
+      },
+    },
+    {
+      service: "projection",
+      method: "GET",
+      path: "/customer/:id",
+      operationId: "getCustomer",
+      summary: "A customer (the customer aggregate example's route)",
+      description: "404 once the customer is deleted.",
+      pathParams: { id: pathParam("Customer id") },
+      responses: { "200": okResponse("The customer", ref("CustomerReadModel")), ...problems(404) },
+    },
+    ...models,
+    {
+      service: "projection",
+      method: "GET",
+      path: "/api/projections",
+      operationId: "listProjections",
+      summary: "Every projection's checkpoint, distance from the store's head and consumer lag",
+      responses: {
+        "200": okResponse("Projection status", record({ projections: arrayOf(ref("ProjectionStatus")) })),
+        ...problems(),
+      },
+    },
+    {
+      service: "projection",
+      method: "GET",
+      path: "/api/projections/:name",
+      operationId: "getProjection",
+      summary: "One projection's status",
+      pathParams: { name: pathParam("Projection name", names) },
+      responses: { "200": okResponse("Projection status", ref("ProjectionStatus")), ...problems(404) },
+    },
+    {
+      service: "projection",
+      method: "POST",
+      path: "/api/projections/:name/rebuild",
+      operationId: "rebuildProjection",
+      summary: "Rebuild a projection from the event store",
+      description: "Starts the rebuild and answers at once; follow it at the Location.",
+      pathParams: { name: pathParam("Projection name", names) },
+      responses: {
+        "202": okResponse("Rebuild started", record({ projection: str(), status: enumOf(["rebuilding"]) }), {
+          Location: { description: "The projection's status route", schema: str() },
+        }),
+        ...problems(404, 409),
+      },
+    },
+    ...deadLetterOperations("projection", "/api/projection/dead-letters", "projection", "events.committed"),
+  ];
+}
+
+function notificationOperations(): Operation[] {
+  const id = { id: pathParam("Id", uuid()) };
+  const rules = [...new Set(notificationRules().map((r) => r.name))];
+  return [
+    {
+      service: "notification",
+      method: "POST",
+      path: "/api/subscriptions",
+      operationId: "createSubscription",
+      summary: "Subscribe a webhook to event types",
+      description:
+        "Deliveries are POSTed as signed requests (see the `committedEvent` webhook). The secret is shown only in this answer.",
+      requestBody: { required: true, content: content(ref("SubscriptionRequest")) },
+      responses: { "201": okResponse("Created", ref("CreatedSubscription")), ...problems(400, 413, 415) },
+    },
+    {
+      service: "notification",
+      method: "GET",
+      path: "/api/subscriptions",
+      operationId: "listSubscriptions",
+      summary: "Webhook subscriptions (without secrets)",
+      responses: { "200": okResponse("Subscriptions, oldest first", ref("SubscriptionList")), ...problems() },
+    },
+    {
+      service: "notification",
+      method: "GET",
+      path: "/api/subscriptions/:id",
+      operationId: "getSubscription",
+      summary: "One webhook subscription (without its secret)",
+      pathParams: id,
+      responses: { "200": okResponse("The subscription", ref("Subscription")), ...problems(400, 404) },
+    },
+    {
+      service: "notification",
+      method: "DELETE",
+      path: "/api/subscriptions/:id",
+      operationId: "deleteSubscription",
+      summary: "Delete a webhook subscription",
+      description: "Its pending deliveries then fail for good.",
+      pathParams: id,
+      responses: { "204": { description: "Deleted" }, ...problems(400, 404) },
+    },
+    {
+      service: "notification",
+      method: "GET",
+      path: "/api/deliveries",
+      operationId: "listDeliveries",
+      summary: "Delivery records (one per event, rule and channel)",
+      parameters: [
+        param("eventId", "query", uuid(), "Only deliveries of this event"),
+        param("status", "query", enumOf(deliveryStatuses), "Only deliveries in this status"),
+        param("channel", "query", enumOf(channels), "Only deliveries on this channel"),
+        param(
+          "rule",
+          "query",
+          str("", { examples: rules }),
+          "Only deliveries of this rule (or `webhook` subscription)",
+        ),
+        pRef("Limit"),
+      ],
+      responses: { "200": okResponse("Deliveries, newest first", ref("DeliveryList")), ...problems(400) },
+    },
+    {
+      service: "notification",
+      method: "GET",
+      path: "/api/deliveries/:id",
+      operationId: "getDelivery",
+      summary: "One delivery record",
+      pathParams: id,
+      responses: { "200": okResponse("The delivery", ref("Delivery")), ...problems(400, 404) },
+    },
+    {
+      service: "notification",
+      method: "POST",
+      path: "/api/deliveries/:id/replay",
+      operationId: "replayDelivery",
+      summary: "Send a dead delivery again",
+      description: "The delivery goes back to pending with its attempts reset; 409 when it is not dead.",
+      pathParams: id,
+      responses: {
+        "200": okResponse("The delivery, pending again", ref("Delivery")),
+        ...problems(400, 404, 409),
+      },
+    },
+    ...deadLetterOperations(
+      "notification",
+      "/api/notification/dead-letters",
+      "notification",
+      "events.committed",
+    ),
+  ];
+}
+
+function builtinOperations(): Operation[] {
+  return [
+    {
+      service: allServices,
+      method: "GET",
+      path: "/health/live",
+      operationId: "live",
+      summary: "Liveness (every service)",
+      responses: { "200": okResponse("The process answers", ref("Live")) },
+    },
+    {
+      service: allServices,
+      method: "GET",
+      path: "/health/ready",
+      operationId: "ready",
+      summary:
+        "Readiness (every service): Kafka for the producer, PostgreSQL and the consumer for the others",
+      responses: {
+        "200": okResponse("Ready", ref("Ready")),
+        "503": okResponse("Not ready: a check failed", ref("Ready")),
+      },
+    },
+    {
+      service: allServices,
+      method: "GET",
+      path: "/metrics",
+      operationId: "metrics",
+      summary: "Prometheus metrics (every service), OpenMetrics with exemplars",
+      responses: {
+        "200": {
+          description: "The service's metrics",
+          content: { "application/openmetrics-text": { schema: { type: "string" } } },
+        },
+      },
+    },
+  ];
+}
+
+export const toOpenApiPath = (path: string): string => path.replace(/:([A-Za-z]+)/g, "{$1}");
+
+export function operations(): Operation[] {
+  return [
+    ...builtinOperations(),
+    ...producerOperations(),
+    ...eventStoreOperations(),
+    ...projectionOperations(),
+    ...notificationOperations(),
+  ];
+}
+
+export function buildOpenApi(): Json {
+  const ops = operations();
+  const paths: Record<string, Record<string, Json>> = {};
+  for (const op of ops) {
+    const path = toOpenApiPath(op.path);
+    const item = (paths[path] ??= {});
+    const method = op.method.toLowerCase();
+    if (item[method]) throw new Error(`${op.method} ${path} documented twice`);
+    const opServices = Array.isArray(op.service) ? op.service : [op.service];
+    const pathParamNames = [...op.path.matchAll(/:([A-Za-z]+)/g)].map((m) => m[1]!);
+    const pathParameters = pathParamNames.map((name) => {
+      const doc = op.pathParams?.[name];
+      if (!doc) throw new Error(`${op.method} ${op.path}: path parameter ${name} is not described`);
+      return param(name, "path", doc.schema as Json, doc.description as string);
+    });
+    item[method] = {
+      operationId: op.operationId,
+      tags: opServices,
+      summary: op.summary,
+      ...(op.description ? { description: op.description } : {}),
+      servers: opServices.map(server),
+      ...(pathParameters.length + (op.parameters?.length ?? 0) > 0
+        ? { parameters: [...pathParameters, ...(op.parameters ?? [])] }
+        : {}),
+      ...(op.requestBody ? { requestBody: op.requestBody } : {}),
+      responses: op.responses,
+      ...(op.security ? { security: [{ ApiKey: [] }] } : {}),
+      ...op.extra,
+    };
+  }
+  const schemas = httpSchemas();
+  Object.assign(schemas, commandBodies);
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "Eventscope HTTP APIs",
+      version: VERSION,
+      description:
+        "The four Eventscope services in one document; each operation names the service (server) that " +
+        "answers it. Errors are RFC 7807 problem bodies (`application/problem+json`); a known path with " +
+        "another method answers 405. Every response carries a W3C `traceparent` header.\n\n" +
+        "Generated by `node docs/generate.ts` from the contracts and the services' route tables: do not edit.",
+      license: { name: "Proprietary" },
+    },
+    servers: allServices.map(server),
+    tags: allServices.map((s) => ({ name: s, description: serviceDescriptions[s] })),
+    paths,
+    webhooks: {
+      committedEvent: {
+        post: {
+          operationId: "webhookDelivery",
+          tags: ["notification"],
+          summary: "A committed event, POSTed to a subscription's URL",
+          description:
+            "The body is the committed event, signed like Stripe webhooks: `x-eventscope-signature` is " +
+            '`t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>" with the subscription\'s secret>`. ' +
+            "A 2xx answer marks the delivery delivered; anything else (or no answer in time) is retried with " +
+            `exponential backoff, and after the last attempt the delivery is dead (replayable).`,
+          parameters: [
+            param("x-eventscope-event-id", "header", uuid(), "The event's id", true),
+            param(
+              "x-eventscope-delivery-id",
+              "header",
+              uuid(),
+              "The delivery's id (the same on each retry)",
+              true,
+            ),
+            param(
+              "x-eventscope-timestamp",
+              "header",
+              str("", { pattern: "^[0-9]+$" }),
+              "Unix seconds of the signature",
+              true,
+            ),
+            param(
+              "x-eventscope-signature",
+              "header",
+              str("", { pattern: "^t=[0-9]+,v1=[0-9a-f]{64}$" }),
+              "The signature",
+              true,
+            ),
+            param("traceparent", "header", str(), "W3C trace context of the event's trace"),
+          ],
+          requestBody: { required: true, content: content(ref("CommittedEvent")) },
+          responses: {
+            "2XX": { description: "Delivered" },
+            default: { description: "Failed: retried with backoff" },
+          },
+        },
+      },
+    },
+    components: {
+      schemas,
+      responses: responses(),
+      parameters: parameters(),
+      headers: {
+        StatusLocation: {
+          description: "The statusUrl of the (first) event",
+          schema: str("", { format: "uri" }),
+        },
+        Traceparent: { description: "W3C trace context of the request's trace", schema: str() },
+        RetryAfter: { description: "Seconds to wait before retrying", schema: int("", { minimum: 0 }) },
+      },
+      securitySchemes: {
+        ApiKey: {
+          type: "apiKey",
+          in: "header",
+          name: "X-API-Key",
+          description:
+            "Required on the producer's write routes when API_KEYS is set (comma-separated list; the " +
+            `demo stack uses \`${DEMO_KEY}\`). With API_KEYS empty no key is needed.`,
+        },
+      },
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// AsyncAPI
+// ---------------------------------------------------------------------------------------------
+
+const h = (description: string, extra: Json = {}): Json => ({ type: "string", description, ...extra });
+
+/** The CloudEvents Kafka binary binding's headers (packages/contracts/src/kafka-binding.ts). */
+export const envelopeHeaders: Record<string, Json> = {
+  ce_specversion: h("CloudEvents spec version", { const: "1.0" }),
+  ce_id: h("eventId", { format: "uuid" }),
+  ce_source: h("metadata.source", { examples: ["eventscope/producer"] }),
+  ce_type: h("eventType: an enumerated type or a lowercase user-activity type", {
+    anyOf: [{ enum: eventTypeNames }, { pattern: activityEventTypePattern }],
+  }),
+  ce_time: h("timestamp (the event's time)", { format: "date-time" }),
+  ce_subject: h("`<aggregateType>/<aggregateId>`", { examples: ["Order/order-123"] }),
+  ce_aggregatetype: h("aggregateType", { enum: domains.map((d) => d.aggregateType) }),
+  ce_aggregateid: h("aggregateId (also the record key)"),
+  ce_correlationid: h("metadata.correlationId"),
+  ce_causationid: h("metadata.causationId, when set"),
+  ce_userid: h("metadata.userId, when set"),
+  ce_acceptedat: h("metadata.acceptedAt: when the producer accepted the event", { format: "date-time" }),
+  ce_metadata: h("Other metadata fields, as a JSON object in a string, when there are any"),
+  ce_streamversion: h(
+    "version: the expected version + 1 on ingest when the client sent one; the stream version once committed",
+    {
+      pattern: "^[0-9]+$",
+    },
+  ),
+  ce_position: h("position: the global position (committed events)", { pattern: "^[0-9]+$" }),
+  ce_storedat: h("storedAt: when the store appended it (committed events)", { format: "date-time" }),
+  "content-type": h("The value's content type", { const: "application/json" }),
+  traceparent: h("W3C trace context (plain header, as OpenTelemetry's Kafka propagation reads it)"),
+  tracestate: h("W3C trace state, when set"),
+};
+const requiredHeaders = [
+  "ce_specversion",
+  "ce_id",
+  "ce_source",
+  "ce_type",
+  "ce_time",
+  "ce_subject",
+  "ce_aggregatetype",
+  "ce_aggregateid",
+  "ce_correlationid",
+  "content-type",
+];
+const rejectionHeaders: Record<string, Json> = {
+  ce_rejectioncode: h("Why the store refused it: a stable code", { examples: knownRejectionCodes }),
+  ce_rejectionreason: h("Why the store refused it, in words"),
+};
+export const deadLetterHeaders: Record<string, Json> = {
+  "x-dead-letter-reason": h("Why the consumer parked it (e.g. `malformed: ce_specversion header missing`)"),
+  "x-original-topic": h("Topic it was consumed from"),
+  "x-original-partition": h("Partition it was consumed from", { pattern: "^[0-9]+$" }),
+  "x-original-offset": h("Offset it had there", { pattern: "^[0-9]+$" }),
+};
+
+const headersSchema = (properties: Record<string, Json>, required: string[], description: string): Json => ({
+  type: "object",
+  description,
+  required,
+  properties,
+});
+
+const kafkaKey = (description: string): Json => ({
+  bindings: { kafka: { key: { type: "string", description }, bindingVersion: "0.5.0" } },
+});
+
+export function buildAsyncApi(): Json {
+  const partitions = DEFAULT_KAFKA_PARTITIONS;
+  const ordering =
+    "Records are keyed by aggregateId, so every event of one aggregate is on one partition and is read " +
+    "in the order it was written: order is kept per aggregate (not across aggregates).";
+  const channel = (
+    address: string,
+    title: string,
+    description: string,
+    message: string,
+    order = ordering,
+  ): Json => ({
+    address,
+    title,
+    description: `${description}\n\n${order}`,
+    messages: { [message]: { $ref: `#/components/messages/${message}` } },
+    bindings: {
+      kafka: {
+        topic: address,
+        partitions,
+        replicas: 1,
+        topicConfiguration: { "cleanup.policy": ["delete"] },
+        bindingVersion: "0.5.0",
+      },
+    },
+  });
+  const cloudEvent = (name: string, title: string, summary: string, headers: string): Json => ({
+    name,
+    title,
+    summary,
+    contentType: "application/json",
+    headers: ref(headers),
+    payload: ref("EventData"),
+    correlationId: {
+      description: "The event's correlation id",
+      location: "$message.header#/ce_correlationid",
+    },
+    ...kafkaKey("The aggregateId: keeps each aggregate's events on one partition, in order"),
+  });
+  const op = (
+    action: "send" | "receive",
+    channelName: string,
+    message: string,
+    service: Service,
+    summary: string,
+    groupId?: string,
+  ): Json => ({
+    action,
+    channel: { $ref: `#/channels/${channelName}` },
+    summary,
+    tags: [{ name: service }],
+    messages: [{ $ref: `#/channels/${channelName}/messages/${message}` }],
+    bindings: {
+      kafka: {
+        clientId: { type: "string", enum: [service] },
+        ...(groupId ? { groupId: { type: "string", enum: [groupId] } } : {}),
+        bindingVersion: "0.5.0",
+      },
+    },
+  });
+  const eventSchemasOnly: Record<string, Json> = {};
+  for (const [name, schema] of Object.entries(eventDataSchemas())) eventSchemasOnly[name] = schema;
+  const base = { ...envelopeHeaders };
+  delete base.ce_position;
+  delete base.ce_storedat;
+  return {
+    asyncapi: "3.0.0",
+    info: {
+      title: "Eventscope topics",
+      version: VERSION,
+      description:
+        "The Kafka topics between the Eventscope services. Every event record follows the CloudEvents Kafka " +
+        "protocol binding in binary content mode: the value is the event's data as JSON, every other " +
+        "attribute is a `ce_*` header, and the key is the aggregate id. Any CloudEvents consumer can read them.\n\n" +
+        `Topics have ${partitions} partitions by default (KAFKA_PARTITIONS); TOPIC_PREFIX prefixes every name.\n\n` +
+        "Generated by `node docs/generate.ts` from the contracts: do not edit.",
+      tags: allServices.map((s) => ({ name: s, description: serviceDescriptions[s] })),
+    },
+    defaultContentType: "application/json",
+    servers: {
+      local: {
+        host: "localhost:9092",
+        protocol: "kafka",
+        protocolVersion: "4.0",
+        description: "Kafka in KRaft mode (KAFKA_BROKERS, default 127.0.0.1:9092)",
+      },
+    },
+    channels: {
+      ingest: channel(
+        topics.ingest,
+        "Accepted events",
+        "Events the producer accepted (answered 202), not decided yet. Only the event store reads them; a " +
+          "dead letter of events.ingest replayed by the event store comes back here.",
+        "ingestEvent",
+      ),
+      committed: channel(
+        topics.committed,
+        "Committed events",
+        "Events the store appended, with their stream version and global position, published before the " +
+          "store commits its ingest offsets; a redelivered event is republished as stored (same version). " +
+          "A dead letter of events.committed replayed by the projection or notification service comes back here.",
+        "committedEvent",
+      ),
+      rejected: channel(
+        topics.rejected,
+        "Rejected events",
+        "Events the store refused (state machine, expected version, unknown type), with the reason in headers; " +
+          "also readable through GET /api/eventstore/events/{eventId} and /api/eventstore/rejected.",
+        "rejectedEvent",
+      ),
+      deadletter: channel(
+        topics.deadLetter,
+        "Parked messages",
+        "Messages a consumer could not process (malformed records, poison messages), as they were, plus why " +
+          "and where from. Each service also keeps them in its dead_letters table, lists them over HTTP and " +
+          "can replay them to their original topic.",
+        "deadLetter",
+        "Records keep their original key (the aggregateId when there was one), so a parked event lands on the " +
+          "partition of its aggregate; the topic is for inspection, no service consumes it.",
+      ),
+    },
+    operations: {
+      producerSendIngest: op(
+        "send",
+        "ingest",
+        "ingestEvent",
+        "producer",
+        "The producer publishes accepted events (idempotent, acks=all)",
+      ),
+      eventStoreReceiveIngest: op(
+        "receive",
+        "ingest",
+        "ingestEvent",
+        "event-store",
+        "The store decides and appends accepted events in batches",
+        eventStoreSettings.groupId.default,
+      ),
+      eventStoreSendCommitted: op(
+        "send",
+        "committed",
+        "committedEvent",
+        "event-store",
+        "The store publishes appended events",
+      ),
+      eventStoreSendRejected: op(
+        "send",
+        "rejected",
+        "rejectedEvent",
+        "event-store",
+        "The store publishes refused events with the reason",
+      ),
+      eventStoreSendDeadLetter: op(
+        "send",
+        "deadletter",
+        "deadLetter",
+        "event-store",
+        "The store parks unreadable ingest records",
+      ),
+      projectionReceiveCommitted: op(
+        "receive",
+        "committed",
+        "committedEvent",
+        "projection",
+        "The projection folds committed events into the read models, once per (stream, version)",
+        projectionSettings.groupId.default,
+      ),
+      projectionSendDeadLetter: op(
+        "send",
+        "deadletter",
+        "deadLetter",
+        "projection",
+        "The projection parks committed records it cannot apply",
+      ),
+      notificationReceiveCommitted: op(
+        "receive",
+        "committed",
+        "committedEvent",
+        "notification",
+        "The notification service plans one delivery per (event, rule, channel)",
+        notificationSettings.groupId.default,
+      ),
+      notificationSendDeadLetter: op(
+        "send",
+        "deadletter",
+        "deadLetter",
+        "notification",
+        "The notification service parks committed records it cannot plan",
+      ),
+    },
+    components: {
+      schemas: {
+        EventData: eventDataUnion(),
+        ...eventSchemasOnly,
+        IngestHeaders: headersSchema(base, requiredHeaders, "Headers of an accepted event"),
+        CommittedHeaders: headersSchema(
+          envelopeHeaders,
+          [...requiredHeaders, "ce_streamversion", "ce_position", "ce_storedat"],
+          "Headers of a committed event",
+        ),
+        RejectedHeaders: headersSchema(
+          {
+            ...base,
+            ce_type: h("eventType, as sent (possibly one no domain declares)"),
+            ce_aggregatetype: h("aggregateType, as sent (possibly one no domain declares)"),
+            ...rejectionHeaders,
+          },
+          [...requiredHeaders, "ce_rejectioncode", "ce_rejectionreason"],
+          "Headers of a rejected event: the accepted event's, plus the rejection",
+        ),
+        DeadLetterHeaders: {
+          ...headersSchema(
+            deadLetterHeaders,
+            Object.keys(deadLetterHeaders),
+            "The original record's headers, unchanged, plus where it came from and why it was parked",
+          ),
+          additionalProperties: { type: "string" },
+        },
+      },
+      messages: {
+        ingestEvent: cloudEvent(
+          "ingestEvent",
+          "Accepted event",
+          "An event the producer accepted",
+          "IngestHeaders",
+        ),
+        committedEvent: cloudEvent(
+          "committedEvent",
+          "Committed event",
+          "An event the store appended",
+          "CommittedHeaders",
+        ),
+        rejectedEvent: cloudEvent(
+          "rejectedEvent",
+          "Rejected event",
+          "An event the store refused",
+          "RejectedHeaders",
+        ),
+        deadLetter: {
+          name: "deadLetter",
+          title: "Parked message",
+          summary: "A record a consumer could not process",
+          headers: ref("DeadLetterHeaders"),
+          payload: {
+            description:
+              "The original record's value, unchanged: usually an event's data as JSON, but a malformed record may hold anything.",
+          },
+          ...kafkaKey("The original record's key (the aggregateId when there was one)"),
+        },
+      },
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rendering
+// ---------------------------------------------------------------------------------------------
+
+async function toYaml(document: Json, file: string, title: string): Promise<string> {
+  const banner = `# ${title}\n# GENERATED by \`node docs/generate.ts\` from the contracts and the services' route tables: do not edit.\n`;
+  const text = banner + stringify(document, { aliasDuplicateObjects: false, lineWidth: 0 });
+  const options = (await prettier.resolveConfig(file)) ?? {};
+  return prettier.format(text, { ...options, filepath: file, parser: "yaml" });
+}
+
+/** Both documents, exactly as the committed files should read. */
+export async function renderDocuments(): Promise<{ openapi: string; asyncapi: string }> {
+  return {
+    openapi: await toYaml(buildOpenApi(), openApiFile, "Eventscope HTTP APIs (OpenAPI 3.1)"),
+    asyncapi: await toYaml(buildAsyncApi(), asyncApiFile, "Eventscope Kafka topics (AsyncAPI 3.0)"),
+  };
+}
+
+const isMain = process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+if (isMain) {
+  const { openapi, asyncapi } = await renderDocuments();
+  await writeFile(openApiFile, openapi);
+  await writeFile(asyncApiFile, asyncapi);
+  console.log(`wrote ${openApiFile} and ${asyncApiFile}`);
+}

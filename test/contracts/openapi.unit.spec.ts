@@ -1,0 +1,377 @@
+// docs/openapi.yaml and docs/asyncapi.yaml against the code: every route each service answers is
+// documented (and nothing else), every event type is in both documents, every $ref resolves, the
+// read-model shapes list the domain states' fields, and the files are what docs/generate.ts makes.
+// No server is started and nothing touches the network: the apps are built with stub dependencies
+// (a handler would fail, but only the route tables are read).
+import { readFile } from "node:fs/promises";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import {
+  activity,
+  carts,
+  customers,
+  domains,
+  eventSchemas,
+  inventory,
+  orders,
+  payments,
+  products,
+  tasks,
+  toKafkaRecord,
+  topics,
+  type Domain,
+} from "@eventscope/contracts";
+import { createLogger, createMetrics, trace } from "@eventscope/platform";
+import { createProducerApp } from "../../services/producer/src/app.ts";
+import { readProducerConfig } from "../../services/producer/src/config.ts";
+import { commandRoutes } from "../../services/producer/src/commands.ts";
+import { createEventStoreApp } from "../../services/event-store/src/app.ts";
+import { createProjectionApp } from "../../services/projection/src/app.ts";
+import { createNotificationApp } from "../../services/notification/src/app.ts";
+import {
+  asyncApiFile,
+  deadLetterHeaders,
+  envelopeHeaders,
+  openApiFile,
+  readModelSchemas,
+  renderDocuments,
+  serverUrl,
+  services,
+  toOpenApiPath,
+  userActivityState,
+  type Service,
+} from "../../docs/generate.ts";
+
+type Json = Record<string, any>;
+type RouteKey = string; // "GET /api/events/{id}"
+
+const methods = ["get", "put", "post", "delete", "patch", "head", "options", "trace"];
+
+function appRoutes(): Record<Service, { method: string; path: string }[]> {
+  const common = (service: string) => ({
+    logger: createLogger({ service, level: "silent" }),
+    metrics: createMetrics(service),
+    tracer: trace.getTracer("docs"),
+  });
+  // Stubs: the factories keep them for their handlers, which these tests never call.
+  const stub = {} as never;
+  return {
+    producer: createProducerApp({ ...common("producer"), config: readProducerConfig({}), publisher: stub })
+      .routes,
+    "event-store": createEventStoreApp({
+      ...common("event-store"),
+      pool: stub,
+      deadLetters: stub,
+      ready: () => false,
+    }).routes,
+    projection: createProjectionApp({
+      ...common("projection"),
+      pool: stub,
+      deadLetters: stub,
+      ready: () => false,
+      status: async () => [],
+      rebuild: () => false,
+    }).routes,
+    notification: createNotificationApp({
+      ...common("notification"),
+      pool: stub,
+      deadLetters: stub,
+      ready: () => false,
+      onReplayed: () => undefined,
+    }).routes,
+  };
+}
+
+const openapiText = await readFile(openApiFile, "utf8");
+const asyncapiText = await readFile(asyncApiFile, "utf8");
+const openapi = parse(openapiText) as Json;
+const asyncapi = parse(asyncapiText) as Json;
+const serviceNames = Object.keys(services) as Service[];
+const serviceOfUrl = new Map(serviceNames.map((s) => [serverUrl(s), s]));
+
+/** Documented operations: "METHOD /path" -> the services (servers) that answer it. */
+function documented(): Map<RouteKey, Service[]> {
+  const out = new Map<RouteKey, Service[]>();
+  for (const [path, item] of Object.entries(openapi.paths as Json)) {
+    for (const method of methods) {
+      const op = (item as Json)[method] as Json | undefined;
+      if (!op) continue;
+      const urls = ((op.servers ?? openapi.servers) as { url: string }[]).map((s) => s.url);
+      out.set(
+        `${method.toUpperCase()} ${path}`,
+        urls.map((u) => {
+          const service = serviceOfUrl.get(u);
+          if (!service) throw new Error(`${method} ${path}: server ${u} is no service's`);
+          return service;
+        }),
+      );
+    }
+  }
+  return out;
+}
+
+/** Every `$ref` in a document, with where it sits. */
+function refs(node: unknown, at = "#"): { ref: string; at: string }[] {
+  if (Array.isArray(node)) return node.flatMap((v, i) => refs(v, `${at}/${i}`));
+  if (node === null || typeof node !== "object") return [];
+  const out: { ref: string; at: string }[] = [];
+  for (const [k, v] of Object.entries(node)) {
+    if (k === "$ref" && typeof v === "string") out.push({ ref: v, at });
+    else out.push(...refs(v, `${at}/${k}`));
+  }
+  return out;
+}
+
+function resolvePointer(document: Json, ref: string): unknown {
+  if (!ref.startsWith("#/")) return undefined;
+  let node: unknown = document;
+  for (const raw of ref.slice(2).split("/")) {
+    const key = decodeURIComponent(raw).replaceAll("~1", "/").replaceAll("~0", "~");
+    if (node === null || typeof node !== "object" || !(key in node)) return undefined;
+    node = (node as Json)[key];
+  }
+  return node;
+}
+
+describe("openapi.yaml documents every HTTP route", () => {
+  const routes = appRoutes();
+
+  it("every route each service answers is documented, with the same method, for that service", () => {
+    const docs = documented();
+    const missing: string[] = [];
+    for (const service of serviceNames) {
+      for (const route of routes[service]) {
+        const key = `${route.method} ${toOpenApiPath(route.path)}`;
+        if (!docs.get(key)?.includes(service)) missing.push(`${service}: ${key}`);
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+
+  it("every documented operation is answered by the services it names", () => {
+    const answered = new Map<RouteKey, Set<Service>>();
+    for (const service of serviceNames) {
+      for (const route of routes[service]) {
+        const key = `${route.method} ${toOpenApiPath(route.path)}`;
+        answered.set(key, (answered.get(key) ?? new Set()).add(service));
+      }
+    }
+    const extra: string[] = [];
+    for (const [key, docServices] of documented()) {
+      for (const service of docServices)
+        if (!answered.get(key)?.has(service)) extra.push(`${service}: ${key}`);
+    }
+    expect(extra).toEqual([]);
+  });
+
+  it("has a server and a tag per service, and every operation one server per tag", () => {
+    expect((openapi.servers as { url: string }[]).map((s) => s.url)).toEqual(serviceNames.map(serverUrl));
+    expect((openapi.tags as { name: string }[]).map((t) => t.name)).toEqual(serviceNames);
+    for (const [path, item] of Object.entries(openapi.paths as Json)) {
+      for (const method of methods) {
+        const op = (item as Json)[method] as Json | undefined;
+        if (!op) continue;
+        const servers = (op.servers as { url: string }[]).map((s) => serviceOfUrl.get(s.url));
+        expect(servers, `${method} ${path}`).toEqual(op.tags);
+      }
+    }
+  });
+
+  it("documents each path parameter of each operation", () => {
+    for (const [path, item] of Object.entries(openapi.paths as Json)) {
+      const names = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]);
+      for (const method of methods) {
+        const op = (item as Json)[method] as Json | undefined;
+        if (!op) continue;
+        const declared = ((op.parameters ?? []) as Json[]).filter((p) => p.in === "path").map((p) => p.name);
+        expect(declared, `${method} ${path}`).toEqual(names);
+      }
+    }
+  });
+
+  it("maps each producer command route to its event's data schema, behind the API key", () => {
+    for (const command of commandRoutes) {
+      const op = openapi.paths[toOpenApiPath(command.path)]?.[command.method.toLowerCase()] as Json;
+      expect(op["x-event-type"], command.path).toBe(command.eventType);
+      expect(op.security).toEqual([{ ApiKey: [] }]);
+      expect(op.parameters.map((p: Json) => p.$ref ?? p.name)).toEqual(
+        expect.arrayContaining(["#/components/parameters/IfMatch", "#/components/parameters/IdempotencyKey"]),
+      );
+      const body = op.requestBody.content["application/json"].schema.$ref as string;
+      expect([
+        `#/components/schemas/${command.eventType}`,
+        `#/components/schemas/${command.eventType}Request`,
+      ]).toContain(body);
+      expect(Object.keys(op.responses)).toEqual(
+        expect.arrayContaining(["202", "400", "401", "413", "415", "503"]),
+      );
+    }
+    expect(openapi.components.securitySchemes.ApiKey).toMatchObject({
+      type: "apiKey",
+      in: "header",
+      name: "X-API-Key",
+    });
+  });
+});
+
+describe("event types", () => {
+  const eventTypes = Object.keys(eventSchemas());
+
+  it("every event type of the contracts has its data schema in both documents", () => {
+    expect(eventTypes.length).toBeGreaterThan(0);
+    for (const doc of [openapi, asyncapi]) {
+      for (const eventType of eventTypes) {
+        const { description: _d, ...schema } = doc.components.schemas[eventType] as Json;
+        const { $id: _id, ...expected } = eventSchemas()[eventType]!;
+        expect(schema, eventType).toEqual(expected);
+      }
+      const anyOf = (doc.components.schemas.EventData as Json).anyOf as Json[];
+      expect(anyOf.map((s) => s.$ref)).toEqual([
+        ...eventTypes.map((t) => `#/components/schemas/${t}`),
+        "#/components/schemas/UserActivity",
+      ]);
+      const { description: _d, ...activitySchema } = doc.components.schemas.UserActivity as Json;
+      const { description: _a, ...expected } = activity.freeFormEvents!.dataSchema;
+      expect(activitySchema).toEqual(expected);
+    }
+    expect(asyncapi.components.schemas.IngestHeaders.properties.ce_type.anyOf[0].enum).toEqual(eventTypes);
+  });
+});
+
+describe("asyncapi.yaml describes the topics", () => {
+  it("has the four topics, keyed by aggregateId, with 6 partitions by default", () => {
+    const addresses = Object.values(asyncapi.channels as Json).map((c: Json) => c.address);
+    expect(addresses.sort()).toEqual(Object.values(topics).sort());
+    for (const channel of Object.values(asyncapi.channels as Json) as Json[]) {
+      expect(channel.bindings.kafka).toMatchObject({ topic: channel.address, partitions: 6 });
+      expect(channel.description).toMatch(/partition/);
+    }
+    for (const name of ["ingestEvent", "committedEvent", "rejectedEvent"]) {
+      const message = asyncapi.components.messages[name] as Json;
+      expect(message.payload).toEqual({ $ref: "#/components/schemas/EventData" });
+      expect(message.bindings.kafka.key.description).toMatch(/aggregateId/);
+    }
+  });
+
+  it("lists every ce_* header of the binding, and the rejection and dead-letter headers", () => {
+    const committed = asyncapi.components.schemas.CommittedHeaders as Json;
+    expect(Object.keys(committed.properties)).toEqual(Object.keys(envelopeHeaders));
+    expect(committed.required).toEqual(
+      expect.arrayContaining(["ce_id", "ce_type", "ce_streamversion", "ce_position", "ce_storedat"]),
+    );
+    expect(Object.keys(asyncapi.components.schemas.RejectedHeaders.properties)).toEqual(
+      expect.arrayContaining(["ce_id", "ce_rejectioncode", "ce_rejectionreason"]),
+    );
+    expect(Object.keys(asyncapi.components.schemas.DeadLetterHeaders.properties)).toEqual(
+      Object.keys(deadLetterHeaders),
+    );
+  });
+
+  it("headers cover what the contracts' Kafka binding writes", () => {
+    const record = toKafkaRecord({
+      eventId: "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+      eventType: "OrderShipped",
+      aggregateId: "o-1",
+      aggregateType: "Order",
+      timestamp: "2025-10-01T10:30:00.000Z",
+      version: 4,
+      position: "42",
+      storedAt: "2025-10-01T10:30:00.010Z",
+      data: { trackingNumber: "T1" },
+      metadata: {
+        correlationId: "c",
+        causationId: "x",
+        userId: "u",
+        source: "s",
+        traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+        tracestate: "a=b",
+        acceptedAt: "2025-10-01T10:30:00.000Z",
+        extra: 1,
+      } as never,
+    });
+    expect(Object.keys(record.headers).sort()).toEqual(Object.keys(envelopeHeaders).sort());
+  });
+
+  it("has the operations of each service", () => {
+    const ops = Object.values(asyncapi.operations as Json) as Json[];
+    const of = (action: string, address: string) =>
+      ops
+        .filter((o) => o.action === action && resolvePointer(asyncapi, o.channel.$ref)) // resolvable
+        .filter((o) => (resolvePointer(asyncapi, o.channel.$ref) as Json).address === address)
+        .map((o) => o.tags[0].name as string)
+        .sort();
+    expect(of("send", topics.ingest)).toEqual(["producer"]);
+    expect(of("receive", topics.ingest)).toEqual(["event-store"]);
+    expect(of("send", topics.committed)).toEqual(["event-store"]);
+    expect(of("send", topics.rejected)).toEqual(["event-store"]);
+    expect(of("receive", topics.committed)).toEqual(["notification", "projection"]);
+    expect(of("send", topics.deadLetter)).toEqual(["event-store", "notification", "projection"]);
+  });
+});
+
+describe("the documents are sound", () => {
+  it("carry their spec versions", () => {
+    expect(openapi.openapi).toBe("3.1.0");
+    expect(asyncapi.asyncapi).toBe("3.0.0");
+    expect(openapi.info.title).toBeTruthy();
+    expect(asyncapi.info.title).toBeTruthy();
+  });
+
+  it("every $ref resolves inside its document", () => {
+    for (const doc of [openapi, asyncapi]) {
+      const all = refs(doc);
+      expect(all.length).toBeGreaterThan(50);
+      const broken = all
+        .filter((r) => resolvePointer(doc, r.ref) === undefined)
+        .map((r) => `${r.at}: ${r.ref}`);
+      expect(broken).toEqual([]);
+    }
+  });
+
+  it("operation ids are unique and every response has a description", () => {
+    const ids: string[] = [];
+    for (const item of [
+      ...Object.values(openapi.paths as Json),
+      ...Object.values(openapi.webhooks as Json),
+    ]) {
+      for (const method of methods) {
+        const op = (item as Json)[method] as Json | undefined;
+        if (!op) continue;
+        ids.push(op.operationId);
+        for (const [status, response] of Object.entries(op.responses as Json)) {
+          const r = (response.$ref ? resolvePointer(openapi, response.$ref) : response) as Json;
+          expect(r.description, `${op.operationId} ${status}`).toBeTruthy();
+        }
+      }
+    }
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it("read-model schemas list exactly the fields of the domain states", () => {
+    const byName: Record<string, Domain> = {
+      orders,
+      payments,
+      carts,
+      inventory,
+      products,
+      tasks,
+      customers,
+    };
+    for (const [name, model] of Object.entries(readModelSchemas)) {
+      const schema = openapi.components.schemas[model.schema] as Json;
+      expect(Object.keys(schema.properties), name).toEqual(
+        Object.keys(byName[name]!.initial() as Record<string, unknown>),
+      );
+      expect(domains.some((d) => d.aggregateType === model.aggregateType)).toBe(true);
+    }
+    expect(Object.keys(userActivityState.properties as Json)).toEqual(Object.keys(activity.initial()));
+  });
+});
+
+describe("docs/generate.ts", () => {
+  it("the committed files are what the generator produces now (run `node docs/generate.ts`)", async () => {
+    const generated = await renderDocuments();
+    expect(openapiText).toBe(generated.openapi);
+    expect(asyncapiText).toBe(generated.asyncapi);
+  });
+});
