@@ -10,3 +10,7 @@ export * from "./postgres.ts";
 export * from "./service.ts";
 export * from "./dead-letters.ts";
 export * from "./topics.ts";
+export * from "./lag-verdict.ts";
+export * from "./lag-probe.ts";
+export * from "./lag-monitor.ts";
+export * from "./event-log.ts";
