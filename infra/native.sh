@@ -58,9 +58,23 @@ docker_cmd() {
   shift
   local compose=(docker compose -f "$REPO_DIR/docker-compose.yml")
   case $cmd in
-    up) "${compose[@]}" up -d --wait "${COMPOSE_INFRA[@]}" ;;
+    up)
+      # Long-running parts first (waiting for their health checks), then the one-shot topics job.
+      local long=()
+      for p in "${COMPOSE_INFRA[@]}"; do [ "$p" = topics ] || long+=("$p"); done
+      "${compose[@]}" up -d --wait "${long[@]}"
+      "${compose[@]}" run --rm topics
+      ;;
     down)
-      if [ "${1:-}" = --purge ]; then "${compose[@]}" down -v; else "${compose[@]}" stop "${COMPOSE_INFRA[@]}"; fi
+      local names=() purge=0
+      for p in "$@"; do if [ "$p" = --purge ]; then purge=1; else names+=("$p"); fi; done
+      if [ $purge = 1 ]; then
+        "${compose[@]}" down -v
+      elif [ ${#names[@]} -gt 0 ]; then
+        "${compose[@]}" stop "${names[@]}"
+      else
+        "${compose[@]}" stop "${COMPOSE_INFRA[@]}"
+      fi
       ;;
     purge) "${compose[@]}" down -v ;;
     status) "${compose[@]}" ps ;;

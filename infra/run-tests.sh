@@ -25,12 +25,17 @@ summary_fail() { # reason
 step "lint: tsc, eslint, prettier"
 lint_log=$(mktemp)
 lint_ok=1
-{ tsc -p tsconfig.json && echo "tsc ok"; } >"$lint_log" 2>&1 || lint_ok=0
+if [ -n "${EVENTSCOPE_SKIP_LINT:-}" ]; then
+  # For debugging the test run only: `make test` proper always lints.
+  echo "EVENTSCOPE_SKIP_LINT is set: lint SKIPPED" >"$lint_log"
+  lint_ok=2
+fi
+if [ $lint_ok = 1 ]; then { tsc -p tsconfig.json && echo "tsc ok"; } >"$lint_log" 2>&1 || lint_ok=0; fi
 if [ $lint_ok = 1 ]; then { eslint --max-warnings 0 . && echo "eslint ok"; } >>"$lint_log" 2>&1 || lint_ok=0; fi
 if [ $lint_ok = 1 ]; then { prettier --check . --log-level warn && echo "prettier ok"; } >>"$lint_log" 2>&1 || lint_ok=0; fi
 cat "$lint_log"
 rm -f "$lint_log"
-[ $lint_ok = 1 ] || summary_fail "lint failed (see above)"
+[ $lint_ok != 0 ] || summary_fail "lint failed (see above)"
 
 # --- 2. infrastructure --------------------------------------------------------------------------
 step "infrastructure"
