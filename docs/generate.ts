@@ -1035,6 +1035,21 @@ function eventStoreOperations(): Operation[] {
     {
       service: "event-store",
       method: "GET",
+      path: "/api/eventstore/head",
+      operationId: "storeHead",
+      summary: "The last global position (how far readers can be behind)",
+      responses: {
+        "200": okResponse("The last position", {
+          type: "object",
+          required: ["lastPosition"],
+          properties: { lastPosition: { type: "string", description: "bigint as a decimal string" } },
+        }),
+        ...problems(),
+      },
+    },
+    {
+      service: "event-store",
+      method: "GET",
       path: "/api/eventstore/stats",
       operationId: "storeStats",
       summary: "Store statistics",

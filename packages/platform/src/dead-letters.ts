@@ -105,6 +105,7 @@ export function createDeadLetters(deps: {
     },
     /** Sends a parked message back to its topic (after a fix) and marks it replayed. */
     async replay(id: string): Promise<DeadLetter | undefined> {
+      if (!/^\d{1,18}$/.test(id)) return undefined;
       const { rows } = await pool.query(
         `SELECT id, topic, key, value, headers FROM dead_letters WHERE id = $1 AND replayed_at IS NULL`,
         [id],

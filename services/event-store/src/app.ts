@@ -1,8 +1,10 @@
 import {
   createHttpApp,
+  lagRoute,
   notFound,
   validationError,
   type DeadLetters,
+  type LagMonitor,
   type Logger,
   type Metrics,
   type Pool,
@@ -12,6 +14,8 @@ import type { Tracer } from "@opentelemetry/api";
 import { eventStatus, readFeed, readStream, replay, stats, parseCursor } from "./queries.ts";
 
 export interface EventStoreAppDeps {
+  /** Consumer lag, served on GET /lag. */
+  lag?: LagMonitor;
   pool: Pool;
   logger: Logger;
   metrics: Metrics;
@@ -121,6 +125,14 @@ export function createEventStoreApp(deps: EventStoreAppDeps) {
     },
     {
       method: "GET",
+      path: "/api/eventstore/head",
+      handler: async () => {
+        const { rows } = await pool.query<{ p: string | null }>("SELECT max(position) AS p FROM events");
+        return { status: 200, body: { lastPosition: rows[0]?.p ?? "0" } };
+      },
+    },
+    {
+      method: "GET",
       path: "/api/eventstore/stats",
       handler: async () => ({ status: 200, body: await stats(pool) }),
     },
@@ -158,6 +170,7 @@ export function createEventStoreApp(deps: EventStoreAppDeps) {
       },
     },
   ];
+  if (deps.lag) routes.push(lagRoute(deps.lag));
   return createHttpApp({
     routes,
     logger: deps.logger,

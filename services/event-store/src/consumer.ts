@@ -12,6 +12,7 @@ import {
   trace,
   traceHeaders,
   withTransaction,
+  eventLog,
   ATTR_AGGREGATE_ID,
   ATTR_EVENT_ID,
   ATTR_EVENT_TYPE,
@@ -24,6 +25,7 @@ import {
   type DeadLetters,
   type EachBatchPayload,
   type Kafka,
+  type LagReporter,
   type KafkaMessage,
   type Logger,
   type Metrics,
@@ -51,6 +53,8 @@ export interface IngestConsumerDeps {
   partitionsConcurrently: number;
   stateCacheSize: number;
   topics: TopicNames;
+  /** Told of each batch started, for the consumer-lag monitor. */
+  lag?: LagReporter;
 }
 
 interface Incoming {
@@ -256,15 +260,7 @@ export function createIngestConsumer(deps: IngestConsumerDeps) {
       span.setAttribute("eventscope.rejection.code", r.code);
       records.rejected.push(rejectedRecord(r.envelope, r.code, r.reason, span));
       metrics.eventsRejected.inc({ aggregate_type: r.envelope.aggregateType, code: r.code });
-      logger.info(
-        {
-          eventId: r.envelope.eventId,
-          correlationId: r.envelope.metadata.correlationId,
-          code: r.code,
-          reason: r.reason,
-        },
-        "event rejected",
-      );
+      eventLog(logger, span, r.envelope).info({ code: r.code, reason: r.reason }, "event rejected");
     }
     for (const item of repeats) {
       const known = decided.get(item.envelope.eventId);
@@ -288,6 +284,7 @@ export function createIngestConsumer(deps: IngestConsumerDeps) {
 
   async function eachBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
+    deps.lag?.batchStarted(batch.topic, batch.partition, batch.messages[0]);
     for (let i = 0; i < batch.messages.length; i += deps.maxAppendBatch) {
       if (!payload.isRunning() || payload.isStale()) return;
       const chunk = batch.messages.slice(i, i + deps.maxAppendBatch);

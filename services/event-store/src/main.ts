@@ -2,6 +2,7 @@ import { fileURLToPath } from "node:url";
 import {
   createDeadLetters,
   createKafka,
+  createLagMonitor,
   createLogger,
   createMetrics,
   createPool,
@@ -36,7 +37,14 @@ const topics = topicNames(config.topicPrefix);
 const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: service, logger });
 const publisher = createPublisher(kafka, { metrics, logger, timeoutMs: config.publishTimeoutMs });
 const deadLetters = createDeadLetters({ pool, publisher, metrics, topic: topics.deadLetter });
+const lag = createLagMonitor({
+  kafka,
+  metrics,
+  logger,
+  groups: [{ group: config.groupId, topic: topics.ingest }],
+});
 const consumer = createIngestConsumer({
+  lag: lag.reporter(config.groupId),
   kafka,
   pool,
   publisher,
@@ -64,6 +72,7 @@ const start = async (): Promise<void> => {
     try {
       await publisher.connect();
       await consumer.start();
+      lag.start();
       logger.info("consuming events.ingest");
       return;
     } catch (error) {
@@ -81,6 +90,7 @@ const { server } = createEventStoreApp({
   tracer: telemetry.tracer,
   deadLetters,
   ready: consumer.running,
+  lag,
 });
 await serve({
   logger,
@@ -89,6 +99,7 @@ await serve({
   host: config.host,
   stop: async () => {
     clearInterval(sizeTimer);
+    await lag.stop();
     await consumer.stop();
     await publisher.disconnect();
     await pool.end();
