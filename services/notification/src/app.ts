@@ -1,9 +1,11 @@
 import {
   conflict,
   createHttpApp,
+  lagRoute,
   notFound,
   validationError,
   type DeadLetters,
+  type LagMonitor,
   type Logger,
   type Metrics,
   type Pool,
@@ -17,6 +19,8 @@ import { limit, oneOf, uuid } from "./params.ts";
 import { subscriptionRoutes } from "./subscription-routes.ts";
 
 export interface NotificationAppDeps {
+  /** Consumer lag, served on GET /lag. */
+  lag?: LagMonitor;
   pool: Pool;
   logger: Logger;
   metrics: Metrics;
@@ -95,6 +99,7 @@ export function createNotificationApp(deps: NotificationAppDeps) {
       },
     },
   ];
+  if (deps.lag) routes.push(lagRoute(deps.lag));
   return createHttpApp({
     routes,
     logger: deps.logger,

@@ -22,6 +22,7 @@ import {
   type DeadLetters,
   type EachBatchPayload,
   type Kafka,
+  type LagReporter,
   type KafkaMessage,
   type Logger,
   type Metrics,
@@ -46,6 +47,8 @@ export interface CommittedConsumerDeps {
   emailToDefault: string;
   /** Told when deliveries were recorded, so they are sent at once. */
   onRecorded: () => void;
+  /** Told of each batch started, for the consumer-lag monitor. */
+  lag?: LagReporter;
 }
 
 // Free-form user-activity types would make the label unbounded: one value for all of them.
@@ -91,6 +94,7 @@ export function createCommittedConsumer(deps: CommittedConsumerDeps) {
   async function eachBatch(payload: EachBatchPayload) {
     const { batch } = payload;
     if (!payload.isRunning() || payload.isStale() || batch.messages.length === 0) return;
+    deps.lag?.batchStarted(batch.topic, batch.partition, batch.messages[0]);
     const started = performance.now();
     const spans: Span[] = [];
     const planned: PlannedDelivery[] = [];

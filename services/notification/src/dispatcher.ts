@@ -114,7 +114,9 @@ export function createDispatcher(deps: DispatcherDeps) {
         logger.warn(fields, "delivery attempt failed"),
       );
     } catch (e) {
-      logger.warn({ ...fields, err: e }, "could not record a failed attempt; its lease will expire");
+      context.with(trace.setSpan(context.active(), span), () =>
+        logger.warn({ ...fields, err: e }, "could not record a failed attempt; its lease will expire"),
+      );
     }
   }
 

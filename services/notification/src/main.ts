@@ -2,6 +2,7 @@ import { fileURLToPath } from "node:url";
 import {
   createDeadLetters,
   createKafka,
+  createLagMonitor,
   createLogger,
   createMetrics,
   createPool,
@@ -51,7 +52,14 @@ const dispatcher = createDispatcher({
   concurrency: config.dispatchConcurrency,
   leaseMs: config.leaseMs,
 });
+const lag = createLagMonitor({
+  kafka,
+  metrics,
+  logger,
+  groups: [{ group: config.groupId, topic: topics.committed }],
+});
 const consumer = createCommittedConsumer({
+  lag: lag.reporter(config.groupId),
   kafka,
   pool,
   deadLetters,
@@ -80,6 +88,7 @@ const start = async (): Promise<void> => {
     try {
       await publisher.connect();
       await consumer.start();
+      lag.start();
       logger.info({ topic: topics.committed }, "consuming committed events");
       return;
     } catch (error) {
@@ -99,6 +108,7 @@ const { server } = createNotificationApp({
   deadLetters,
   ready: consumer.running,
   onReplayed: dispatcher.wake,
+  lag,
 });
 await serve({
   logger,
@@ -107,6 +117,7 @@ await serve({
   host: config.host,
   stop: async () => {
     clearInterval(countTimer);
+    await lag.stop();
     await consumer.stop();
     await dispatcher.stop();
     channels.close();

@@ -1,9 +1,11 @@
 import {
   createHttpApp,
+  lagRoute,
   notFound,
   validationError,
   conflict,
   type DeadLetters,
+  type LagMonitor,
   type Logger,
   type Metrics,
   type Pool,
@@ -15,6 +17,8 @@ import { getDocument, listActivity, listDocuments, type Page } from "./queries.t
 import type { ProjectionStatus } from "./status.ts";
 
 export interface ProjectionAppDeps {
+  /** Consumer lag, served on GET /lag. */
+  lag?: LagMonitor;
   pool: Pool;
   logger: Logger;
   metrics: Metrics;
@@ -154,6 +158,7 @@ export function createProjectionApp(deps: ProjectionAppDeps) {
       },
     },
   ];
+  if (deps.lag) routes.push(lagRoute(deps.lag));
   return createHttpApp({
     routes,
     logger: deps.logger,

@@ -2,6 +2,7 @@ import { fromKafkaRecord, isCommittedEvent, type CommittedEvent } from "@eventsc
 import {
   startConsumerSpan,
   withTransaction,
+  eventLog,
   ATTR_EVENT_ID,
   ATTR_EVENT_TYPE,
   ATTR_AGGREGATE_ID,
@@ -9,6 +10,7 @@ import {
   type DeadLetters,
   type EachBatchPayload,
   type Kafka,
+  type LagReporter,
   type KafkaMessage,
   type Logger,
   type Metrics,
@@ -28,6 +30,8 @@ export interface ProjectionConsumerDeps {
   groupId: string;
   topic: string;
   partitionsConcurrently: number;
+  /** Told of each batch started, for the consumer-lag monitor. */
+  lag?: LagReporter;
 }
 
 /**
@@ -93,13 +97,8 @@ export function createProjectionConsumer(deps: ProjectionConsumerDeps) {
         `apply failed in ${failure.projection}: ${failure.error.message}`,
       );
       metrics.consumeErrors.inc({ topic, group: groupId, reason: "apply" });
-      logger.warn(
-        {
-          eventId: failure.event.eventId,
-          correlationId: failure.event.metadata.correlationId,
-          projection: failure.projection,
-          err: failure.error,
-        },
+      eventLog(logger, spans.get(failure.event.eventId), failure.event).warn(
+        { projection: failure.projection, err: failure.error },
         "event parked",
       );
     }
@@ -129,6 +128,7 @@ export function createProjectionConsumer(deps: ProjectionConsumerDeps) {
   async function eachBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
     if (!payload.isRunning() || payload.isStale() || batch.messages.length === 0) return;
+    deps.lag?.batchStarted(batch.topic, batch.partition, batch.messages[0]);
     try {
       await processBatch(batch.partition, batch.messages);
     } catch (error) {

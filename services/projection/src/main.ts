@@ -1,7 +1,9 @@
 import { fileURLToPath } from "node:url";
+import client from "prom-client";
 import {
   createDeadLetters,
   createKafka,
+  createLagMonitor,
   createLogger,
   createMetrics,
   createPool,
@@ -14,10 +16,11 @@ import {
 import { readProjectionConfig } from "./config.ts";
 import { createProjectionApp } from "./app.ts";
 import { createProjectionConsumer } from "./consumer.ts";
-import { projectionNames } from "./read-models.ts";
+import { documentModels, projectionNames } from "./read-models.ts";
 import { rebuildProjection } from "./rebuild.ts";
 import { projectionStatus } from "./status.ts";
 
+const { Gauge } = client;
 const service = "projection";
 const telemetry = startTelemetry(service);
 const config = readProjectionConfig();
@@ -43,7 +46,14 @@ const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: service, log
 const admin = kafka.admin();
 const publisher = createPublisher(kafka, { metrics, logger });
 const deadLetters = createDeadLetters({ pool, publisher, metrics, topic: topics.deadLetter });
+const lag = createLagMonitor({
+  kafka,
+  metrics,
+  logger,
+  groups: [{ group: config.groupId, topic: topics.committed }],
+});
 const consumer = createProjectionConsumer({
+  lag: lag.reporter(config.groupId),
   kafka,
   pool,
   deadLetters,
@@ -76,6 +86,7 @@ const start = async (): Promise<void> => {
     try {
       await Promise.all([publisher.connect(), admin.connect()]);
       await consumer.start();
+      lag.start();
       logger.info({ topic: topics.committed }, "projecting committed events");
       return;
     } catch (error) {
@@ -86,6 +97,27 @@ const start = async (): Promise<void> => {
 };
 void start();
 await deadLetters.refreshGauge();
+
+// Read-model rows by status (orders by status for the business dashboard), counted on a timer
+// rather than per scrape so that Prometheus never drives database load.
+const readModelRows = new Gauge({
+  name: "read_model_rows",
+  help: "Rows in a read model by status",
+  labelNames: ["model", "status"],
+  registers: [metrics.registry],
+});
+const refreshRows = async () => {
+  const counted = documentModels.filter((m) => "status" in m.filters);
+  const { rows } = await pool.query<{ model: string; status: string | null; n: string }>(
+    counted
+      .map((m) => `SELECT '${m.name}' AS model, status, count(*) AS n FROM ${m.table} GROUP BY status`)
+      .join(" UNION ALL "),
+  );
+  readModelRows.reset();
+  for (const r of rows) readModelRows.set({ model: r.model, status: r.status ?? "none" }, Number(r.n));
+};
+const rowsTimer = setInterval(() => void refreshRows().catch(() => {}), 5000);
+await refreshRows();
 
 const status = () =>
   projectionStatus({
@@ -104,6 +136,7 @@ const { server } = createProjectionApp({
   ready: consumer.running,
   status,
   rebuild,
+  lag,
 });
 await serve({
   logger,
@@ -111,6 +144,8 @@ await serve({
   port: config.port,
   host: config.host,
   stop: async () => {
+    clearInterval(rowsTimer);
+    await lag.stop();
     await consumer.stop();
     await publisher.disconnect();
     await admin.disconnect();
