@@ -63,3 +63,16 @@ down: ## Stop the services and the infrastructure
 
 ps: ## The services and the infrastructure: pid, port, health, memory
 	@services/stack.sh ps
+
+# --- load tests (loadtests/) ---------------------------------------------------------------------
+# The stack is started only when one of its parts does not answer.
+STACK_READY = for u in 8081 8082 8083 8084; do curl -fsS -o /dev/null --max-time 2 http://127.0.0.1:$$u/health/ready || exit 1; done; \
+	curl -fsS -o /dev/null --max-time 2 http://127.0.0.1:9090/-/ready
+
+load: ## One k6 scenario against the running stack: make load SCENARIO=smoke|load|ramp|spike|soak|flows RATE=1000 DURATION=60s
+	@( $(STACK_READY) ) >/dev/null 2>&1 || $(MAKE) --no-print-directory up
+	@node loadtests/src/run.ts --scenario $(SCENARIO) \
+		$(if $(filter file,$(origin RATE)),,--rate $(RATE)) $(if $(filter file,$(origin DURATION)),,--duration $(DURATION))
+
+demo: up ## First command on a fresh machine: install, start everything, 20 s of load, summary and report
+	@node loadtests/src/run.ts --demo

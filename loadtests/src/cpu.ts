@@ -1,0 +1,154 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { NamedSeries, Point } from "./model.ts";
+
+/**
+ * CPU per part of the stack, from /proc, every second: the services, Kafka, PostgreSQL (the
+ * postmaster and all its backends), Prometheus, Jaeger, k6 itself, the whole machine, and what
+ * is left ("other": anything else running on the box, e.g. someone's tests). Percent of one core.
+ */
+const TICKS = 100; // USER_HZ on Linux
+
+interface Totals {
+  t: number;
+  machine: number;
+  idle: number;
+  parts: Map<string, number>;
+}
+
+function readStat(pid: number): { ppid: number; ticks: number } | null {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const rest = s.slice(s.lastIndexOf(")") + 2).split(" ");
+    // fields after the name: state(0) ppid(1) ... utime(11) stime(12)
+    return { ppid: Number(rest[1]), ticks: Number(rest[11]) + Number(rest[12]) };
+  } catch {
+    return null;
+  }
+}
+
+function machineTicks(): { busy: number; idle: number } {
+  const line = readFileSync("/proc/stat", "utf8").split("\n")[0]!;
+  const v = line.trim().split(/\s+/).slice(1).map(Number);
+  const idle = (v[3] ?? 0) + (v[4] ?? 0);
+  const all = v.slice(0, 8).reduce((a, b) => a + b, 0);
+  return { busy: all - idle, idle };
+}
+
+export class CpuSampler {
+  private readonly runDir: string;
+  private readonly extra = new Map<string, number>();
+  private prev: Totals | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  readonly series = new Map<string, Point[]>();
+
+  constructor(runDir: string) {
+    this.runDir = runDir;
+  }
+
+  /** Also follow this process (e.g. k6). */
+  follow(name: string, pid: number | undefined): void {
+    if (pid) this.extra.set(name, pid);
+  }
+
+  start(intervalMs = 1000): void {
+    try {
+      this.prev = this.read();
+    } catch {
+      return; // no /proc: no CPU chart
+    }
+    this.timer = setInterval(() => this.sample(), intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  toSeries(): NamedSeries[] {
+    const order = ["machine", "other", "k6"];
+    return [...this.series]
+      .sort(([a], [b]) => (order.indexOf(a) + 1 || 99) - (order.indexOf(b) + 1 || 99) || a.localeCompare(b))
+      .map(([name, points]) => ({ name, points }));
+  }
+
+  private pids(): Map<string, number> {
+    const out = new Map<string, number>();
+    let files: string[] = [];
+    try {
+      files = readdirSync(this.runDir).filter((f) => f.endsWith(".pid"));
+    } catch {
+      /* not running natively */
+    }
+    for (const f of files) {
+      try {
+        const pid = Number(readFileSync(join(this.runDir, f), "utf8").trim().split(/\s+/)[0]);
+        if (pid > 0) out.set(f.replace(/\.pid$/, ""), pid);
+      } catch {
+        /* gone */
+      }
+    }
+    for (const [k, v] of this.extra) out.set(k, v);
+    return out;
+  }
+
+  private read(): Totals {
+    const roots = this.pids();
+    const byPid = new Map<number, { ppid: number; ticks: number }>();
+    for (const entry of readdirSync("/proc")) {
+      const pid = Number(entry);
+      if (!Number.isInteger(pid)) continue;
+      const s = readStat(pid);
+      if (s) byPid.set(pid, s);
+    }
+    // A part's CPU is its root process plus every descendant (PostgreSQL's backends, k6 none).
+    const owner = new Map<number, string>();
+    for (const [name, pid] of roots) owner.set(pid, name);
+    const ownerOf = (pid: number, depth = 0): string | undefined => {
+      const o = owner.get(pid);
+      if (o !== undefined || depth > 6) return o;
+      const s = byPid.get(pid);
+      if (!s || s.ppid <= 1) return undefined;
+      return ownerOf(s.ppid, depth + 1);
+    };
+    const parts = new Map<string, number>();
+    for (const [pid, s] of byPid) {
+      const name = ownerOf(pid);
+      if (name !== undefined) parts.set(name, (parts.get(name) ?? 0) + s.ticks);
+    }
+    const m = machineTicks();
+    return { t: Date.now(), machine: m.busy, idle: m.idle, parts };
+  }
+
+  private sample(): void {
+    let now: Totals;
+    try {
+      now = this.read();
+    } catch {
+      return;
+    }
+    const prev = this.prev;
+    this.prev = now;
+    if (!prev) return;
+    const dt = (now.t - prev.t) / 1000;
+    if (dt <= 0) return;
+    const pct = (ticks: number) => Math.max(0, (ticks / TICKS / dt) * 100);
+    const push = (name: string, v: number) => {
+      const s = this.series.get(name) ?? [];
+      s.push([now.t, Math.round(v * 10) / 10]);
+      this.series.set(name, s);
+    };
+    const machine = pct(now.machine - prev.machine);
+    push("machine", machine);
+    let known = 0;
+    for (const [name, ticks] of now.parts) {
+      const before = prev.parts.get(name);
+      if (before === undefined) continue;
+      const v = pct(ticks - before);
+      known += v;
+      push(name, v);
+    }
+    push("other", Math.max(0, machine - known));
+  }
+}

@@ -1,0 +1,117 @@
+import type { LedgerResult } from "./ledger.ts";
+import type { Slo } from "../scenarios/lib/slo.ts";
+
+/** [epoch ms, value] */
+export type Point = [number, number];
+
+export interface NamedSeries {
+  name: string;
+  points: Point[];
+}
+
+export interface ThresholdResult {
+  /** What is measured, in words ("HTTP p99 (writes)"). */
+  name: string;
+  /** The rule as written ("p(99)<=15", "<= 2 s"). */
+  rule: string;
+  limit: number;
+  observed: number | null;
+  unit: "ms" | "s" | "ratio" | "messages" | "events";
+  ok: boolean;
+  source: "k6" | "runner";
+}
+
+export interface KneeStep {
+  rate: number;
+  from: number;
+  to: number;
+  requests: number;
+  achieved: number;
+  errorRate: number;
+  p50: number | null;
+  p99: number | null;
+  e2eP99: number | null;
+  lagSeconds: number | null;
+  lag: number;
+  sustained: boolean;
+  withinSlo: boolean;
+  why: string[];
+}
+
+export interface Knee {
+  /** Highest step rate within every SLO (the steps below it passed as well); 0 if the first failed. */
+  rate: number;
+  /** Highest step rate sustained (throughput kept, no errors, lag bounded), latency aside. */
+  sustainedRate: number;
+  steps: KneeStep[];
+  stoppedEarly: string | null;
+}
+
+export interface Report {
+  version: 1;
+  runId: string;
+  scenario: string;
+  params: Record<string, string | number>;
+  /** Epoch ms: k6 setup (load starts), teardown (load stopped), drained (lag zero), end of the run. */
+  times: { start: number; loadStart: number; loadEnd: number; drained: number | null; end: number };
+  machine: { host: string; cpus: number; loadavg: number[]; node: string; k6: string };
+  passed: boolean;
+  slo: Slo;
+  thresholds: ThresholdResult[];
+  http: {
+    requests: number;
+    accepted: number;
+    unanswered: number;
+    errorRate: number | null;
+    rate: number | null;
+    p50: number | null;
+    p90: number | null;
+    p95: number | null;
+    p99: number | null;
+    max: number | null;
+  };
+  e2e: {
+    samples: number;
+    timeouts: number;
+    p50: number | null;
+    p90: number | null;
+    p95: number | null;
+    p99: number | null;
+    max: number | null;
+    flowVisibleP99: number | null;
+  };
+  lag: {
+    source: string;
+    maxLag: number;
+    maxLagSeconds: number | null;
+    drainSeconds: number | null;
+    groups: {
+      group: string;
+      topic: string;
+      maxLag: number;
+      maxLagSeconds: number | null;
+      verdicts: string[];
+    }[];
+  };
+  ledger: LedgerResult | null;
+  knee: Knee | null;
+  series: {
+    /** Client latency percentiles per time window (k6, via Prometheus), ms. */
+    latency: NamedSeries[];
+    /** Server-side latency of the producer's route (platform histogram), ms. */
+    serverLatency: NamedSeries[];
+    /** Events per second: accepted by the producer (k6), stored, consumed by the projection. */
+    throughput: NamedSeries[];
+    lagMessages: NamedSeries[];
+    lagSeconds: NamedSeries[];
+    /** Probe samples: [accepted at, e2e ms]. */
+    e2eSamples: Point[];
+    /** Platform's per-stage end-to-end p99 (histogram), ms. */
+    stageP99: NamedSeries[];
+    cpu: NamedSeries[];
+  };
+  slowest: { eventId: string; traceId: string | null; e2eMs: number; at: number; httpMs: number }[];
+  links: { jaeger: string; prometheus: string };
+  notes: string[];
+  warnings: string[];
+}

@@ -1,0 +1,116 @@
+import type { Report, ThresholdResult } from "./model.ts";
+import { fmtMs, fmtNum, fmtPct } from "./stats.ts";
+
+const color = process.stdout.isTTY && !process.env.NO_COLOR;
+const paint = (code: string, s: string) => (color ? `\x1b[${code}m${s}\x1b[0m` : s);
+const green = (s: string) => paint("32", s);
+const red = (s: string) => paint("31", s);
+const bold = (s: string) => paint("1", s);
+const dim = (s: string) => paint("2", s);
+
+/** How far past its limit a threshold is ("+12.3 ms, 1.8x"). */
+export function overBy(t: ThresholdResult): string {
+  if (t.ok || t.observed === null) return "";
+  const d = t.observed - t.limit;
+  const ratio = t.limit > 0 ? `, ${(t.observed / t.limit).toFixed(1)}x` : "";
+  if (t.unit === "ms") return `+${fmtMs(d)}${ratio}`;
+  if (t.unit === "s") return `+${d.toFixed(2)} s${ratio}`;
+  if (t.unit === "ratio") return `+${fmtPct(d)}`;
+  return `+${fmtNum(d)}`;
+}
+
+export function fmtValue(v: number | null, unit: ThresholdResult["unit"]): string {
+  if (v === null) return "-";
+  if (unit === "ms") return fmtMs(v);
+  if (unit === "s") return `${v.toFixed(2)} s`;
+  if (unit === "ratio") return fmtPct(v);
+  return fmtNum(v);
+}
+
+function find(r: Report, pred: (t: ThresholdResult) => boolean) {
+  return r.thresholds.find(pred);
+}
+
+/** The end-of-run table: every figure next to its SLO, then the ledger and the verdict. */
+export function summaryTable(r: Report): string {
+  const rows: [string, string, string, string][] = [];
+  const detail: string[] = [];
+  const verdict = (t: ThresholdResult | undefined) =>
+    t === undefined ? "" : t.ok ? green("ok") : red(`FAIL ${overBy(t)}`);
+  const rule = (t: ThresholdResult | undefined, fmt: (v: number) => string) =>
+    t === undefined ? "" : `<= ${fmt(t.limit)}`;
+  const th = (frag: string) => find(r, (t) => t.rule.includes(frag));
+
+  const p95 = th("http_req_duration{kind:write} p(95)");
+  const p99 = th("http_req_duration{kind:write} p(99)");
+  const err = th("http_req_failed");
+  const e2e = th("e2e_latency");
+  const lagMsgs = find(r, (t) => t.name === "Max consumer lag");
+  const lagSecs = find(r, (t) => t.name === "Max consumer lag (age)");
+  const drain = find(r, (t) => t.name === "Drain time");
+
+  rows.push(["HTTP p50 (writes)", fmtMs(r.http.p50), "", ""]);
+  rows.push(["HTTP p95", fmtMs(r.http.p95), rule(p95, fmtMs), verdict(p95)]);
+  rows.push(["HTTP p99", fmtMs(r.http.p99), rule(p99, fmtMs), verdict(p99)]);
+  rows.push([
+    "HTTP errors",
+    `${fmtPct(r.http.errorRate)} of ${fmtNum(r.http.requests)}`,
+    rule(err, (v) => fmtPct(v)),
+    verdict(err),
+  ]);
+  rows.push(["accepted (202)", `${fmtNum(r.http.accepted)}  (${fmtNum(r.http.rate, 0)}/s)`, "", ""]);
+  rows.push(["e2e p50 (probe)", `${fmtMs(r.e2e.p50)}  (${r.e2e.samples} samples)`, "", ""]);
+  rows.push(["e2e p99", fmtMs(r.e2e.p99), rule(e2e, fmtMs), verdict(e2e)]);
+  rows.push(["max lag", `${fmtNum(r.lag.maxLag)} msgs`, rule(lagMsgs, (v) => fmtNum(v)), verdict(lagMsgs)]);
+  rows.push([
+    "max lag (age)",
+    r.lag.maxLagSeconds === null ? "-" : `${r.lag.maxLagSeconds.toFixed(2)} s`,
+    rule(lagSecs, (v) => `${v} s`),
+    verdict(lagSecs),
+  ]);
+  rows.push([
+    "drain time",
+    r.lag.drainSeconds === null ? "not drained" : `${r.lag.drainSeconds.toFixed(2)} s`,
+    rule(drain, (v) => `${v} s`),
+    verdict(drain),
+  ]);
+  const l = r.ledger;
+  if (l) {
+    const ledgerOk = l.ok ? green("ok") : red("FAIL");
+    rows.push(["ledger", `lost ${l.lost}, duplicated ${l.duplicated}`, "0 / 0", ledgerOk]);
+    detail.push(
+      dim(
+        `accepted ${fmtNum(l.accepted)}, stored ${fmtNum(l.stored)}, rejected ${l.rejected}, projected ${fmtNum(l.projected)}` +
+          (l.notProjected || l.projectedTwice
+            ? `, not projected ${l.notProjected}, twice ${l.projectedTwice}`
+            : ""),
+      ),
+    );
+  } else {
+    rows.push(["ledger", "not checked", "", red("FAIL")]);
+  }
+  if (r.knee) {
+    rows.push(["knee (within SLOs)", `${fmtNum(r.knee.rate)} events/s`, "", ""]);
+    rows.push(["sustained (no SLO on latency)", `${fmtNum(r.knee.sustainedRate)} events/s`, "", ""]);
+  }
+  for (const t of r.thresholds) {
+    if (t.name.startsWith("Flow") && !t.ok)
+      rows.push([t.name, fmtValue(t.observed, t.unit), t.rule, verdict(t)]);
+  }
+
+  const ESC = String.fromCharCode(27);
+  const strip = (s: string) =>
+    s
+      .split(ESC)
+      .map((part, i) => (i === 0 ? part : part.replace(/^\[[0-9;]*m/, "")))
+      .join("");
+  const widths = [0, 1, 2].map((i) => Math.max(...rows.map((row) => strip(row[i]!).length)));
+  const pad = (s: string, w: number) => s + " ".repeat(Math.max(0, w - strip(s).length));
+  const head = `${bold(`Run ${r.runId}`)}  ${r.scenario}, ${String(r.params.rate ?? "")}/s${
+    r.params.duration ? ` for ${String(r.params.duration)}` : ""
+  }  ->  ${r.passed ? green(bold("PASSED")) : red(bold("FAILED"))}`;
+  const lines = rows.map(
+    ([a, b, c, d]) => `  ${pad(a, widths[0]!)}  ${pad(b, widths[1]!)}  ${pad(c, widths[2]!)}  ${d}`,
+  );
+  return [head, ...lines, ...detail.map((d) => `  ${" ".repeat(widths[0]!)}  ${d}`)].join("\n");
+}
