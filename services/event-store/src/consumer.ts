@@ -240,6 +240,10 @@ export function createIngestConsumer(deps: IngestConsumerDeps) {
       }
     }
     for (const [streamId, head] of decision.heads) cacheHead(streamId, head);
+    for (const s of decision.batch.snapshots) {
+      const aggregateType = decision.batch.heads.find((h) => h.streamId === s.streamId)?.aggregateType;
+      metrics.snapshotsTaken.inc({ aggregate_type: aggregateType ?? "unknown" });
+    }
 
     const spanOf = new Map(incoming.map((i) => [i.envelope.eventId, i.span]));
     for (const event of committed) {

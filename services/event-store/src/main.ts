@@ -1,4 +1,5 @@
 import { fileURLToPath } from "node:url";
+import { domains } from "@eventscope/contracts";
 import {
   createDeadLetters,
   createKafka,
@@ -34,6 +35,12 @@ const applied = await migrate(pool, {
 if (applied.length > 0) logger.info({ applied }, "migrations applied");
 
 const topics = topicNames(config.topicPrefix);
+// Known error series start at 0 (Prometheus: "avoid missing metrics"), so the first error is a rate.
+for (const topic of [topics.committed, topics.rejected, topics.deadLetter])
+  metrics.publishErrors.inc({ topic, reason: "timeout" }, 0);
+metrics.consumeErrors.inc({ topic: topics.ingest, group: config.groupId, reason: "malformed" }, 0);
+metrics.deadLetters.inc({ topic: topics.ingest, reason: "malformed" }, 0);
+for (const d of domains) metrics.snapshotsTaken.inc({ aggregate_type: d.aggregateType }, 0);
 const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: service, logger });
 const publisher = createPublisher(kafka, { metrics, logger, timeoutMs: config.publishTimeoutMs });
 const deadLetters = createDeadLetters({ pool, publisher, metrics, topic: topics.deadLetter });

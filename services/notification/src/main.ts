@@ -18,6 +18,7 @@ import { readNotificationConfig } from "./config.ts";
 import { createCommittedConsumer } from "./consumer.ts";
 import { countByStatus } from "./deliveries.ts";
 import { createDispatcher } from "./dispatcher.ts";
+import { channels as deliveryChannels } from "./plan.ts";
 
 const service = "notification";
 const telemetry = startTelemetry(service);
@@ -37,6 +38,10 @@ const applied = await migrate(pool, {
 if (applied.length > 0) logger.info({ applied }, "migrations applied");
 
 const topics = topicNames(config.topicPrefix);
+// Known error series start at 0 (Prometheus: "avoid missing metrics"), so the first error is a rate.
+metrics.consumeErrors.inc({ topic: topics.committed, group: config.groupId, reason: "malformed" }, 0);
+metrics.deadLetters.inc({ topic: topics.committed, reason: "malformed" }, 0);
+for (const channel of deliveryChannels) metrics.notificationErrors.inc({ channel }, 0);
 const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: service, logger });
 const publisher = createPublisher(kafka, { metrics, logger });
 const deadLetters = createDeadLetters({ pool, publisher, metrics, topic: topics.deadLetter });

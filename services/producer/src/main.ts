@@ -5,6 +5,7 @@ import {
   createPublisher,
   serve,
   startTelemetry,
+  topicNames,
 } from "@eventscope/platform";
 import { readProducerConfig } from "./config.ts";
 import { createProducerApp } from "./app.ts";
@@ -14,6 +15,8 @@ const telemetry = startTelemetry(service);
 const config = readProducerConfig();
 const logger = createLogger({ service, level: config.logLevel, format: config.logFormat });
 const metrics = createMetrics(service);
+// Known error series start at 0 (Prometheus: "avoid missing metrics"), so the first error is a rate.
+metrics.publishErrors.inc({ topic: topicNames(config.topicPrefix).ingest, reason: "timeout" }, 0);
 const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: service, logger });
 const publisher = createPublisher(kafka, { metrics, logger, timeoutMs: config.publishTimeoutMs });
 

@@ -42,6 +42,9 @@ await pool.query(
 );
 
 const topics = topicNames(config.topicPrefix);
+// Known error series start at 0 (Prometheus: "avoid missing metrics"), so the first error is a rate.
+metrics.consumeErrors.inc({ topic: topics.committed, group: config.groupId, reason: "malformed" }, 0);
+metrics.deadLetters.inc({ topic: topics.committed, reason: "malformed" }, 0);
 const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: service, logger });
 const admin = kafka.admin();
 const publisher = createPublisher(kafka, { metrics, logger });
