@@ -39,13 +39,18 @@ function rolling(samples: Point[], p: number, from: number, seconds: number): Po
 
 function tile(label: string, value: string, t: ThresholdResult | undefined, detail = ""): string {
   const state = t === undefined ? "info" : t.ok ? "ok" : "bad";
+  const atLeast = t?.unit === "/s";
   const rule =
     t === undefined
-      ? detail
-      : `SLO ≤ ${fmtValue(t.limit, t.unit)}${t.ok ? "" : ` · over by ${overBy(t).replace(/^\+/, "")}`}`;
+      ? ""
+      : `${atLeast ? "target ≥" : "SLO ≤"} ${fmtValue(t.limit, t.unit)}${
+          t.ok ? "" : ` · ${atLeast ? "short by" : "over by"} ${overBy(t).replace(/^[+-]/, "")}`
+        }`;
   return `<div class="tile ${state}"><div class="label">${esc(label)}</div><div class="value">${esc(
     value,
-  )}</div><div class="rule">${esc(rule)}</div></div>`;
+  )}</div>${rule ? `<div class="rule">${esc(rule)}</div>` : ""}${
+    detail ? `<div class="rule detail">${esc(detail)}</div>` : ""
+  }</div>`;
 }
 
 const script = `
@@ -116,7 +121,7 @@ h2 { font-size:16px; margin:30px 0 10px; }
 .tile .label { color:var(--muted); font-size:12px; text-transform:uppercase; letter-spacing:.04em; }
 .tile .value { font-size:22px; font-weight:650; margin:2px 0; font-variant-numeric:tabular-nums; }
 .tile .rule { font-size:12px; color:var(--muted); }
-.tile.bad .rule { color:var(--bad); }
+.tile.bad .rule { color:var(--bad); } .tile .rule.detail { color:var(--muted); }
 .grid2 { display:grid; grid-template-columns:repeat(2,minmax(0,1fr)); gap:14px; }
 @media (max-width: 900px) { .grid2 { grid-template-columns:1fr; } }
 figure.chart { position:relative; margin:0; background:#fff; border:1px solid var(--line); border-radius:10px; padding:12px 14px 10px; }
@@ -126,7 +131,7 @@ figcaption .sub { color:var(--muted); font-size:12px; }
 figure svg { width:100%; height:auto; display:block; }
 .empty { color:var(--muted); padding:40px 0; text-align:center; font-style:italic; }
 .legend { display:flex; flex-wrap:wrap; gap:4px 14px; font-size:12px; color:#334155; margin-top:2px; }
-.legend .key { display:inline-flex; align-items:center; gap:5px; }
+.legend .key { display:inline-flex; align-items:center; gap:5px; white-space:nowrap; }
 .legend .off { color:var(--bad); }
 .tip { position:absolute; pointer-events:none; background:rgba(15,23,42,.92); color:#fff; font-size:12px; padding:6px 8px; border-radius:6px; min-width:140px; z-index:2; }
 svg text { font-size:11px; fill:#475569; font-family:inherit; }
@@ -217,8 +222,14 @@ export function renderHtml(r: Report): string {
       id: "chart-throughput",
       title: "Throughput",
       subtitle:
-        "events per second: accepted by the producer (k6), stored by the event store, consumed by the projection",
-      series: byName(r.series.throughput, {}),
+        "events per second: accepted by the producer (k6, Prometheus), appended to events.ingest and consumed by each group (offsets, every second)",
+      series: byName(r.series.throughput, {
+        "accepted (k6, 202)": "#0f172a",
+        "produced to events.ingest": "#64748b",
+        "consumed by event-store": groupColor["event-store"]!,
+        "consumed by projection": groupColor.projection!,
+        "consumed by notification": groupColor.notification!,
+      }).map((s) => (s.name.startsWith("produced") ? { ...s, dash: true } : s)),
       x0,
       xDomain,
       unit: "/s",
@@ -340,7 +351,12 @@ export function renderHtml(r: Report): string {
     tile("HTTP p95", fmtMs(r.http.p95), th("http_req_duration{kind:write} p(95)")),
     tile("HTTP p50", fmtMs(r.http.p50), undefined, "writes, whole run"),
     tile("Errors", fmtPct(r.http.errorRate), th("http_req_failed"), `of ${fmtNum(r.http.requests)} writes`),
-    tile("Accepted", `${fmtNum(r.http.rate, 0)}/s`, undefined, `${fmtNum(r.http.accepted)} events (202)`),
+    tile(
+      "Accepted",
+      `${fmtNum(r.http.rate, 0)}/s`,
+      th("Offered rate"),
+      `${fmtNum(r.http.accepted)} events (202)${r.http.dropped ? `, ${fmtNum(r.http.dropped)} dropped` : ""}`,
+    ),
     tile("E2E p99", fmtMs(r.e2e.p99), th("e2e_latency"), `p50 ${fmtMs(r.e2e.p50)}`),
     tile("Max lag", `${fmtNum(r.lag.maxLag)}`, th("Max consumer lag"), "messages"),
     tile(

@@ -22,6 +22,9 @@ export interface GroupSpec {
 export interface GroupSample {
   group: string;
   topic: string;
+  /** Sums over the partitions: the group's committed offsets and the topic's high watermarks. */
+  committed: number;
+  high: number;
   lag: number;
   lagSeconds: number | null;
   verdict: string | null;
@@ -48,9 +51,9 @@ interface EndpointGroup {
   lagSeconds?: number | null;
 }
 
-async function fetchLagEndpoint(url: string): Promise<EndpointGroup[] | null> {
+async function fetchLagEndpoint(url: string, fresh: boolean): Promise<EndpointGroup[] | null> {
   try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(800) });
+    const res = await fetch(fresh ? `${url}?fresh=true` : url, { signal: AbortSignal.timeout(800) });
     if (!res.ok) return null;
     const body = (await res.json()) as { groups?: EndpointGroup[] };
     return Array.isArray(body.groups) ? body.groups : null;
@@ -148,6 +151,8 @@ export class LagSampler {
       const groups: GroupSample[] = this.groups.map((g, i) => {
         const done = new Map((committed[i] ?? []).map((p) => [p.partition, Number(p.offset)]));
         let lag = 0;
+        let committedSum = 0;
+        let highSum = 0;
         let oldest: number | null = null;
         for (const p of highByTopic.get(g.topic) ?? []) {
           const high = Number(p.high);
@@ -155,6 +160,8 @@ export class LagSampler {
           const from = at < 0 ? Number(p.low) : at;
           const behind = Math.max(0, high - from);
           lag += behind;
+          committedSum += from;
+          highSum += high;
           if (behind > 0) {
             const seen = this.firstSeen(`${g.topic}/${p.partition}`, from);
             if (seen !== null) oldest = oldest === null ? seen : Math.min(oldest, seen);
@@ -169,7 +176,15 @@ export class LagSampler {
               : oldest === null
                 ? null
                 : Math.max(0, (t - oldest) / 1000);
-        return { group: g.group, topic: g.topic, lag, lagSeconds, verdict: fromEndpoint?.verdict ?? null };
+        return {
+          group: g.group,
+          topic: g.topic,
+          committed: committedSum,
+          high: highSum,
+          lag,
+          lagSeconds,
+          verdict: fromEndpoint?.verdict ?? null,
+        };
       });
       const s: LagSample = { t, groups, source: endpoint ? "lag-endpoint" : "kafka-admin" };
       this.samples.push(s);
@@ -196,7 +211,10 @@ export class LagSampler {
 
   private async endpointLag(): Promise<EndpointGroup[] | null> {
     const urls = [...new Set(this.groups.map((g) => g.lagUrl).filter((u): u is string => !!u))];
-    const answers = await Promise.all(urls.map(fetchLagEndpoint));
+    // While the load runs, the services' own 1 s samples; after it (fast sampling, the drain) a
+    // fresh one each time.
+    const fresh = this.intervalMs < 1000;
+    const answers = await Promise.all(urls.map((u) => fetchLagEndpoint(u, fresh)));
     const all = answers.flatMap((a) => a ?? []);
     return all.length > 0 ? all : null;
   }

@@ -16,7 +16,7 @@ export interface ThresholdResult {
   rule: string;
   limit: number;
   observed: number | null;
-  unit: "ms" | "s" | "ratio" | "messages" | "events";
+  unit: "ms" | "s" | "ratio" | "messages" | "events" | "/s";
   ok: boolean;
   source: "k6" | "runner";
 }
@@ -62,6 +62,8 @@ export interface Report {
     requests: number;
     accepted: number;
     unanswered: number;
+    /** Iterations k6 could not start on time (all VUs busy): load the platform did not get. */
+    dropped: number;
     errorRate: number | null;
     rate: number | null;
     p50: number | null;

@@ -14,16 +14,20 @@ export function overBy(t: ThresholdResult): string {
   const d = t.observed - t.limit;
   const ratio = t.limit > 0 ? `, ${(t.observed / t.limit).toFixed(1)}x` : "";
   if (t.unit === "ms") return `+${fmtMs(d)}${ratio}`;
-  if (t.unit === "s") return `+${d.toFixed(2)} s${ratio}`;
+  if (t.unit === "s")
+    return `+${d < 0.1 ? `${Math.max(1, Math.round(d * 1000))} ms` : `${d.toFixed(2)} s`}${ratio}`;
   if (t.unit === "ratio") return `+${fmtPct(d)}`;
+  if (t.unit === "/s")
+    return `-${fmtNum(-d)}/s, ${((t.observed / Math.max(1e-9, t.limit)) * 100).toFixed(0)}% of it`;
   return `+${fmtNum(d)}`;
 }
 
 export function fmtValue(v: number | null, unit: ThresholdResult["unit"]): string {
   if (v === null) return "-";
   if (unit === "ms") return fmtMs(v);
-  if (unit === "s") return `${v.toFixed(2)} s`;
+  if (unit === "s") return `${v.toFixed(v < 10 ? 3 : 1)} s`;
   if (unit === "ratio") return fmtPct(v);
+  if (unit === "/s") return `${fmtNum(v)}/s`;
   return fmtNum(v);
 }
 
@@ -58,13 +62,19 @@ export function summaryTable(r: Report): string {
     rule(err, (v) => fmtPct(v)),
     verdict(err),
   ]);
-  rows.push(["accepted (202)", `${fmtNum(r.http.accepted)}  (${fmtNum(r.http.rate, 0)}/s)`, "", ""]);
+  const offered = find(r, (t) => t.name === "Offered rate");
+  rows.push([
+    "accepted (202)",
+    `${fmtNum(r.http.accepted)}  (${fmtNum(r.http.rate, 0)}/s${r.http.dropped ? `, ${fmtNum(r.http.dropped)} dropped by k6` : ""})`,
+    offered ? `>= ${fmtNum(offered.limit)}/s` : "",
+    verdict(offered),
+  ]);
   rows.push(["e2e p50 (probe)", `${fmtMs(r.e2e.p50)}  (${r.e2e.samples} samples)`, "", ""]);
   rows.push(["e2e p99", fmtMs(r.e2e.p99), rule(e2e, fmtMs), verdict(e2e)]);
   rows.push(["max lag", `${fmtNum(r.lag.maxLag)} msgs`, rule(lagMsgs, (v) => fmtNum(v)), verdict(lagMsgs)]);
   rows.push([
     "max lag (age)",
-    r.lag.maxLagSeconds === null ? "-" : `${r.lag.maxLagSeconds.toFixed(2)} s`,
+    r.lag.maxLagSeconds === null ? "-" : `${r.lag.maxLagSeconds.toFixed(3)} s`,
     rule(lagSecs, (v) => `${v} s`),
     verdict(lagSecs),
   ]);
