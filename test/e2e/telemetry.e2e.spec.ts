@@ -108,7 +108,7 @@ describe("metrics", () => {
     await scrapedSince(started);
     // Prometheus' names for what createMetrics registers (custom and prom-client defaults).
     const catalogue = (await createMetrics("catalogue").registry.getMetricsAsJSON()).map((m) =>
-      m.type === ("histogram" as typeof m.type) ? `${m.name}_count` : m.name,
+      String(m.type) === "histogram" ? `${m.name}_count` : m.name,
     );
     expect(catalogue.length).toBeGreaterThan(40);
     // prom-client's per-type count of libuv requests has a series only while one is in flight.
