@@ -2,7 +2,7 @@
 import { barChart, palette, timeChart, type ChartSeries } from "./charts.ts";
 import type { NamedSeries, Point, Report, ThresholdResult } from "./model.ts";
 import { fmtMs, fmtNum, fmtPct } from "./stats.ts";
-import { fmtValue, overBy } from "./summary.ts";
+import { describeLoad, fmtValue, overBy } from "./summary.ts";
 
 const esc = (s: string) =>
   s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
@@ -515,9 +515,7 @@ export function renderHtml(r: Report): string {
 <title>${r.passed ? "PASS" : "FAIL"} · ${esc(r.scenario)} · ${esc(r.runId)} · Eventscope load run</title>
 <style>${css}</style></head>
 <body data-run="${esc(r.runId)}" data-passed="${r.passed}"><main>
-<header><div><h1>Eventscope load run · ${esc(r.scenario)}${
-    r.scenario === "ramp" ? "" : ` at ${esc(String(r.params.rate))}/s`
-  }</h1>
+<header><div><h1>Eventscope load run · ${esc(describeLoad(r))}</h1>
 <div class="meta"><code>${esc(r.runId)}</code> · ${esc(when)} · load ${(
     (r.times.loadEnd - r.times.loadStart) /
     1000

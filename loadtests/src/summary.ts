@@ -116,11 +116,23 @@ export function summaryTable(r: Report): string {
       .join("");
   const widths = [0, 1, 2].map((i) => Math.max(...rows.map((row) => strip(row[i]!).length)));
   const pad = (s: string, w: number) => s + " ".repeat(Math.max(0, w - strip(s).length));
-  const head = `${bold(`Run ${r.runId}`)}  ${r.scenario}, ${String(r.params.rate ?? "")}/s${
-    r.params.duration ? ` for ${String(r.params.duration)}` : ""
-  }  ->  ${r.passed ? green(bold("PASSED")) : red(bold("FAILED"))}`;
+  const head = `${bold(`Run ${r.runId}`)}  ${describeLoad(r)}  ->  ${
+    r.passed ? green(bold("PASSED")) : red(bold("FAILED"))
+  }`;
   const lines = rows.map(
     ([a, b, c, d]) => `  ${pad(a, widths[0]!)}  ${pad(b, widths[1]!)}  ${pad(c, widths[2]!)}  ${d}`,
   );
   return [head, ...lines, ...detail.map((d) => `  ${" ".repeat(widths[0]!)}  ${d}`)].join("\n");
+}
+
+/** "load, 1000/s for 60s", "ramp, 250/s to 3000/s in steps of 250/s", "spike, 200/s -> 2000/s". */
+export function describeLoad(r: Report): string {
+  const p = r.params;
+  if (r.scenario === "ramp" && r.knee) {
+    const rates = r.knee.steps.map((s) => s.rate);
+    return `ramp, ${rates[0] ?? "?"}/s to ${rates.at(-1) ?? "?"}/s in ${rates.length} steps`;
+  }
+  if (r.scenario === "spike")
+    return `spike, ${String(p.BASE_RATE ?? 200)}/s -> ${String(p.SPIKE_RATE ?? p.rate)}/s`;
+  return `${r.scenario}, ${String(p.rate)}/s${p.duration ? ` for ${String(p.duration)}` : ""}`;
 }
