@@ -146,7 +146,25 @@ export function createLagMonitor(options: LagMonitorOptions): LagMonitor {
     if (!byOffset) byPartition.set(partition, (byOffset = new Map()));
     byOffset.set(offset, timestamp);
     if (byOffset.size > TIMESTAMPS_PER_PARTITION) byOffset.delete(byOffset.keys().next().value!);
+    const key = `${topic}/${partition}/${offset}`;
+    for (const wake of [...(reportWaiters.get(key) ?? [])]) wake();
   }
+  const reportWaiters = new Map<string, (() => void)[]>();
+  /** Resolves when the consumer reports a batch starting at `offset`, or after `ms`. */
+  const reported = (topic: string, partition: number, offset: number, ms: number) =>
+    new Promise<void>((resolve) => {
+      const key = `${topic}/${partition}/${offset}`;
+      const done = () => {
+        clearTimeout(timer);
+        const rest = (reportWaiters.get(key) ?? []).filter((w) => w !== done);
+        if (rest.length > 0) reportWaiters.set(key, rest);
+        else reportWaiters.delete(key);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      timer.unref();
+      reportWaiters.set(key, [...(reportWaiters.get(key) ?? []), done]);
+    });
   const known = (topic: string, partition: number, offset: number) =>
     timestamps.get(topic)?.get(partition)?.get(offset);
 
@@ -202,11 +220,18 @@ export function createLagMonitor(options: LagMonitorOptions): LagMonitor {
       .sort((x, y) => x.partition - y.partition);
 
     // The timestamp of each lagging partition's oldest unconsumed message: reported, cached or probed.
+    // A consumer working on the partition (a batch started lately) is about to fetch exactly that
+    // message and report it: it is given a moment first, so that under load the probe is rare.
     const probe = probeFor(topic);
     await Promise.all(
       rows
         .filter((r) => r.lag > 0 && known(topic, r.partition, r.start) === undefined && probe)
         .map(async (r) => {
+          const activity = state.windows.get(r.partition)?.lastActivityAt;
+          if (activity !== undefined && at - activity < 2 * intervalMs) {
+            await reported(topic, r.partition, r.start, Math.min(250, probeTimeoutMs / 2));
+            if (known(topic, r.partition, r.start) !== undefined) return;
+          }
           const read = await probe!.timestampAt(r.partition, r.start, probeTimeoutMs);
           // The first message at or after the offset (below it only aborted or compacted records).
           if (read) remember(topic, r.partition, r.start, read.timestamp);
