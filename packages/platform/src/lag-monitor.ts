@@ -95,7 +95,7 @@ export interface LagMonitorOptions {
   windowSize?: number;
   /** Read timestamps the consumer did not report with a probe consumer (default true). */
   probe?: boolean;
-  /** Longest wait for a probe read within one sample; default 80% of the interval. */
+  /** Longest wait for a probe read within one sample; default half the interval (a sample stays under 1 s). */
   probeTimeoutMs?: number;
   now?: () => number;
 }
@@ -113,7 +113,7 @@ export function createLagMonitor(options: LagMonitorOptions): LagMonitor {
   const intervalMs = options.intervalMs ?? positive(env.LAG_SAMPLE_INTERVAL_MS) ?? 1000;
   const windowSize = options.windowSize ?? positive(env.LAG_WINDOW_SAMPLES) ?? 10;
   const windowMs = windowSize * intervalMs;
-  const probeTimeoutMs = options.probeTimeoutMs ?? Math.max(100, Math.floor(intervalMs * 0.8));
+  const probeTimeoutMs = options.probeTimeoutMs ?? Math.max(100, Math.floor(intervalMs * 0.5));
   const now = options.now ?? Date.now;
   const { kafka, metrics, logger } = options;
 
@@ -229,7 +229,7 @@ export function createLagMonitor(options: LagMonitorOptions): LagMonitor {
         .map(async (r) => {
           const activity = state.windows.get(r.partition)?.lastActivityAt;
           if (activity !== undefined && at - activity < 2 * intervalMs) {
-            await reported(topic, r.partition, r.start, Math.min(250, probeTimeoutMs / 2));
+            await reported(topic, r.partition, r.start, Math.min(150, probeTimeoutMs / 2));
             if (known(topic, r.partition, r.start) !== undefined) return;
           }
           const read = await probe!.timestampAt(r.partition, r.start, probeTimeoutMs);
