@@ -115,6 +115,8 @@ export function timeChart(spec: ChartSpec): string {
   for (const h of spec.hlines ?? []) {
     if (h.value <= yMax * 4 || yMax === 0) yMax = Math.max(yMax, h.value);
     else offScale.push(`${h.label} (off scale)`);
+    // On a log scale a limit below the data is still worth showing (how far above it we are).
+    if (spec.log && h.value > 0 && h.value >= yMin / 1000) yMin = Math.min(yMin, h.value);
   }
   if (yMax <= 0) yMax = 1;
   let ticks: number[];
@@ -173,14 +175,19 @@ export function timeChart(spec: ChartSpec): string {
         `<text class="vlabel" x="${(xx + 3).toFixed(1)}" y="${M.t + plotH - 6}">${esc(v.label)}</text>`,
     );
   }
+  const labelled: number[] = [];
   for (const h of spec.hlines ?? []) {
     if (offScale.some((o) => o.startsWith(h.label))) continue;
     const yy = y(h.value).toFixed(1);
+    // Two limits close together: the second label goes to the left end.
+    const clash = labelled.some((l) => Math.abs(l - Number(yy)) < 13);
+    labelled.push(Number(yy));
+    const lx = clash ? M.l + 4 : W - M.r - 4;
     parts.push(
       `<line class="hline" x1="${M.l}" x2="${W - M.r}" y1="${yy}" y2="${yy}" stroke="${h.color ?? "#dc2626"}"/>` +
-        `<text class="hlabel" x="${W - M.r - 4}" y="${(Number(yy) - 4).toFixed(1)}" fill="${h.color ?? "#dc2626"}">${esc(
-          h.label,
-        )}</text>`,
+        `<text class="hlabel" x="${lx}" y="${(Number(yy) - 4).toFixed(1)}" fill="${h.color ?? "#dc2626"}"${
+          clash ? ' style="text-anchor:start"' : ""
+        }>${esc(h.label)}</text>`,
     );
   }
   // The data.

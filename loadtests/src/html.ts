@@ -426,11 +426,13 @@ export function renderHtml(r: Report): string {
   let kneeSection = "";
   if (r.knee) {
     const steps = r.knee.steps;
+    // Each step held for its whole length: a flat segment per step.
     const stepSeries = (f: (s: (typeof steps)[number]) => number | null): Point[] =>
       steps.flatMap((s) => {
         const v = f(s);
-        return v === null ? [] : [[(s.from + s.to) / 2, v] as Point];
+        return v === null ? [] : [[s.from, v] as Point, [Math.min(s.to, r.times.loadEnd), v] as Point];
       });
+    const kslo = r.knee.slo ?? r.slo;
     kneeSection = `<h2>The knee</h2><div class="grid2">${timeChart({
       id: "chart-knee-rate",
       title: "Target vs achieved rate per step",
@@ -455,7 +457,10 @@ export function renderHtml(r: Report): string {
       xDomain,
       unit: "ms",
       log: true,
-      hlines: [{ value: r.slo.SLO_HTTP_P99_MS, label: `HTTP p99 SLO` }],
+      hlines: [
+        { value: kslo.SLO_HTTP_P99_MS, label: `HTTP p99 SLO ${kslo.SLO_HTTP_P99_MS} ms` },
+        { value: kslo.SLO_E2E_P99_MS, label: `e2e p99 SLO ${kslo.SLO_E2E_P99_MS} ms`, color: "#9333ea" },
+      ],
     })}</div>
 <table style="margin-top:12px"><thead><tr><th>step</th><th>achieved</th><th>errors</th><th>HTTP p50</th><th>HTTP p99</th><th>e2e p99</th><th>lag</th><th>within SLOs</th><th>why not</th></tr></thead><tbody>${steps
       .map(

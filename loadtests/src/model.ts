@@ -45,6 +45,8 @@ export interface Knee {
   sustainedRate: number;
   steps: KneeStep[];
   stoppedEarly: string | null;
+  /** The SLOs each step was judged by. */
+  slo: Slo;
 }
 
 export interface Report {

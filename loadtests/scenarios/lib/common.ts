@@ -243,10 +243,11 @@ export function thresholds(s: Slo = slo): Record<string, string[]> {
 export function baseOptions(
   scenarios: Record<string, object>,
   extraThresholds: Record<string, string[]> = {},
+  own: Record<string, string[]> = thresholds(),
 ) {
   return {
     scenarios,
-    thresholds: { ...thresholds(), ...extraThresholds },
+    thresholds: { ...own, ...extraThresholds },
     summaryTrendStats: ["avg", "min", "med", "p(90)", "p(95)", "p(99)", "max", "count"],
     // The URL is left out of the tags (ids in paths would make a series per request); requests
     // carry a `name` instead.
