@@ -76,3 +76,6 @@ load: ## One k6 scenario against the running stack: make load SCENARIO=smoke|loa
 
 demo: up ## First command on a fresh machine: install, start everything, 20 s of load, summary and report
 	@node loadtests/src/run.ts --demo
+
+dashboards: install ## Regenerate dashboards/*.json from dashboards/generate.ts
+	node dashboards/generate.ts

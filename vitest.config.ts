@@ -10,7 +10,8 @@ export default defineConfig({
     reporters: ["default", "json"],
     outputFile: { json: ".eventscope/test-results.json" },
     projects: [
-      { test: { name: "unit", include: ["**/*.unit.spec.ts"], exclude } },
+      // Generous timeouts: these 2-core machines are shared and a busy moment must not fail a test.
+      { test: { name: "unit", include: ["**/*.unit.spec.ts"], exclude, testTimeout: 30_000 } },
       {
         test: {
           name: "int",

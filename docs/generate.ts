@@ -1356,6 +1356,61 @@ function builtinOperations(): Operation[] {
       },
     },
     {
+      service: ["event-store", "projection", "notification"],
+      method: "GET",
+      path: "/lag",
+      operationId: "consumerLag",
+      summary:
+        "Consumer lag of this service's group: messages, seconds (age of the oldest unconsumed message) and a Burrow-style verdict",
+      parameters: [
+        {
+          name: "fresh",
+          in: "query",
+          required: false,
+          schema: { type: "boolean" },
+          description: "true: take a sample now instead of answering with the last one",
+        },
+      ],
+      responses: {
+        "200": okResponse("Lag per group, topic and partition", {
+          type: "object",
+          required: ["groups"],
+          properties: {
+            groups: {
+              type: "array",
+              items: {
+                type: "object",
+                properties: {
+                  group: { type: "string" },
+                  topic: { type: "string" },
+                  verdict: { type: "string", enum: ["OK", "WARNING", "STALL", "STOP"] },
+                  lag: { type: "integer", description: "messages not yet consumed" },
+                  lagSeconds: {
+                    type: ["number", "null"],
+                    description: "age of the oldest unconsumed message",
+                  },
+                  partitions: {
+                    type: "array",
+                    items: {
+                      type: "object",
+                      properties: {
+                        partition: { type: "integer" },
+                        committed: { type: "string" },
+                        high: { type: "string" },
+                        lag: { type: "integer" },
+                        lagSeconds: { type: ["number", "null"] },
+                        verdict: { type: "string", enum: ["OK", "WARNING", "STALL", "STOP"] },
+                      },
+                    },
+                  },
+                },
+              },
+            },
+          },
+        }),
+      },
+    },
+    {
       service: allServices,
       method: "GET",
       path: "/metrics",

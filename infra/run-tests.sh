@@ -41,8 +41,13 @@ rm -f "$lint_log"
 step "infrastructure"
 mapfile -t already < <(infra/native.sh running 2>/dev/null)
 started=()
+services_started=()
 # shellcheck disable=SC2317 # called by the EXIT trap
 stop_started() {
+  if [ ${#services_started[@]} -gt 0 ]; then
+    step "stopping the services this run started: ${services_started[*]}"
+    services/stack.sh stop "${services_started[@]}" || true
+  fi
   if [ ${#started[@]} -gt 0 ]; then
     step "stopping what this run started: ${started[*]}"
     infra/native.sh down "${started[@]}" || true
@@ -59,6 +64,21 @@ for p in "${now_running[@]}"; do
   case " ${already[*]} " in *" $p "*) ;; *) started+=("$p") ;; esac
 done
 [ $up_ok = 1 ] || summary_fail "the infrastructure did not start (see above; logs: $EVENTSCOPE_HOME/logs)"
+
+# The end-to-end tier runs against the stack on its default ports, as `make up` starts it.
+step "services (for the end-to-end tests)"
+mapfile -t services_already < <(services/stack.sh running 2>/dev/null)
+if [ ${#services_already[@]} -gt 0 ]; then
+  echo "already running (left as is; the e2e tests run against them): ${services_already[*]}"
+fi
+stack_ok=1
+services/stack.sh up >/dev/null || stack_ok=0
+mapfile -t services_now < <(services/stack.sh running 2>/dev/null)
+for s in "${services_now[@]}"; do
+  case " ${services_already[*]} " in *" $s "*) ;; *) services_started+=("$s") ;; esac
+done
+[ ${#services_started[@]} -eq 0 ] || echo "started: ${services_started[*]}"
+[ $stack_ok = 1 ] || summary_fail "the services did not start (logs: $EVENTSCOPE_HOME/logs/<service>.log)"
 
 # --- 3. tests -------------------------------------------------------------------------------------
 step "vitest run (unit, int, e2e)"

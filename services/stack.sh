@@ -3,7 +3,8 @@
 #
 #   services/stack.sh up      start the infrastructure (infra/native.sh up) and every service not running
 #   services/stack.sh down    stop the services, then the infrastructure
-#   services/stack.sh stop    stop the services only
+#   services/stack.sh stop [service...]   stop the services only (all, or those named)
+#   services/stack.sh running the services that are running (one per line)
 #   services/stack.sh ps      each service and infrastructure part: pid, port, health, memory
 #   services/stack.sh logs [service]
 #
@@ -54,12 +55,17 @@ Stop with: make down        Status: make ps        Logs: tail -f ${LOG_DIR}/<ser
 TXT
 }
 
-cmd_stop() {
+cmd_stop() { # [service...]
   local svc
   for ((i = ${#SERVICES[@]} - 1; i >= 0; i--)); do
     svc=${SERVICES[$i]}
-    stop_part "$svc" TERM 20
+    if [ $# -eq 0 ] || [[ " $* " == *" $svc "* ]]; then stop_part "$svc" TERM 20; fi
   done
+}
+
+cmd_running() {
+  local svc
+  for svc in "${SERVICES[@]}"; do [ -z "$(part_pid "$svc")" ] || echo "$svc"; done
 }
 
 cmd_ps() {
@@ -81,7 +87,11 @@ cmd_ps() {
 
 case ${1:-} in
   up) cmd_up ;;
-  stop) cmd_stop ;;
+  stop)
+    shift
+    cmd_stop "$@"
+    ;;
+  running) cmd_running ;;
   down)
     cmd_stop
     "$INFRA_DIR/native.sh" down
@@ -89,7 +99,7 @@ case ${1:-} in
   ps) cmd_ps ;;
   logs) tail -n 50 -F "$LOG_DIR/${2:-*}.log" ;;
   *)
-    sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac

@@ -92,6 +92,7 @@ export function createMetrics(service: string) {
     notificationDeliveries: gauge("notification_deliveries", "Recorded deliveries by status", ["status"]),
     notificationErrors: counter("notification_send_errors_total", "Failed delivery attempts", ["channel"]),
     readModelsUpdated: counter("read_models_updated_total", "Read model updates applied", ["projection"]),
+    readModelRows: gauge("read_model_rows", "Rows in a read model by status", ["model", "status"]),
     readModelDuration: histogram("read_model_update_duration_seconds", "One projection batch", [
       "projection",
     ]),

@@ -15,7 +15,7 @@ import { eventStatus, readFeed, readStream, replay, stats, parseCursor } from ".
 
 export interface EventStoreAppDeps {
   /** Consumer lag, served on GET /lag. */
-  lag?: LagMonitor;
+  lag: LagMonitor;
   pool: Pool;
   logger: Logger;
   metrics: Metrics;
@@ -170,7 +170,7 @@ export function createEventStoreApp(deps: EventStoreAppDeps) {
       },
     },
   ];
-  if (deps.lag) routes.push(lagRoute(deps.lag));
+  routes.push(lagRoute(deps.lag));
   return createHttpApp({
     routes,
     logger: deps.logger,

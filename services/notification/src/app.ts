@@ -20,7 +20,7 @@ import { subscriptionRoutes } from "./subscription-routes.ts";
 
 export interface NotificationAppDeps {
   /** Consumer lag, served on GET /lag. */
-  lag?: LagMonitor;
+  lag: LagMonitor;
   pool: Pool;
   logger: Logger;
   metrics: Metrics;
@@ -99,7 +99,7 @@ export function createNotificationApp(deps: NotificationAppDeps) {
       },
     },
   ];
-  if (deps.lag) routes.push(lagRoute(deps.lag));
+  routes.push(lagRoute(deps.lag));
   return createHttpApp({
     routes,
     logger: deps.logger,

@@ -18,7 +18,7 @@ import type { ProjectionStatus } from "./status.ts";
 
 export interface ProjectionAppDeps {
   /** Consumer lag, served on GET /lag. */
-  lag?: LagMonitor;
+  lag: LagMonitor;
   pool: Pool;
   logger: Logger;
   metrics: Metrics;
@@ -158,7 +158,7 @@ export function createProjectionApp(deps: ProjectionAppDeps) {
       },
     },
   ];
-  if (deps.lag) routes.push(lagRoute(deps.lag));
+  routes.push(lagRoute(deps.lag));
   return createHttpApp({
     routes,
     logger: deps.logger,

@@ -1,5 +1,4 @@
 import { fileURLToPath } from "node:url";
-import client from "prom-client";
 import {
   createDeadLetters,
   createKafka,
@@ -20,7 +19,6 @@ import { documentModels, projectionNames } from "./read-models.ts";
 import { rebuildProjection } from "./rebuild.ts";
 import { projectionStatus } from "./status.ts";
 
-const { Gauge } = client;
 const service = "projection";
 const telemetry = startTelemetry(service);
 const config = readProjectionConfig();
@@ -103,12 +101,7 @@ await deadLetters.refreshGauge();
 
 // Read-model rows by status (orders by status for the business dashboard), counted on a timer
 // rather than per scrape so that Prometheus never drives database load.
-const readModelRows = new Gauge({
-  name: "read_model_rows",
-  help: "Rows in a read model by status",
-  labelNames: ["model", "status"],
-  registers: [metrics.registry],
-});
+const readModelRows = metrics.readModelRows;
 const refreshRows = async () => {
   const counted = documentModels.filter((m) => "status" in m.filters);
   const { rows } = await pool.query<{ model: string; status: string | null; n: string }>(
