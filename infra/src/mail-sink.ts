@@ -13,6 +13,7 @@
  *   GET    /api/v1/message/{ID}/raw            the .eml source
  *   DELETE /api/v1/messages                    body {"IDs": [...]} deletes those, no body or no IDs: all
  *   GET    /livez, /readyz                     200
+ *   POST/GET/DELETE /api/v1/sms, /api/v1/push   the SMS and push provider stand-in (provider-sink.ts)
  * Messages are kept in memory and written as .eml files to MAIL_DIR
  * ($EVENTSCOPE_HOME/mail), reloaded at start; at most MAIL_MAX_MESSAGES (5000) are kept.
  */
@@ -25,6 +26,7 @@ import path from "node:path";
 import { SMTPServer } from "smtp-server";
 import type { SMTPServerDataStream, SMTPServerSession } from "smtp-server";
 import { simpleParser } from "mailparser";
+import { createProviderSink } from "./provider-sink.ts";
 import type { AddressObject, ParsedMail } from "mailparser";
 
 export interface MailAddress {
@@ -309,8 +311,11 @@ export async function startMailSink(options: MailSinkOptions): Promise<MailSink>
   const find = (id: string): StoredMessage | undefined =>
     id === "latest" ? store[store.length - 1] : store.find((m) => m.ID === id);
 
+  const providers = createProviderSink();
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://mail-sink");
+    if (await providers.handle(req, res, url.pathname)) return;
     const method = req.method ?? "GET";
     const parts = url.pathname.split("/").filter((p) => p !== "");
     const newestFirst = (): StoredMessage[] => [...store].reverse();

@@ -25,7 +25,16 @@ export function nativeServiceEnv(name: ServiceName): Record<string, string> {
     OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:4318",
     OTEL_SERVICE_NAME: name,
   };
-  if (name === "producer") env.API_KEYS = "demo-key";
-  if (name === "notification") Object.assign(env, { SMTP_HOST: "127.0.0.1", SMTP_PORT: "1025" });
+  if (name === "producer")
+    Object.assign(env, { API_KEYS: "eventscope-demo-key", EVENT_STORE_URL: "http://127.0.0.1:8082" });
+  if (name === "projection") env.EVENT_STORE_URL = "http://127.0.0.1:8082";
+  if (name === "notification") {
+    Object.assign(env, {
+      SMTP_HOST: "127.0.0.1",
+      SMTP_PORT: "1025",
+      SMS_PROVIDER_URL: "http://127.0.0.1:8025/api/v1/sms",
+      PUSH_PROVIDER_URL: "http://127.0.0.1:8025/api/v1/push",
+    });
+  }
   return env;
 }
