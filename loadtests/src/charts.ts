@@ -45,7 +45,7 @@ export const palette = [
 
 const W = 640;
 const H = 260;
-const M = { l: 58, r: 16, t: 14, b: 34 };
+const M = { l: 70, r: 16, t: 14, b: 34 };
 
 const esc = (s: string) =>
   s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");

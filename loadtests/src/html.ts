@@ -399,10 +399,9 @@ export function renderHtml(r: Report): string {
   const slowRows = r.slowest
     .map(
       (s) =>
-        `<tr><td class="num">${esc(fmtMs(s.e2eMs))}</td><td class="num">${esc(fmtMs(s.httpMs))}</td><td>t+${(
-          (s.at - x0) /
-          1000
-        ).toFixed(1)} s</td><td><code>${esc(s.eventId)}</code></td><td>${
+        `<tr><td class="num">${esc(fmtMs(s.e2eMs))}</td><td class="num">${esc(fmtMs(s.httpMs))}</td><td class="num">${esc(
+          fmtMs(s.afterAckMs ?? null),
+        )}</td><td>t+${((s.at - x0) / 1000).toFixed(1)} s</td><td><code>${esc(s.eventId)}</code></td><td>${
           s.traceId
             ? `<a href="${esc(r.links.jaeger)}/trace/${esc(s.traceId)}" target="_blank" rel="noopener"><code>${esc(
                 s.traceId,
@@ -540,8 +539,8 @@ ${kneeSection}
 <h2>Thresholds</h2>
 <table><thead><tr><th>what</th><th>rule</th><th>observed</th><th>limit</th><th>verdict</th><th>judged by</th></tr></thead><tbody>${thresholdRows}</tbody></table>
 <h2>Slowest sampled events</h2>
-<table><thead><tr><th>e2e</th><th>HTTP</th><th>accepted at</th><th>event id</th><th>trace (Jaeger)</th></tr></thead><tbody>${
-    slowRows || `<tr><td colspan="5">no probe samples</td></tr>`
+<table><thead><tr><th>e2e (from the producer's stamp)</th><th>HTTP (to the 202)</th><th>after the 202</th><th>accepted at</th><th>event id</th><th>trace (Jaeger)</th></tr></thead><tbody>${
+    slowRows || `<tr><td colspan="6">no probe samples</td></tr>`
   }</tbody></table>
 <h2>Consumer groups</h2>
 <table><thead><tr><th>group</th><th>topic</th><th>max lag</th><th>max age</th><th>verdicts seen</th></tr></thead><tbody>${lagRows}</tbody></table>

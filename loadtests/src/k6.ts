@@ -16,8 +16,10 @@ export interface ProbeSample {
   eventId: string;
   traceId: string | null;
   acceptedAt: number;
+  stampedAt?: number | null;
   visibleAt: number;
   e2eMs: number;
+  afterAckMs?: number;
   httpMs: number;
   seen: boolean;
   polls: number;

@@ -114,7 +114,14 @@ export interface Report {
     stageP99: NamedSeries[];
     cpu: NamedSeries[];
   };
-  slowest: { eventId: string; traceId: string | null; e2eMs: number; at: number; httpMs: number }[];
+  slowest: {
+    eventId: string;
+    traceId: string | null;
+    e2eMs: number;
+    at: number;
+    httpMs: number;
+    afterAckMs?: number;
+  }[];
   links: { jaeger: string; prometheus: string };
   notes: string[];
   warnings: string[];

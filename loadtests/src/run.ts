@@ -552,7 +552,9 @@ export async function runScenario(opts: RunOptions): Promise<RunFigures> {
   series.lagSeconds = [...lagGroups].map(([g, e]) => ({ name: g, points: e.secs }));
   series.cpu = cpu.toSeries();
   series.throughput = [...series.throughput, ...flowRates(sampler.samples)];
-  series.e2eSamples = k6.probes.map((p): Point => [p.acceptedAt, p.e2eMs]).sort((a, b) => a[0] - b[0]);
+  series.e2eSamples = k6.probes
+    .map((p): Point => [p.stampedAt ?? p.acceptedAt, p.e2eMs])
+    .sort((a, b) => a[0] - b[0]);
 
   const e2eValues = k6.probes.map((p) => p.e2eMs);
   const inRun = sampler.samples.filter((s) => s.t >= loadStart);
@@ -665,7 +667,7 @@ export async function runScenario(opts: RunOptions): Promise<RunFigures> {
       : "Lag in messages sampled by the runner (kafkajs admin: committed offsets vs high watermarks). Lag in seconds: the oldest unconsumed offset's first sighting in the runner's 1 s history of high watermarks (a lower bound, one sampling interval of resolution); the services' GET /lag was not available.",
   );
   notes.push(
-    "End-to-end = the probe's poll that first shows the event minus the 202's arrival (an upper bound: within one 5 ms poll interval plus one poll's round trip).",
+    "End-to-end = the answer of the probe's poll that first shows the event minus the producer's acceptance stamp on it (the envelope's timestamp; same host clock): an upper bound, within one 5 ms poll interval plus one poll's round trip.",
   );
   notes.push(
     "Lag and the platform's own rates cover every producer on the topics: other traffic on the shared stack during the run shows up there (the ledger only counts this run's events).",
@@ -680,8 +682,9 @@ export async function runScenario(opts: RunOptions): Promise<RunFigures> {
       eventId: p.eventId,
       traceId: p.traceId,
       e2eMs: p.e2eMs,
-      at: p.acceptedAt,
+      at: p.stampedAt ?? p.acceptedAt,
       httpMs: p.httpMs,
+      ...(p.afterAckMs !== undefined ? { afterAckMs: p.afterAckMs } : {}),
     }));
 
   const writeReqs = val("http_reqs{kind:write}", "count") ?? accepted + unanswered;
