@@ -3,8 +3,9 @@
  * drawn with data, the page needs nothing from the network, no console errors, the hover
  * read-out works, the trace links point at Jaeger. Keeps a screenshot of each page checked.
  *
- *  1. From a fixture: report.json of a real run (`load`, 150/s for 20 s, recorded on the 2-core
- *     box), rendered with today's renderer. UPDATE_EXAMPLE=1 also refreshes example.png.
+ *  1. From a fixture: report.json of a real run (`make load SCENARIO=load RATE=1000
+ *     DURATION=60s` on the shared 2-core box), rendered with today's renderer.
+ *     UPDATE_EXAMPLE=1 also refreshes example.png.
  *  2. From a small real run (smoke, ~10 s) when the whole stack answers (`make up`); skipped
  *     otherwise, with the reason.
  */

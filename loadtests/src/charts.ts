@@ -148,10 +148,15 @@ export function timeChart(spec: ChartSpec): string {
     const x1 = Math.max(M.l, x(b.from));
     const x2 = Math.min(W - M.r, x(b.to));
     if (x2 <= x1) continue;
+    // Near the right edge the label goes to the left of the band's end.
+    const right = x1 > W - M.r - 80;
+    const lx = right ? x2 - 3 : x1 + 4;
     parts.push(
       `<rect class="band" x="${x1.toFixed(1)}" y="${M.t}" width="${(x2 - x1).toFixed(1)}" height="${plotH}" fill="${
         b.color ?? "#f1f5f9"
-      }"/><text class="band-label" x="${(x1 + 4).toFixed(1)}" y="${M.t + 12}">${esc(b.label)}</text>`,
+      }"/><text class="band-label" x="${lx.toFixed(1)}" y="${M.t + 12}"${
+        right ? ' style="text-anchor:end"' : ""
+      }>${esc(b.label)}</text>`,
     );
   }
   for (const v of ticks) {
@@ -170,9 +175,12 @@ export function timeChart(spec: ChartSpec): string {
   for (const v of spec.vlines ?? []) {
     const xx = x(v.t);
     if (xx < M.l || xx > W - M.r) continue;
+    const right = xx > W - M.r - 70;
     parts.push(
       `<line class="vline" x1="${xx.toFixed(1)}" x2="${xx.toFixed(1)}" y1="${M.t}" y2="${M.t + plotH}"/>` +
-        `<text class="vlabel" x="${(xx + 3).toFixed(1)}" y="${M.t + plotH - 6}">${esc(v.label)}</text>`,
+        `<text class="vlabel" x="${(right ? xx - 3 : xx + 3).toFixed(1)}" y="${M.t + plotH - 6}"${
+          right ? ' style="text-anchor:end"' : ""
+        }>${esc(v.label)}</text>`,
     );
   }
   const labelled: number[] = [];
