@@ -379,9 +379,13 @@ export function renderHtml(r: Report): string {
   ];
   if (r.knee) {
     tiles.unshift(
-      `<div class="tile info"><div class="label">Knee (within SLOs)</div><div class="value">${fmtNum(
-        r.knee.rate,
-      )}/s</div><div class="rule">sustained regardless of latency: ${fmtNum(r.knee.sustainedRate)}/s</div></div>`,
+      `<div class="tile info"><div class="label">Knee (within SLOs)</div><div class="value">${
+        r.knee.rate === 0 && r.knee.steps.length > 0
+          ? `&lt; ${fmtNum(r.knee.steps[0]!.rate)}`
+          : fmtNum(r.knee.rate)
+      }/s</div><div class="rule">sustained latency aside: ${fmtNum(r.knee.sustainedRate)}/s; peak achieved: ${fmtNum(
+        r.knee.peakRate ?? 0,
+      )}/s</div></div>`,
     );
   }
 

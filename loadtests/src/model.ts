@@ -43,6 +43,8 @@ export interface Knee {
   rate: number;
   /** Highest step rate sustained (throughput kept, no errors, lag bounded), latency aside. */
   sustainedRate: number;
+  /** Highest rate achieved in any step with errors within the SLO (whatever the latency). */
+  peakRate: number;
   steps: KneeStep[];
   stoppedEarly: string | null;
   /** The SLOs each step was judged by. */

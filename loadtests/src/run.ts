@@ -83,6 +83,8 @@ export interface RunFigures {
   /** ramp only: the highest rate within every SLO, and the highest sustained regardless of latency. */
   knee: number | null;
   sustainedRate: number | null;
+  /** ramp only: the highest rate achieved in a step without errors, latency aside. */
+  peakRate: number | null;
   reportDir: string;
   reportHtml: string;
   reportJson: string;
@@ -305,7 +307,11 @@ async function judgeRamp(
       why,
     });
   });
-  return { rate: knee, sustainedRate, steps: result, stoppedEarly, slo };
+  const peakRate = Math.max(
+    0,
+    ...result.filter((r) => r.errorRate <= slo.SLO_ERROR_RATE).map((r) => r.achieved),
+  );
+  return { rate: knee, sustainedRate, peakRate, steps: result, stoppedEarly, slo };
 }
 
 /** Time series for the charts from Prometheus: k6's windows and the platform's own metrics. */
@@ -674,6 +680,11 @@ export async function runScenario(opts: RunOptions): Promise<RunFigures> {
   );
   if (ledgerError) notes.push(`The ledger could not be checked: ${ledgerError}`);
   if (stoppedEarly) notes.push(`The ramp was ${stoppedEarly}.`);
+  if (knee && knee.rate === 0 && knee.steps.length > 0) {
+    notes.push(
+      `No step was within the SLOs: the knee is below the first step (${knee.steps[0]!.rate}/s); start lower with RAMP_START and RAMP_STEP.`,
+    );
+  }
 
   const slowest = [...k6.probes]
     .sort((a, b) => b.e2eMs - a.e2eMs)
@@ -780,6 +791,7 @@ export async function runScenario(opts: RunOptions): Promise<RunFigures> {
     duplicated: ledger?.duplicated ?? null,
     knee: knee?.rate ?? null,
     sustainedRate: knee?.sustainedRate ?? null,
+    peakRate: knee ? Math.round(knee.peakRate) : null,
     reportDir: dir,
     reportHtml: htmlPath,
     reportJson: jsonPath,
