@@ -11,7 +11,6 @@ import {
   startConsumerSpan,
   trace,
   traceHeaders,
-  withTransaction,
   eventLog,
   ATTR_AGGREGATE_ID,
   ATTR_EVENT_ID,
@@ -178,10 +177,7 @@ export function createIngestConsumer(deps: IngestConsumerDeps) {
     }
 
     let committed: CommittedEvent[];
-    let decision = {
-      batch: { events: [], rejections: [], snapshots: [], heads: [] },
-      heads: new Map(),
-    } as ReturnType<typeof decideBatch>;
+    let decision: ReturnType<typeof decideBatch>;
     for (let attempt = 1; ; attempt++) {
       await ensureHeads(valid.map((v) => v.envelope));
       decision = decideBatch(
@@ -209,7 +205,7 @@ export function createIngestConsumer(deps: IngestConsumerDeps) {
       });
       const appendStarted = performance.now();
       try {
-        committed = await withTransaction(pool, (client) => appendBatch(client, decision.batch));
+        committed = await appendBatch(pool, decision.batch);
         dbSpan.end();
         break;
       } catch (error) {
@@ -240,10 +236,8 @@ export function createIngestConsumer(deps: IngestConsumerDeps) {
       }
     }
     for (const [streamId, head] of decision.heads) cacheHead(streamId, head);
-    for (const s of decision.batch.snapshots) {
-      const aggregateType = decision.batch.heads.find((h) => h.streamId === s.streamId)?.aggregateType;
-      metrics.snapshotsTaken.inc({ aggregate_type: aggregateType ?? "unknown" });
-    }
+    for (const s of decision.batch.snapshots)
+      metrics.snapshotsTaken.inc({ aggregate_type: s.aggregateType ?? "unknown" });
 
     const spanOf = new Map(incoming.map((i) => [i.envelope.eventId, i.span]));
     for (const event of committed) {

@@ -24,8 +24,7 @@ export function decideBatch(
   snapshotEvery: number,
 ): { batch: AppendBatch; heads: Map<string, Head> } {
   const working = new Map<string, Head>();
-  const streamOwners = new Map<string, EventEnvelope>();
-  const batch: AppendBatch = { events: [], rejections: [], snapshots: [], heads: [] };
+  const batch: AppendBatch = { events: [], rejections: [], snapshots: [] };
   for (const envelope of events) {
     const domain = domainForAggregateType(envelope.aggregateType);
     const streamId = streamIdOf(envelope.aggregateType, envelope.aggregateId);
@@ -55,15 +54,15 @@ export function decideBatch(
     }
     const next: Head = { version: head.version + 1, state: domain.evolve(head.state, envelope) };
     working.set(streamId, next);
-    streamOwners.set(streamId, envelope);
     batch.events.push({ envelope, streamId, version: next.version });
     if (snapshotEvery > 0 && next.version % snapshotEvery === 0) {
-      batch.snapshots.push({ streamId, version: next.version, state: next.state });
+      batch.snapshots.push({
+        streamId,
+        aggregateType: envelope.aggregateType,
+        version: next.version,
+        state: next.state,
+      });
     }
-  }
-  for (const [streamId, head] of working) {
-    const { aggregateType, aggregateId } = streamOwners.get(streamId)!;
-    batch.heads.push({ streamId, aggregateType, aggregateId, version: head.version });
   }
   return { batch, heads: working };
 }

@@ -17,15 +17,15 @@ export interface Rejection {
   reason: string;
 }
 
-export interface StreamHead {
+interface StreamStart {
   streamId: string;
   aggregateType: string;
   aggregateId: string;
-  version: number;
 }
 
 export interface Snapshot {
   streamId: string;
+  aggregateType?: string;
   version: number;
   state: unknown;
 }
@@ -34,7 +34,6 @@ export interface AppendBatch {
   events: NewEvent[];
   rejections: Rejection[];
   snapshots: Snapshot[];
-  heads: StreamHead[];
 }
 
 interface EventRow {
@@ -67,77 +66,90 @@ export const toCommitted = (row: EventRow): CommittedEvent => ({
   metadata: row.metadata,
 });
 
+const EMPTY: string[] = [];
+
 /**
- * Appends one batch in one transaction: a multi-row insert (unnest) of the accepted events,
- * the new stream heads, snapshots and rejections. The unique (stream_id, version) constraint
- * is the optimistic concurrency check: a stale in-memory head makes the whole batch fail.
+ * Appends one batch in ONE statement (so one round trip and one implicit transaction): a
+ * multi-row insert (unnest) of the accepted events, the streams that start in this batch,
+ * snapshots and rejections, as data-modifying CTEs. The unique (stream_id, version) index is the
+ * optimistic concurrency check: a stale in-memory head makes the whole statement fail.
  */
-export async function appendBatch(client: PoolClient, batch: AppendBatch): Promise<CommittedEvent[]> {
-  const committed: CommittedEvent[] = [];
-  if (batch.events.length > 0) {
-    const cols: unknown[][] = [[], [], [], [], [], [], [], [], []];
-    for (const { envelope: e, streamId, version } of batch.events) {
-      cols[0]!.push(e.eventId);
-      cols[1]!.push(streamId);
-      cols[2]!.push(version);
-      cols[3]!.push(e.aggregateType);
-      cols[4]!.push(e.aggregateId);
-      cols[5]!.push(e.eventType);
-      cols[6]!.push(e.timestamp);
-      cols[7]!.push(JSON.stringify(e.data));
-      cols[8]!.push(JSON.stringify(e.metadata));
-    }
-    const { rows } = await client.query<{ position: string; event_id: string; stored_at: Date }>(
-      `INSERT INTO events (event_id, stream_id, version, aggregate_type, aggregate_id, event_type, occurred_at, data, metadata)
+export async function appendBatch(db: Pool | PoolClient, batch: AppendBatch): Promise<CommittedEvent[]> {
+  const n = batch.events.length;
+  const ids = new Array<string>(n);
+  const streams = new Array<string>(n);
+  const versions = new Array<number>(n);
+  const aggregateTypes = new Array<string>(n);
+  const aggregateIds = new Array<string>(n);
+  const types = new Array<string>(n);
+  const times = new Array<string>(n);
+  const data = new Array<string>(n);
+  const metadata = new Array<string>(n);
+  const started: StreamStart[] = [];
+  for (let i = 0; i < n; i++) {
+    const { envelope: e, streamId, version } = batch.events[i]!;
+    ids[i] = e.eventId;
+    streams[i] = streamId;
+    versions[i] = version;
+    aggregateTypes[i] = e.aggregateType;
+    aggregateIds[i] = e.aggregateId;
+    types[i] = e.eventType;
+    times[i] = e.timestamp;
+    data[i] = JSON.stringify(e.data);
+    metadata[i] = JSON.stringify(e.metadata);
+    if (version === 1) started.push({ streamId, aggregateType: e.aggregateType, aggregateId: e.aggregateId });
+  }
+  const r = batch.rejections;
+  const { rows } = await db.query<{ position: string; event_id: string; stored_at: Date }>(
+    `WITH appended AS (
+       INSERT INTO events (event_id, stream_id, version, aggregate_type, aggregate_id, event_type, occurred_at, data, metadata)
        SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::jsonb[], $9::jsonb[])
-       RETURNING position, event_id, stored_at`,
-      cols,
-    );
-    const byId = new Map(rows.map((r) => [r.event_id, r]));
-    for (const { envelope, version } of batch.events) {
-      const row = byId.get(envelope.eventId)!;
-      committed.push({ ...envelope, version, position: row.position, storedAt: row.stored_at.toISOString() });
-    }
-    await client.query(
-      `INSERT INTO streams (stream_id, aggregate_type, aggregate_id, version)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[])
-       ON CONFLICT (stream_id) DO UPDATE SET version = EXCLUDED.version, updated_at = now()`,
-      [
-        batch.heads.map((h) => h.streamId),
-        batch.heads.map((h) => h.aggregateType),
-        batch.heads.map((h) => h.aggregateId),
-        batch.heads.map((h) => h.version),
-      ],
-    );
-  }
-  if (batch.snapshots.length > 0) {
-    await client.query(
-      `INSERT INTO snapshots (stream_id, version, state)
-       SELECT * FROM unnest($1::text[], $2::int[], $3::jsonb[]) ON CONFLICT DO NOTHING`,
-      [
-        batch.snapshots.map((s) => s.streamId),
-        batch.snapshots.map((s) => s.version),
-        batch.snapshots.map((s) => JSON.stringify(s.state)),
-      ],
-    );
-  }
-  if (batch.rejections.length > 0) {
-    const r = batch.rejections;
-    await client.query(
-      `INSERT INTO rejected_events (event_id, stream_id, aggregate_type, aggregate_id, event_type, code, reason, envelope)
-       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::jsonb[])
-       ON CONFLICT (event_id) DO NOTHING`,
-      [
-        r.map((x) => x.envelope.eventId),
-        r.map((x) => x.streamId),
-        r.map((x) => x.envelope.aggregateType),
-        r.map((x) => x.envelope.aggregateId),
-        r.map((x) => x.envelope.eventType),
-        r.map((x) => x.code),
-        r.map((x) => x.reason),
-        r.map((x) => JSON.stringify(x.envelope)),
-      ],
-    );
+       RETURNING position, event_id, stored_at
+     ), registered AS (
+       INSERT INTO streams (stream_id, aggregate_type, aggregate_id)
+       SELECT * FROM unnest($10::text[], $11::text[], $12::text[]) ON CONFLICT (stream_id) DO NOTHING
+     ), snapshotted AS (
+       INSERT INTO snapshots (stream_id, version, state)
+       SELECT * FROM unnest($13::text[], $14::int[], $15::jsonb[]) ON CONFLICT DO NOTHING
+     ), rejected AS (
+       INSERT INTO rejected_events (event_id, stream_id, aggregate_type, aggregate_id, event_type, code, reason, envelope)
+       SELECT * FROM unnest($16::uuid[], $17::text[], $18::text[], $19::text[], $20::text[], $21::text[], $22::text[], $23::jsonb[])
+       ON CONFLICT (event_id) DO NOTHING
+     )
+     SELECT position, event_id, stored_at FROM appended`,
+    [
+      ids,
+      streams,
+      versions,
+      aggregateTypes,
+      aggregateIds,
+      types,
+      times,
+      data,
+      metadata,
+      started.map((h) => h.streamId),
+      started.map((h) => h.aggregateType),
+      started.map((h) => h.aggregateId),
+      batch.snapshots.map((x) => x.streamId),
+      batch.snapshots.map((x) => x.version),
+      batch.snapshots.map((x) => JSON.stringify(x.state)),
+      r.length === 0 ? EMPTY : r.map((x) => x.envelope.eventId),
+      r.map((x) => x.streamId),
+      r.map((x) => x.envelope.aggregateType),
+      r.map((x) => x.envelope.aggregateId),
+      r.map((x) => x.envelope.eventType),
+      r.map((x) => x.code),
+      r.map((x) => x.reason),
+      r.map((x) => JSON.stringify(x.envelope)),
+    ],
+  );
+  const byId = new Map<string, { position: string; stored_at: Date }>();
+  for (const row of rows) byId.set(row.event_id, row);
+  const committed = new Array<CommittedEvent>(n);
+  for (let i = 0; i < n; i++) {
+    const { envelope, version } = batch.events[i]!;
+    const row = byId.get(envelope.eventId)!;
+    committed[i] = { ...envelope, version, position: row.position, storedAt: row.stored_at.toISOString() };
   }
   return committed;
 }
@@ -147,37 +159,35 @@ export interface KnownOutcome {
   rejected?: { code: string; reason: string; envelope: EventEnvelope; rejectedAt: string };
 }
 
-/** Events of a batch the store has already decided (a redelivery): stored or rejected. */
+/** Events of a batch the store has already decided (a redelivery): stored or rejected. One query. */
 export async function findDecided(
   pool: Pool | PoolClient,
   eventIds: string[],
 ): Promise<Map<string, KnownOutcome>> {
   const out = new Map<string, KnownOutcome>();
   if (eventIds.length === 0) return out;
-  const stored = await pool.query<EventRow>(
-    `SELECT ${EVENT_COLUMNS} FROM events WHERE event_id = ANY($1::uuid[])`,
+  const { rows } = await pool.query<
+    EventRow & { kind: string; code: string; reason: string; envelope: EventEnvelope }
+  >(
+    `SELECT 'committed' AS kind, ${EVENT_COLUMNS}, NULL AS code, NULL AS reason, NULL::jsonb AS envelope
+       FROM events WHERE event_id = ANY($1::uuid[])
+     UNION ALL
+     SELECT 'rejected', NULL, event_id, stream_id, NULL, aggregate_type, aggregate_id, event_type, NULL, rejected_at, NULL, NULL, code, reason, envelope
+       FROM rejected_events WHERE event_id = ANY($1::uuid[])`,
     [eventIds],
   );
-  for (const row of stored.rows) out.set(row.event_id, { committed: toCommitted(row) });
-  const rejected = await pool.query<{
-    event_id: string;
-    code: string;
-    reason: string;
-    envelope: EventEnvelope;
-    rejected_at: Date;
-  }>(
-    `SELECT event_id, code, reason, envelope, rejected_at FROM rejected_events WHERE event_id = ANY($1::uuid[])`,
-    [eventIds],
-  );
-  for (const row of rejected.rows) {
-    out.set(row.event_id, {
-      rejected: {
-        code: row.code,
-        reason: row.reason,
-        envelope: row.envelope,
-        rejectedAt: row.rejected_at.toISOString(),
-      },
-    });
+  for (const row of rows) {
+    if (row.kind === "committed") out.set(row.event_id, { committed: toCommitted(row) });
+    else {
+      out.set(row.event_id, {
+        rejected: {
+          code: row.code,
+          reason: row.reason,
+          envelope: row.envelope,
+          rejectedAt: row.stored_at.toISOString(),
+        },
+      });
+    }
   }
   return out;
 }
