@@ -1,6 +1,7 @@
 // Runs the benchmarks of src/*.bench.ts, prints their progress and tables, and writes
 // bench/results/latest.json plus a dated copy. BENCH=<name>[,<name>] picks benchmarks
 // (a part of the name is enough); QUICK=1 is a smoke check with few events and one run.
+import { execFileSync } from "node:child_process";
 import { mkdir, readdir, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -19,6 +20,26 @@ const filter = (process.env.BENCH ?? "")
   .filter(Boolean);
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
+
+/** Which code was measured: the commit, and the measured sources that differ from it. */
+function gitState(): { commit: string; modified: string[] } {
+  const git = (...args: string[]) => execFileSync("git", args, { cwd: here, encoding: "utf8" }).trim();
+  try {
+    const modified = git(
+      "status",
+      "--porcelain",
+      "--",
+      "../../services/event-store/src",
+      "../../packages/platform/src",
+    );
+    return {
+      commit: git("rev-parse", "HEAD"),
+      modified: modified ? modified.split("\n").map((l) => l.trim()) : [],
+    };
+  } catch {
+    return { commit: "unknown", modified: [] };
+  }
+}
 
 async function discover(): Promise<Benchmark[]> {
   const files = (await readdir(here)).filter((f) => f.endsWith(".bench.ts")).sort();
@@ -54,11 +75,15 @@ async function main(): Promise<void> {
   const date = new Date();
   const host = machine();
   const postgres = await serverInfo(connectionString);
+  const git = gitState();
   log(
     `bench: ${benchmarks.map((b) => b.name).join(", ")}${quick ? " (QUICK=1: smoke check, 1 run, few events)" : ""}`,
   );
   log(
     `machine: ${host.nproc} CPUs (${host.cpuModel}), ${host.memoryMiB} MiB, Node ${host.node}, PostgreSQL ${postgres.server_version}, load ${host.loadAverage.join(" ")}`,
+  );
+  log(
+    `code: ${git.commit.slice(0, 12)}${git.modified.length > 0 ? ` + uncommitted changes to ${git.modified.join(", ")}` : ""}`,
   );
   const results: BenchResult[] = [];
   for (const benchmark of benchmarks) {
@@ -82,6 +107,7 @@ async function main(): Promise<void> {
     quick,
     filter: filter.length > 0 ? filter : undefined,
     machine: { ...host, postgres },
+    git,
     note: "Shared, noisy 2-core VM: compare only figures of the same run (see INFRA-NOTES).",
     benchmarks: results,
   };

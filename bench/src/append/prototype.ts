@@ -33,11 +33,27 @@ function eventColumns(batch: AppendBatch): unknown[][] {
   return cols;
 }
 
-const headColumns = (batch: AppendBatch): unknown[][] => [
-  batch.heads.map((h) => h.streamId),
-  batch.heads.map((h) => h.aggregateType),
-  batch.heads.map((h) => h.aggregateId),
-  batch.heads.map((h) => h.version),
+interface Head {
+  streamId: string;
+  aggregateType: string;
+  aggregateId: string;
+  version: number;
+}
+
+/** The head of each stream after the batch (its last event), as appendBatch upserted them. */
+export function headsOf(batch: AppendBatch): Head[] {
+  const heads = new Map<string, Head>();
+  for (const { envelope: e, streamId, version } of batch.events) {
+    heads.set(streamId, { streamId, aggregateType: e.aggregateType, aggregateId: e.aggregateId, version });
+  }
+  return [...heads.values()];
+}
+
+const headColumns = (heads: Head[]): unknown[][] => [
+  heads.map((h) => h.streamId),
+  heads.map((h) => h.aggregateType),
+  heads.map((h) => h.aggregateId),
+  heads.map((h) => h.version),
 ];
 
 type Returned = { position: string; event_id: string; stored_at: Date };
@@ -88,7 +104,7 @@ async function snapshotsAndRejections(client: PoolClient, batch: AppendBatch): P
  * CTE), one round trip per batch fewer; same SQL otherwise.
  */
 async function appendCte(client: PoolClient, batch: AppendBatch): Promise<CommittedEvent[]> {
-  return appendCteWith(client, batch, headColumns(batch));
+  return appendCteWith(client, batch, headColumns(headsOf(batch)));
 }
 
 /**
@@ -97,10 +113,10 @@ async function appendCte(client: PoolClient, batch: AppendBatch): Promise<Commit
  * around a rebalance) and the upsert walks the primary key in order.
  */
 async function appendCteSorted(client: PoolClient, batch: AppendBatch): Promise<CommittedEvent[]> {
-  const heads = [...batch.heads].sort((a, b) =>
+  const heads = headsOf(batch).sort((a, b) =>
     a.streamId < b.streamId ? -1 : a.streamId > b.streamId ? 1 : 0,
   );
-  return appendCteWith(client, batch, headColumns({ ...batch, heads }));
+  return appendCteWith(client, batch, headColumns(heads));
 }
 
 async function appendCteWith(
@@ -144,7 +160,7 @@ const eventsDocument = (batch: AppendBatch): string =>
 
 const headsDocument = (batch: AppendBatch): string =>
   JSON.stringify(
-    batch.heads.map((h) => ({ s: h.streamId, at: h.aggregateType, ai: h.aggregateId, v: h.version })),
+    headsOf(batch).map((h) => ({ s: h.streamId, at: h.aggregateType, ai: h.aggregateId, v: h.version })),
   );
 
 const EVENT_RECORDSET = (fn: "jsonb_to_recordset" | "json_to_recordset", param: string) =>
@@ -209,7 +225,7 @@ async function appendPrepared(client: PoolClient, batch: AppendBatch): Promise<C
       name: "bench-append-heads",
       text: `INSERT INTO streams (stream_id, aggregate_type, aggregate_id, version)
              SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[]) ${HEADS_UPSERT_TAIL}`,
-      values: headColumns(batch),
+      values: headColumns(headsOf(batch)),
     });
   }
   await snapshotsAndRejections(client, batch);

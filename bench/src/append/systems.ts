@@ -6,7 +6,9 @@ import { getPostgreSQLEventStore, type PostgresEventStore } from "@event-driven-
 import { createPool, migrate, quoteIdent, withTransaction, type Pool } from "@eventscope/platform";
 import pg from "pg";
 import { decideBatch, type Head } from "../../../services/event-store/src/decide.ts";
-import { appendBatch } from "../../../services/event-store/src/store.ts";
+import { appendBatch, type AppendBatch } from "../../../services/event-store/src/store.ts";
+import type { CommittedEvent } from "@eventscope/contracts";
+import type { PoolClient } from "@eventscope/platform";
 import type { PlannedEvent } from "../workload.ts";
 
 export const STORE_MIGRATIONS = fileURLToPath(
@@ -130,7 +132,8 @@ export function rawPostgres(connectionString: string, tag: string, indexed = fal
   };
 }
 
-export type AppendFn = typeof appendBatch;
+/** appendBatch's shape, as the benchmark calls it (inside withTransaction). */
+export type AppendFn = (client: PoolClient, batch: AppendBatch) => Promise<CommittedEvent[]>;
 
 /**
  * Eventscope's store, the consumer's path minus Kafka: decideBatch against the heads kept in
@@ -142,7 +145,7 @@ export function eventscopeStore(
   variant: { key: string; description: string; append: AppendFn; migrationsDir?: string } = {
     key: "store",
     description:
-      "decideBatch (heads in memory) + withTransaction(appendBatch): BEGIN, unnest INSERT INTO events RETURNING, upsert of the stream heads (+ snapshots every 100 events of a stream), COMMIT",
+      "decideBatch (heads in memory, snapshots every 100 events) + withTransaction(pool, c => appendBatch(c, batch)) of services/event-store/src/store.ts as in the tree (see git in the results file)",
     append: appendBatch,
   },
 ): SystemUnderTest {

@@ -1,7 +1,8 @@
 // What each statement of an append costs the server, by EXPLAIN (ANALYZE, WAL): execution time
 // (noisy on a shared box) and WAL records and bytes per event (deterministic, so comparable
 // across runs). Fills a schema through the real path, then explains the last batches:
-// the raw insert, appendBatch's events insert and heads upsert, and alternatives (rolled back).
+// the raw insert, the events insert and the stream-heads upsert of appendBatch (as committed in
+// 4968746: INSERT ... ON CONFLICT DO UPDATE of every stream of the batch), and alternatives.
 //   node bench/src/append/wal.ts [multi-stream|single-stream] [--fillfactor=70]
 // A diagnostic beside the benchmark, not part of `make bench`.
 import { createPool, migrate, quoteIdent, withTransaction, type Pool } from "@eventscope/platform";
@@ -9,6 +10,7 @@ import { decideBatch, type Head } from "../../../services/event-store/src/decide
 import { appendBatch, type AppendBatch } from "../../../services/event-store/src/store.ts";
 import { renderTable } from "../stats.ts";
 import { planWorkload, type PlannedEvent, type Shape } from "../workload.ts";
+import { headsOf } from "./prototype.ts";
 import { runTag, SNAPSHOT_EVERY, STORE_MIGRATIONS } from "./systems.ts";
 
 const connectionString =
@@ -41,7 +43,7 @@ function columns(batch: PlannedEvent[]): unknown[][] {
 }
 
 const heads = (batch: AppendBatch, sorted: boolean): unknown[][] => {
-  const list = sorted ? [...batch.heads].sort((a, b) => (a.streamId < b.streamId ? -1 : 1)) : batch.heads;
+  const list = sorted ? headsOf(batch).sort((a, b) => (a.streamId < b.streamId ? -1 : 1)) : headsOf(batch);
   return [
     list.map((h) => h.streamId),
     list.map((h) => h.aggregateType),
