@@ -5,6 +5,7 @@ import { execFileSync } from "node:child_process";
 import { mkdir, readdir, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { format } from "prettier";
 import { machine } from "./machine.ts";
 import { serverInfo } from "./append/systems.ts";
 import type { Benchmark, BenchResult } from "./types.ts";
@@ -111,12 +112,18 @@ async function main(): Promise<void> {
     note: "Shared, noisy 2-core VM: compare only figures of the same run (see INFRA-NOTES).",
     benchmarks: results,
   };
-  // A smoke check never replaces the figures of a full run.
+  // A smoke check never replaces the figures of a full run: it goes to the ignored .eventscope.
   const resultsDir =
     process.env.RESULTS_DIR ??
-    fileURLToPath(new URL(quick ? "../results/quick/" : "../results/", import.meta.url));
+    (quick
+      ? join(
+          process.env.EVENTSCOPE_HOME ?? fileURLToPath(new URL("../../.eventscope/", import.meta.url)),
+          "bench",
+        )
+      : fileURLToPath(new URL("../results/", import.meta.url)));
   await mkdir(resultsDir, { recursive: true });
-  const json = `${JSON.stringify(file, null, 2)}\n`;
+  // Formatted as the repository's Prettier check expects.
+  const json = await format(JSON.stringify(file), { parser: "json" });
   const dated = join(
     resultsDir,
     `${date
