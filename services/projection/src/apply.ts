@@ -139,6 +139,13 @@ async function applyDocuments(
   }
   if (targets.length === 0) return;
   const ids = [...new Set(targets.map((t) => t.id))];
+  // Read-modify-write of a document must not interleave with another batch writing the same
+  // document (the order model takes Payment events from other partitions): lock each id first,
+  // in one sorted order so that two batches can never wait on each other.
+  await client.query(
+    `SELECT pg_advisory_xact_lock(k) FROM (SELECT hashtextextended($2 || ':' || id, 0) AS k FROM unnest($1::text[]) AS id ORDER BY 1) AS keys`,
+    [ids, table],
+  );
   const { rows } = await client.query<{ id: string; doc: unknown }>(
     `SELECT id, doc FROM ${table} WHERE id = ANY($1)`,
     [ids],

@@ -159,6 +159,32 @@ describe("read side: projection", () => {
     expect(byType.body.eventType).toBe("logout");
   });
 
+  it("keeps both an order's own events and its payment's when they arrive on different partitions at once", async () => {
+    const orders = Array.from({ length: 30 }, () => randomUUID());
+    await Promise.all(
+      orders.map(async (orderId) => {
+        const items = [{ productId: "sku-race", quantity: 1, unitPrice: 7 }];
+        await Promise.all([
+          post("/api/orders", { orderId, customerId: "race", items, totalAmount: 7 }),
+          post("/api/payments", { orderId, amount: 7 }),
+        ]);
+      }),
+    );
+    for (const orderId of orders) {
+      const doc = await waitFor(
+        async () => {
+          const res = await get(`/api/orders/${orderId}`);
+          return res.status === 200 && res.body.paymentStatus === "Initiated" && res.body.status !== null
+            ? res.body
+            : undefined;
+        },
+        30_000,
+        `order ${orderId} with its payment`,
+      );
+      expect(doc).toMatchObject({ status: "Created", totalAmount: 7, paymentStatus: "Initiated" });
+    }
+  });
+
   it("leaves read models exact when the projection is killed mid-stream and restarted", async () => {
     const users = Array.from({ length: 5 }, () => `crash-${randomUUID()}`);
     let sent = 0;
