@@ -14,3 +14,4 @@ export * from "./lag-verdict.ts";
 export * from "./lag-probe.ts";
 export * from "./lag-monitor.ts";
 export * from "./event-log.ts";
+export * from "./batch-consumer.ts";

@@ -9,6 +9,8 @@ import {
   context,
   SpanKind,
   startConsumerSpan,
+  createBatchConsumer,
+  eventTypeLabel,
   trace,
   traceHeaders,
   eventLog,
@@ -22,7 +24,6 @@ import {
   ATTR_DB_COLLECTION_NAME,
   ATTR_DB_OPERATION_BATCH_SIZE,
   type DeadLetters,
-  type EachBatchPayload,
   type Kafka,
   type LagReporter,
   type KafkaMessage,
@@ -71,23 +72,7 @@ const isUniqueViolation = (error: unknown) => (error as { code?: string }).code 
  */
 export function createIngestConsumer(deps: IngestConsumerDeps) {
   const { pool, publisher, logger, metrics, tracer, groupId } = deps;
-  const consumer = deps.kafka.consumer({
-    groupId,
-    allowAutoTopicCreation: false,
-    // A crashed member is noticed within this time and its partitions handed over.
-    sessionTimeout: 10_000,
-    heartbeatInterval: 1000,
-    maxBytesPerPartition: 1024 * 1024,
-    maxWaitTimeInMs: 100,
-    retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 5000 },
-  });
   const heads = new Map<string, Head>();
-  let running = false;
-  consumer.on(consumer.events.GROUP_JOIN, () => heads.clear());
-  consumer.on(consumer.events.CRASH, (e) =>
-    logger.error({ err: e.payload.error }, "ingest consumer crashed; restarting"),
-  );
-
   const cacheHead = (streamId: string, head: Head) => {
     heads.delete(streamId);
     heads.set(streamId, head);
@@ -245,7 +230,7 @@ export function createIngestConsumer(deps: IngestConsumerDeps) {
       span.setAttribute(ATTR_STREAM_VERSION, event.version);
       span.setAttribute(ATTR_GLOBAL_POSITION, event.position);
       records.committed.push(committedRecord(event, span));
-      metrics.eventsStored.inc({ aggregate_type: event.aggregateType, event_type: typeLabel(event) });
+      metrics.eventsStored.inc({ aggregate_type: event.aggregateType, event_type: eventTypeLabel(event) });
       const acceptedAt = Date.parse(event.metadata.acceptedAt ?? event.timestamp);
       metrics.stageLatency.observe({
         labels: { stage: "stored" },
@@ -274,52 +259,23 @@ export function createIngestConsumer(deps: IngestConsumerDeps) {
       records.rejected.length > 0 ? publisher.publish(deps.topics.rejected, records.rejected) : undefined,
     ]);
     for (const item of incoming) {
-      metrics.eventsConsumed.inc({ topic, group: groupId, event_type: typeLabel(item.envelope) });
+      metrics.eventsConsumed.inc({ topic, group: groupId, event_type: eventTypeLabel(item.envelope) });
       item.span.end();
     }
     metrics.consumeDuration.observe({ topic, group: groupId }, (performance.now() - started) / 1000);
   }
 
-  async function eachBatch(payload: EachBatchPayload): Promise<void> {
-    const { batch } = payload;
-    deps.lag?.batchStarted(batch.topic, batch.partition, batch.messages[0]);
-    for (let i = 0; i < batch.messages.length; i += deps.maxAppendBatch) {
-      if (!payload.isRunning() || payload.isStale()) return;
-      const chunk = batch.messages.slice(i, i + deps.maxAppendBatch);
-      try {
-        await processChunk(batch.topic, batch.partition, chunk);
-      } catch (error) {
-        metrics.consumeErrors.inc({
-          topic: batch.topic,
-          group: groupId,
-          reason: (error as Error).name || "error",
-        });
-        logger.error({ err: error, partition: batch.partition }, "batch failed; it will be redelivered");
-        throw error;
-      }
-      payload.resolveOffset(chunk.at(-1)!.offset);
-      await payload.heartbeat();
-    }
-  }
-
-  return {
-    async start(): Promise<void> {
-      await consumer.connect();
-      await consumer.subscribe({ topic: deps.topics.ingest, fromBeginning: true });
-      await consumer.run({
-        partitionsConsumedConcurrently: deps.partitionsConcurrently,
-        eachBatchAutoResolve: false,
-        eachBatch,
-      });
-      running = true;
-    },
-    running: () => running,
-    consumer,
-    async stop(): Promise<void> {
-      running = false;
-      await consumer.disconnect();
-    },
-  };
+  const consumer = createBatchConsumer({
+    kafka: deps.kafka,
+    logger,
+    metrics,
+    groupId,
+    topic: deps.topics.ingest,
+    partitionsConcurrently: deps.partitionsConcurrently,
+    maxChunk: deps.maxAppendBatch,
+    lag: deps.lag,
+    onRebalance: () => heads.clear(),
+    handle: (partition, messages) => processChunk(deps.topics.ingest, partition, messages),
+  });
+  return consumer;
 }
-
-const typeLabel = (e: EventEnvelope): string => (e.aggregateType === "User" ? "user_activity" : e.eventType);

@@ -1,6 +1,5 @@
 import { createHash, randomUUID } from "node:crypto";
 import {
-  domainForEventType,
   normalizeEnvelope,
   toKafkaRecord,
   validateEnvelope,
@@ -12,6 +11,7 @@ import {
   trace,
   traceHeaders,
   validationError,
+  eventTypeLabel,
   ATTR_EVENT_ID,
   ATTR_EVENT_TYPE,
   ATTR_AGGREGATE_ID,
@@ -60,10 +60,6 @@ function idFromKey(principal: string, key: string, index: number): string {
   const hex = h.subarray(0, 16).toString("hex");
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
-
-/** Bounded label value: free-form user-activity types fold into one. */
-export const eventTypeLabel = (eventType: string): string =>
-  domainForEventType(eventType)?.name === "activity" ? "user_activity" : eventType;
 
 const now = (): string => new Date().toISOString();
 
@@ -148,13 +144,7 @@ export function createIngest(options: IngestOptions) {
           if (headers.tracestate) e.metadata.tracestate = headers.tracestate;
           return toKafkaRecord(e);
         });
-        await context.with(ctx, () =>
-          publisher.publish(
-            options.topic,
-            records,
-            fresh.map((e) => eventTypeLabel(e.eventType)),
-          ),
-        );
+        await context.with(ctx, () => publisher.publish(options.topic, records, fresh.map(eventTypeLabel)));
       } catch (error) {
         failSpan(span, error);
         throw error;

@@ -1,6 +1,8 @@
 import { fromKafkaRecord, isCommittedEvent, type CommittedEvent } from "@eventscope/contracts";
 import {
   startConsumerSpan,
+  createBatchConsumer,
+  eventTypeLabel,
   withTransaction,
   eventLog,
   ATTR_EVENT_ID,
@@ -8,7 +10,6 @@ import {
   ATTR_AGGREGATE_ID,
   ATTR_STREAM_VERSION,
   type DeadLetters,
-  type EachBatchPayload,
   type Kafka,
   type LagReporter,
   type KafkaMessage,
@@ -41,19 +42,6 @@ export interface ProjectionConsumerDeps {
  */
 export function createProjectionConsumer(deps: ProjectionConsumerDeps) {
   const { pool, logger, metrics, tracer, groupId, topic } = deps;
-  const consumer = deps.kafka.consumer({
-    groupId,
-    allowAutoTopicCreation: false,
-    sessionTimeout: 10_000,
-    heartbeatInterval: 1000,
-    maxWaitTimeInMs: 100,
-    retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 5000 },
-  });
-  let running = false;
-  consumer.on(consumer.events.CRASH, (e) =>
-    logger.error({ err: e.payload.error }, "projection consumer crashed; restarting"),
-  );
-
   async function processBatch(partition: number, messages: KafkaMessage[]): Promise<void> {
     const started = performance.now();
     const events: CommittedEvent[] = [];
@@ -113,7 +101,7 @@ export function createProjectionConsumer(deps: ProjectionConsumerDeps) {
       metrics.eventsConsumed.inc({
         topic,
         group: groupId,
-        event_type: event.aggregateType === "User" ? "user_activity" : event.eventType,
+        event_type: eventTypeLabel(event),
       });
       metrics.stageLatency.observe({
         labels: { stage: "projected" },
@@ -125,37 +113,14 @@ export function createProjectionConsumer(deps: ProjectionConsumerDeps) {
     metrics.consumeDuration.observe({ topic, group: groupId }, seconds);
   }
 
-  async function eachBatch(payload: EachBatchPayload): Promise<void> {
-    const { batch } = payload;
-    if (!payload.isRunning() || payload.isStale() || batch.messages.length === 0) return;
-    deps.lag?.batchStarted(batch.topic, batch.partition, batch.messages[0]);
-    try {
-      await processBatch(batch.partition, batch.messages);
-    } catch (error) {
-      metrics.consumeErrors.inc({ topic, group: groupId, reason: (error as Error).name || "error" });
-      logger.error({ err: error, partition: batch.partition }, "batch failed; it will be redelivered");
-      throw error;
-    }
-    payload.resolveOffset(batch.messages.at(-1)!.offset);
-    await payload.heartbeat();
-  }
-
-  return {
-    async start(): Promise<void> {
-      await consumer.connect();
-      await consumer.subscribe({ topic, fromBeginning: true });
-      await consumer.run({
-        partitionsConsumedConcurrently: deps.partitionsConcurrently,
-        eachBatchAutoResolve: false,
-        eachBatch,
-      });
-      running = true;
-    },
-    running: () => running,
-    consumer,
-    async stop(): Promise<void> {
-      running = false;
-      await consumer.disconnect();
-    },
-  };
+  return createBatchConsumer({
+    kafka: deps.kafka,
+    logger,
+    metrics,
+    groupId,
+    topic,
+    partitionsConcurrently: deps.partitionsConcurrently,
+    lag: deps.lag,
+    handle: processBatch,
+  });
 }
