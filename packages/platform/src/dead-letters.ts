@@ -2,6 +2,8 @@ import type { KafkaMessage } from "kafkajs";
 import type { Metrics } from "./metrics.ts";
 import type { Pool } from "./postgres.ts";
 import type { Publisher } from "./kafka.ts";
+import type { Route } from "./http.ts";
+import { notFound, validationError } from "./errors.ts";
 
 export interface DeadLetter {
   id: string;
@@ -124,3 +126,37 @@ export function createDeadLetters(deps: {
 }
 
 export type DeadLetters = ReturnType<typeof createDeadLetters>;
+
+/** The routes that list parked messages and replay one: `<base>` and `<base>/:id/replay`. */
+export function deadLetterRoutes(base: string, deadLetters: DeadLetters): Route[] {
+  return [
+    {
+      method: "GET",
+      path: base,
+      handler: async ({ query }) => {
+        const raw = Number(query.get("limit") ?? 100);
+        if (!Number.isInteger(raw) || raw < 1 || raw > 1000) {
+          throw validationError("invalid limit", [
+            { field: "limit", reason: "must be an integer from 1 to 1000" },
+          ]);
+        }
+        const letters = await deadLetters.list(raw, query.get("all") === "true");
+        return { status: 200, body: { count: letters.length, deadLetters: letters } };
+      },
+    },
+    {
+      method: "POST",
+      path: `${base}/:id/replay`,
+      handler: async ({ params }) => {
+        if (!/^[0-9]{1,18}$/.test(params.id!)) {
+          throw validationError("invalid id", [
+            { field: "id", reason: "must be a dead-letter id (an integer)" },
+          ]);
+        }
+        const replayed = await deadLetters.replay(params.id!);
+        if (!replayed) throw notFound(`no parked message ${params.id} waiting for replay`);
+        return { status: 200, body: replayed };
+      },
+    },
+  ];
+}

@@ -1,5 +1,6 @@
 import {
   createHttpApp,
+  deadLetterRoutes,
   lagRoute,
   notFound,
   validationError,
@@ -149,26 +150,7 @@ export function createEventStoreApp(deps: EventStoreAppDeps) {
         return { status: 200, body: { count: rows.length, rejected: rows } };
       },
     },
-    {
-      method: "GET",
-      path: "/api/eventstore/dead-letters",
-      handler: async ({ query }) => {
-        const letters = await deps.deadLetters.list(
-          intParam(query, "limit", 100, 1, 1000),
-          query.get("all") === "true",
-        );
-        return { status: 200, body: { count: letters.length, deadLetters: letters } };
-      },
-    },
-    {
-      method: "POST",
-      path: "/api/eventstore/dead-letters/:id/replay",
-      handler: async ({ params }) => {
-        const replayed = await deps.deadLetters.replay(params.id!);
-        if (!replayed) throw notFound(`no parked message ${params.id} waiting for replay`);
-        return { status: 200, body: replayed };
-      },
-    },
+    ...deadLetterRoutes("/api/eventstore/dead-letters", deps.deadLetters),
   ];
   routes.push(lagRoute(deps.lag));
   return createHttpApp({

@@ -1,9 +1,9 @@
 import {
   conflict,
   createHttpApp,
+  deadLetterRoutes,
   lagRoute,
   notFound,
-  validationError,
   type DeadLetters,
   type LagMonitor,
   type Logger,
@@ -32,7 +32,7 @@ export interface NotificationAppDeps {
 }
 
 export function createNotificationApp(deps: NotificationAppDeps) {
-  const { pool, deadLetters } = deps;
+  const { pool } = deps;
   const routes: Route[] = [
     ...subscriptionRoutes(pool),
     {
@@ -77,27 +77,7 @@ export function createNotificationApp(deps: NotificationAppDeps) {
         );
       },
     },
-    {
-      method: "GET",
-      path: "/api/notification/dead-letters",
-      handler: async ({ query }) => {
-        const letters = await deadLetters.list(limit(query, 100, 1000), query.get("all") === "true");
-        return { status: 200, body: { count: letters.length, deadLetters: letters } };
-      },
-    },
-    {
-      method: "POST",
-      path: "/api/notification/dead-letters/:id/replay",
-      handler: async ({ params }) => {
-        if (!/^[0-9]{1,18}$/.test(params.id!))
-          throw validationError("invalid id", [
-            { field: "id", reason: "must be a dead-letter id (an integer)" },
-          ]);
-        const replayed = await deadLetters.replay(params.id!);
-        if (!replayed) throw notFound(`no parked message ${params.id} waiting for replay`);
-        return { status: 200, body: replayed };
-      },
-    },
+    ...deadLetterRoutes("/api/notification/dead-letters", deps.deadLetters),
   ];
   routes.push(lagRoute(deps.lag));
   return createHttpApp({

@@ -1,5 +1,6 @@
 import {
   createHttpApp,
+  deadLetterRoutes,
   lagRoute,
   notFound,
   validationError,
@@ -140,23 +141,7 @@ export function createProjectionApp(deps: ProjectionAppDeps) {
         };
       },
     },
-    {
-      method: "GET",
-      path: "/api/projection/dead-letters",
-      handler: async ({ query }) => {
-        const letters = await deps.deadLetters.list(page(query).limit, query.get("all") === "true");
-        return { status: 200, body: { count: letters.length, deadLetters: letters } };
-      },
-    },
-    {
-      method: "POST",
-      path: "/api/projection/dead-letters/:id/replay",
-      handler: async ({ params }) => {
-        const replayed = await deps.deadLetters.replay(params.id!);
-        if (!replayed) throw notFound(`no parked message ${params.id} waiting for replay`);
-        return { status: 200, body: replayed };
-      },
-    },
+    ...deadLetterRoutes("/api/projection/dead-letters", deps.deadLetters),
   ];
   routes.push(lagRoute(deps.lag));
   return createHttpApp({
