@@ -100,3 +100,23 @@ export async function databaseReady(pool: Pool): Promise<boolean> {
     return false;
   }
 }
+
+/** The service's pool on its own schema, with its versioned migrations applied. */
+export async function openDatabase(options: {
+  service: string;
+  connectionString: string;
+  schema: string;
+  poolSize: number;
+  migrations: string;
+  onApplied?: (files: string[]) => void;
+}): Promise<Pool> {
+  const pool = createPool({
+    connectionString: options.connectionString,
+    schema: options.schema,
+    max: options.poolSize,
+    applicationName: options.service,
+  });
+  const applied = await migrate(pool, { schema: options.schema, dir: options.migrations });
+  if (applied.length > 0) options.onApplied?.(applied);
+  return pool;
+}

@@ -37,3 +37,23 @@ export async function serve(service: RunningService): Promise<void> {
   process.once("SIGTERM", () => shutdown("SIGTERM"));
   process.once("SIGINT", () => shutdown("SIGINT"));
 }
+
+/**
+ * Runs `connect` until it succeeds, once a second, without blocking start-up: a service answers
+ * `/health/live` at once and reports not ready until its broker can be reached.
+ */
+export function keepConnecting(logger: Logger, what: string, connect: () => Promise<void>): void {
+  const attempt = async (): Promise<void> => {
+    for (;;) {
+      try {
+        await connect();
+        logger.info(`connected: ${what}`);
+        return;
+      } catch (error) {
+        logger.warn({ err: error }, `${what}: not reachable yet; retrying`);
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
+  };
+  void attempt();
+}

@@ -5,9 +5,9 @@ import {
   createLagMonitor,
   createLogger,
   createMetrics,
-  createPool,
   createPublisher,
-  migrate,
+  keepConnecting,
+  openDatabase,
   serve,
   startTelemetry,
   topicNames,
@@ -25,17 +25,14 @@ const telemetry = startTelemetry(service);
 const config = readNotificationConfig();
 const logger = createLogger({ service, level: config.logLevel, format: config.logFormat });
 const metrics = createMetrics(service);
-const pool = createPool({
+const pool = await openDatabase({
+  service,
   connectionString: config.databaseUrl,
   schema: config.databaseSchema,
-  max: config.poolSize,
-  applicationName: service,
+  poolSize: config.poolSize,
+  migrations: fileURLToPath(new URL("./migrations", import.meta.url)),
+  onApplied: (applied) => logger.info({ applied }, "migrations applied"),
 });
-const applied = await migrate(pool, {
-  schema: config.databaseSchema,
-  dir: fileURLToPath(new URL("./migrations", import.meta.url)),
-});
-if (applied.length > 0) logger.info({ applied }, "migrations applied");
 
 const topics = topicNames(config.topicPrefix);
 // Known error series start at 0 (Prometheus: "avoid missing metrics"), so the first error is a rate.
@@ -88,21 +85,11 @@ const countTimer = setInterval(() => void refreshCounts().catch(() => {}), 5000)
 await refreshCounts();
 await deadLetters.refreshGauge();
 
-const start = async (): Promise<void> => {
-  for (;;) {
-    try {
-      await publisher.connect();
-      await consumer.start();
-      lag.start();
-      logger.info({ topic: topics.committed }, "consuming committed events");
-      return;
-    } catch (error) {
-      logger.warn({ err: error }, "Kafka not reachable yet; retrying");
-      await new Promise((r) => setTimeout(r, 1000));
-    }
-  }
-};
-void start();
+keepConnecting(logger, "Kafka", async () => {
+  await publisher.connect();
+  await consumer.start();
+  lag.start();
+});
 dispatcher.start();
 
 const { server } = createNotificationApp({

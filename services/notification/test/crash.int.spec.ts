@@ -22,7 +22,7 @@ let hook: Receiver;
 
 beforeAll(async () => {
   // Slow enough that the kill lands while deliveries are in flight.
-  hook = await startReceiver(() => sleep(25).then(() => 200));
+  hook = await startReceiver(() => sleep(100).then(() => 200));
   n = await notificationUnderTest("notify_crash", {
     DISPATCH_CONCURRENCY: String(concurrency),
     WEBHOOK_TIMEOUT_MS: "1000",

@@ -3,6 +3,7 @@ import {
   createLogger,
   createMetrics,
   createPublisher,
+  keepConnecting,
   serve,
   startTelemetry,
   topicNames,
@@ -20,20 +21,7 @@ metrics.publishErrors.inc({ topic: topicNames(config.topicPrefix).ingest, reason
 const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: service, logger });
 const publisher = createPublisher(kafka, { metrics, logger, timeoutMs: config.publishTimeoutMs });
 
-// Start answering at once (not ready until the broker is reached); keep trying to connect.
-const connect = async (): Promise<void> => {
-  for (;;) {
-    try {
-      await publisher.connect();
-      logger.info({ brokers: config.kafkaBrokers }, "connected to Kafka");
-      return;
-    } catch (error) {
-      logger.warn({ err: error }, "Kafka not reachable yet; retrying");
-      await new Promise((r) => setTimeout(r, 1000));
-    }
-  }
-};
-void connect();
+keepConnecting(logger, "Kafka", () => publisher.connect());
 
 const { server } = createProducerApp({ config, publisher, logger, metrics, tracer: telemetry.tracer });
 await serve({

@@ -5,9 +5,9 @@ import {
   createLagMonitor,
   createLogger,
   createMetrics,
-  createPool,
   createPublisher,
-  migrate,
+  keepConnecting,
+  openDatabase,
   serve,
   startTelemetry,
   topicNames,
@@ -24,15 +24,13 @@ const telemetry = startTelemetry(service);
 const config = readProjectionConfig();
 const logger = createLogger({ service, level: config.logLevel, format: config.logFormat });
 const metrics = createMetrics(service);
-const pool = createPool({
+const pool = await openDatabase({
+  service,
   connectionString: config.databaseUrl,
   schema: config.databaseSchema,
-  max: config.poolSize,
-  applicationName: service,
-});
-await migrate(pool, {
-  schema: config.databaseSchema,
-  dir: fileURLToPath(new URL("./migrations", import.meta.url)),
+  poolSize: config.poolSize,
+  migrations: fileURLToPath(new URL("./migrations", import.meta.url)),
+  onApplied: (applied) => logger.info({ applied }, "migrations applied"),
 });
 await pool.query(
   "INSERT INTO projection_checkpoints (projection) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING",
@@ -82,21 +80,11 @@ const rebuild = (name: string): boolean => {
   return true;
 };
 
-const start = async (): Promise<void> => {
-  for (;;) {
-    try {
-      await Promise.all([publisher.connect(), admin.connect()]);
-      await consumer.start();
-      lag.start();
-      logger.info({ topic: topics.committed }, "projecting committed events");
-      return;
-    } catch (error) {
-      logger.warn({ err: error }, "Kafka not reachable yet; retrying");
-      await new Promise((r) => setTimeout(r, 1000));
-    }
-  }
-};
-void start();
+keepConnecting(logger, "Kafka", async () => {
+  await Promise.all([publisher.connect(), admin.connect()]);
+  await consumer.start();
+  lag.start();
+});
 await deadLetters.refreshGauge();
 
 // Read-model rows by status (orders by status for the business dashboard), counted on a timer
