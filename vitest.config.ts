@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { defineConfig } from "vitest/config";
 
 // Test tiers by file name: *.unit.spec.ts beside the code (no infrastructure),
@@ -8,7 +9,7 @@ const exclude = ["**/node_modules/**", ".eventscope/**"];
 export default defineConfig({
   test: {
     reporters: ["default", "json"],
-    outputFile: { json: ".eventscope/test-results.json" },
+    outputFile: { json: join(process.env.EVENTSCOPE_HOME ?? ".eventscope", "test-results.json") },
     projects: [
       // Generous timeouts: these 2-core machines are shared and a busy moment must not fail a test.
       { test: { name: "unit", include: ["**/*.unit.spec.ts"], exclude, testTimeout: 30_000 } },
