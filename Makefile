@@ -52,7 +52,7 @@ test-unit: install ## Unit tests only (no infrastructure)
 test: install ## Lint, start the infrastructure, run every test tier, stop what was started
 	@infra/run-tests.sh
 
-bench: infra-up ## Benchmarks: event store append vs raw PostgreSQL and Emmett (figures, not tests)
+bench: infra-up ## Benchmarks (figures, not tests): event store append vs raw PostgreSQL and Emmett; the pipeline under k6 (knee, latency at 1,000/s, drain, telemetry cost, memory)
 	node bench/src/main.ts
 
 up: install ## Start the infrastructure and the four services, wait until ready, print where everything is
