@@ -17,7 +17,7 @@ export interface KafkaOptions {
 // kafkajs arms timers with negative delays on current Node (harmless, reported upstream); keep
 // that one warning out of the logs and let every other process warning through.
 let warningFilterInstalled = false;
-function filterKafkajsTimerWarnings(): void {
+export function filterKafkajsTimerWarnings(): void {
   if (warningFilterInstalled) return;
   warningFilterInstalled = true;
   const listeners = process.listeners("warning");

@@ -1,9 +1,10 @@
 import { randomBytes } from "node:crypto";
 import kafkajs from "kafkajs";
 import pg from "pg";
-import { topicNames, type TopicNames } from "@eventscope/platform";
+import { filterKafkajsTimerWarnings, topicNames, type TopicNames } from "@eventscope/platform";
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = "1";
+filterKafkajsTimerWarnings();
 
 export const brokers = (process.env.KAFKA_BROKERS ?? "127.0.0.1:9092").split(",");
 export const databaseUrl =
