@@ -20,6 +20,11 @@ const exempt = new Set<string>();
 let k6End = Date.now();
 
 beforeAll(async () => {
+  // Traffic twice, with scrapes between: on a freshly started stack a histogram series is first
+  // scraped with its whole count, and a rate() needs a later sample that grew.
+  const first = Date.now();
+  await orderLifecycle();
+  await scrapedSince(first);
   const started = Date.now();
   await orderLifecycle();
   // Two scrapes after the traffic, and one more rule evaluation for the recorded series.
