@@ -22,6 +22,10 @@ import {
   ATTR_MESSAGING_KAFKA_OFFSET,
   ATTR_MESSAGING_OPERATION_TYPE,
   ATTR_MESSAGING_SYSTEM,
+  ATTR_AGGREGATE_ID,
+  ATTR_EVENT_ID,
+  ATTR_EVENT_TYPE,
+  ATTR_STREAM_VERSION,
 } from "./semconv.ts";
 
 export { SpanKind, SpanStatusCode, context, trace };
@@ -105,7 +109,8 @@ export interface ConsumerSpanOptions {
   group: string;
   offset: string;
   headers: Carrier | undefined;
-  attributes?: Record<string, string | number>;
+  /** The event the message carries: its id, type, aggregate (and stream version) go on the span. */
+  event: { eventId: string; eventType: string; aggregateId: string; version?: number | undefined };
 }
 
 /**
@@ -122,7 +127,10 @@ export function startConsumerSpan(tracer: Tracer, options: ConsumerSpanOptions):
     [ATTR_MESSAGING_DESTINATION_PARTITION_ID]: String(options.partition),
     [ATTR_MESSAGING_CONSUMER_GROUP_NAME]: options.group,
     [ATTR_MESSAGING_KAFKA_OFFSET]: Number(options.offset),
-    ...options.attributes,
+    [ATTR_EVENT_ID]: options.event.eventId,
+    [ATTR_EVENT_TYPE]: options.event.eventType,
+    [ATTR_AGGREGATE_ID]: options.event.aggregateId,
+    ...(options.event.version === undefined ? {} : { [ATTR_STREAM_VERSION]: options.event.version }),
   };
   const name = `${options.topic} process`;
   if (!linkMode) return tracer.startSpan(name, { kind: SpanKind.CONSUMER, attributes }, parent);

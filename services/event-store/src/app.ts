@@ -1,5 +1,6 @@
 import {
   createHttpApp,
+  databaseReady,
   deadLetterRoutes,
   lagRoute,
   notFound,
@@ -159,7 +160,7 @@ export function createEventStoreApp(deps: EventStoreAppDeps) {
     metrics: deps.metrics,
     tracer: deps.tracer,
     readiness: {
-      postgres: async () => (await pool.query("SELECT 1")).rowCount === 1,
+      postgres: () => databaseReady(pool),
       consumer: deps.ready,
     },
   });

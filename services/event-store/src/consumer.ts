@@ -14,9 +14,6 @@ import {
   trace,
   traceHeaders,
   eventLog,
-  ATTR_AGGREGATE_ID,
-  ATTR_EVENT_ID,
-  ATTR_EVENT_TYPE,
   ATTR_GLOBAL_POSITION,
   ATTR_STREAM_VERSION,
   ATTR_DB_SYSTEM_NAME,
@@ -125,10 +122,11 @@ export function createIngestConsumer(deps: IngestConsumerDeps) {
         group: groupId,
         offset: message.offset,
         headers: message.headers,
-        attributes: {
-          [ATTR_EVENT_ID]: envelope.eventId,
-          [ATTR_EVENT_TYPE]: envelope.eventType,
-          [ATTR_AGGREGATE_ID]: envelope.aggregateId,
+        // Not its version yet: a client's version is only the expected one; the stored one is set below.
+        event: {
+          eventId: envelope.eventId,
+          eventType: envelope.eventType,
+          aggregateId: envelope.aggregateId,
         },
       });
       incoming.push({ message, envelope, span });

@@ -1,6 +1,7 @@
 import {
   conflict,
   createHttpApp,
+  databaseReady,
   deadLetterRoutes,
   lagRoute,
   notFound,
@@ -86,7 +87,7 @@ export function createNotificationApp(deps: NotificationAppDeps) {
     metrics: deps.metrics,
     tracer: deps.tracer,
     readiness: {
-      postgres: async () => (await pool.query("SELECT 1")).rowCount === 1,
+      postgres: () => databaseReady(pool),
       consumer: deps.ready,
     },
   });

@@ -11,9 +11,6 @@ import {
   trace,
   traceHeaders,
   withTransaction,
-  ATTR_AGGREGATE_ID,
-  ATTR_EVENT_ID,
-  ATTR_EVENT_TYPE,
   type DeadLetters,
   type Kafka,
   type LagReporter,
@@ -54,11 +51,7 @@ export function createCommittedConsumer(deps: CommittedConsumerDeps) {
       group: groupId,
       offset: message.offset,
       headers: message.headers,
-      attributes: {
-        [ATTR_EVENT_ID]: event.eventId,
-        [ATTR_EVENT_TYPE]: event.eventType,
-        [ATTR_AGGREGATE_ID]: event.aggregateId,
-      },
+      event: event,
     });
 
   async function handle(partition: number, messages: KafkaMessage[]): Promise<void> {

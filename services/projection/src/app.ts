@@ -1,5 +1,6 @@
 import {
   createHttpApp,
+  databaseReady,
   deadLetterRoutes,
   lagRoute,
   notFound,
@@ -149,6 +150,6 @@ export function createProjectionApp(deps: ProjectionAppDeps) {
     logger: deps.logger,
     metrics: deps.metrics,
     tracer: deps.tracer,
-    readiness: { postgres: async () => (await pool.query("SELECT 1")).rowCount === 1, consumer: deps.ready },
+    readiness: { postgres: () => databaseReady(pool), consumer: deps.ready },
   });
 }

@@ -5,10 +5,6 @@ import {
   eventTypeLabel,
   withTransaction,
   eventLog,
-  ATTR_EVENT_ID,
-  ATTR_EVENT_TYPE,
-  ATTR_AGGREGATE_ID,
-  ATTR_STREAM_VERSION,
   type DeadLetters,
   type Kafka,
   type LagReporter,
@@ -67,12 +63,7 @@ export function createProjectionConsumer(deps: ProjectionConsumerDeps) {
           group: groupId,
           offset: message.offset,
           headers: message.headers,
-          attributes: {
-            [ATTR_EVENT_ID]: event.eventId,
-            [ATTR_EVENT_TYPE]: event.eventType,
-            [ATTR_AGGREGATE_ID]: event.aggregateId,
-            [ATTR_STREAM_VERSION]: event.version,
-          },
+          event: event,
         }),
       );
     }
