@@ -13,6 +13,7 @@ export type {
 export { isCommittedEvent, normalizeEnvelope, validateEnvelope } from "./envelope.ts";
 export { committedEventSchema, envelopeSchema, eventSchemas } from "./schemas.ts";
 export { topics, type TopicName } from "./topics.ts";
+export { streamIdOf, streamOfEvent } from "./stream.ts";
 
 export type { CloudEvent, CloudEventBatchMapping, CloudEventMapping } from "./cloudevents.ts";
 export {
