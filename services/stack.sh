@@ -8,7 +8,9 @@
 #   services/stack.sh ps      each service and infrastructure part: pid, port, health, memory
 #   services/stack.sh logs [service]
 #
-# Services log to EVENTSCOPE_HOME/logs/<service>.log; pids in EVENTSCOPE_HOME/run/<service>.pid.
+# Each service runs under services/supervise.sh (restart on crash or hang, with backoff; `ps` shows
+# the restart count). Services log to EVENTSCOPE_HOME/logs/<service>.log; the supervisors' pids are
+# in EVENTSCOPE_HOME/run/<service>.pid, the services' own in run/<service>.child.
 # The demo configuration requires the API key in API_KEYS (default eventscope-demo-key) on
 # write routes: send it as `X-API-Key`.
 set -euo pipefail
@@ -21,17 +23,48 @@ export API_KEYS=${API_KEYS:-eventscope-demo-key}
 export OTEL_EXPORTER_OTLP_ENDPOINT=${OTEL_EXPORTER_OTLP_ENDPOINT:-http://127.0.0.1:${JAEGER_OTLP_HTTP_PORT}}
 export EVENT_STORE_URL=${EVENT_STORE_URL:-http://127.0.0.1:${PORTS[event-store]}}
 
-start_service() {
-  local svc=$1 port=${PORTS[$1]} t0
-  t0=$(now)
-  if [ -n "$(part_pid "$svc")" ]; then
-    info "$svc already running (pid $(part_pid "$svc"), port $port)"
-    return 0
+# The service process a supervisor runs now (run/<service>.child), when it is alive.
+child_pid() {
+  local pid start
+  [ -f "$RUN_DIR/$1.child" ] || return 0
+  read -r pid start <"$RUN_DIR/$1.child" || true
+  if [ -n "${pid:-}" ] && [ -d "/proc/$pid" ] && [ "$(proc_start "$pid")" = "${start:-}" ] &&
+    ! grep -q '^State:.*Z' "/proc/$pid/status" 2>/dev/null; then
+    echo "$pid"
   fi
-  require_free_port "$svc" "$port"
-  PORT=$port OTEL_SERVICE_NAME=$svc start_bg "$svc" node "$REPO_DIR/services/$svc/src/main.ts"
-  wait_ready "$svc" "$READY_TIMEOUT" http_ok "http://127.0.0.1:$port/health/ready"
-  ok "$svc ready on http://127.0.0.1:$port" "$t0"
+}
+restart_count() { [ -f "$RUN_DIR/$1.restarts" ] && cut -d' ' -f1 "$RUN_DIR/$1.restarts" || echo 0; }
+
+# Every service runs under services/supervise.sh, which restarts it when it crashes or hangs.
+# "Running" means its supervisor is alive; "ready" is asked of the service's own endpoint.
+start_service() {
+  local svc=$1 port=${PORTS[$1]} t0 url
+  t0=$(now)
+  url="http://127.0.0.1:$port/health/ready"
+  if [ -n "$(part_pid "$svc")" ]; then
+    if http_ok "$url"; then
+      info "$svc already running (pid $(child_pid "$svc"), port $port, restarts $(restart_count "$svc"))"
+      return 0
+    fi
+    info "$svc is supervised but not ready (restarts $(restart_count "$svc")): waiting"
+    rm -f "$RUN_DIR/$svc.restarts" # count from here: a restart while we wait means it cannot start
+  else
+    require_free_port "$svc" "$port"
+    rm -f "$RUN_DIR/$svc.restarts"
+    PORT=$port OTEL_SERVICE_NAME=$svc start_bg "$svc" "$REPO_DIR/services/supervise.sh" "$svc" "$port"
+  fi
+  local deadline=$((SECONDS + READY_TIMEOUT))
+  while ! http_ok "$url"; do
+    # A service that exits while it starts would be restarted for ever: give up at once.
+    if [ "$(restart_count "$svc")" != 0 ] || [ -z "$(part_pid "$svc")" ] || [ "$SECONDS" -ge "$deadline" ]; then
+      fail "$svc did not become ready (restarts $(restart_count "$svc")); last lines of $LOG_DIR/$svc.log:"
+      tail -n 40 "$LOG_DIR/$svc.log" >&2
+      stop_part "$svc" TERM 25 >/dev/null
+      return 1
+    fi
+    sleep 0.3
+  done
+  ok "$svc ready on http://127.0.0.1:$port (pid $(child_pid "$svc"), supervised)" "$t0"
 }
 
 cmd_up() {
@@ -59,7 +92,14 @@ cmd_stop() { # [service...]
   local svc
   for ((i = ${#SERVICES[@]} - 1; i >= 0; i--)); do
     svc=${SERVICES[$i]}
-    if [ $# -eq 0 ] || [[ " $* " == *" $svc "* ]]; then stop_part "$svc" TERM 20; fi
+    if [ $# -eq 0 ] || [[ " $* " == *" $svc "* ]]; then
+      local orphan
+      orphan=$(child_pid "$svc")
+      stop_part "$svc" TERM 25 # the supervisor stops its service first (TERM, then KILL)
+      # A supervisor killed before it could stop its service leaves the service behind.
+      [ -z "$orphan" ] || [ -z "$(child_pid "$svc")" ] || kill -KILL "$orphan" 2>/dev/null || true
+      rm -f "$RUN_DIR/$svc.child"
+    fi
   done
 }
 
@@ -69,17 +109,24 @@ cmd_running() {
 }
 
 cmd_ps() {
-  printf '%-14s %-8s %-6s %-7s %s\n' SERVICE PID PORT HEALTH "RSS MiB"
+  printf '%-14s %-8s %-6s %-9s %-8s %s\n' SERVICE PID PORT HEALTH RESTARTS "RSS MiB"
   local svc pid health mem
   for svc in producer event-store projection notification; do
-    pid=$(part_pid "$svc")
+    pid=$(child_pid "$svc")
     health=down
     mem=-
-    if [ -n "$pid" ]; then
-      mem=$(mem_mb "$pid" | cut -d' ' -f1)
-      http_ok "http://127.0.0.1:${PORTS[$svc]}/health/ready" && health=ready || health=starting
+    if [ -n "$(part_pid "$svc")" ]; then
+      [ -z "$pid" ] || mem=$(mem_mb "$pid" | cut -d' ' -f1)
+      if http_ok "http://127.0.0.1:${PORTS[$svc]}/health/ready"; then
+        health=ready
+      elif [ -n "$pid" ]; then
+        health=starting
+      else
+        health=restarting
+      fi
     fi
-    printf '%-14s %-8s %-6s %-7s %s\n' "$svc" "${pid:--}" "${PORTS[$svc]}" "$health" "$mem"
+    printf '%-14s %-8s %-6s %-9s %-8s %s\n' "$svc" "${pid:--}" "${PORTS[$svc]}" "$health" \
+      "$(restart_count "$svc")" "$mem"
   done
   echo
   "$INFRA_DIR/native.sh" status

@@ -96,13 +96,15 @@ write_pid() { # part pid
 }
 
 # Prints the pid recorded for a part when that very process is still alive, else nothing
-# (and removes a stale pid file).
+# (and removes a stale pid file). A process that has exited but is not reaped yet (state Z, for
+# about a second on these machines) is dead.
 part_pid() {
   local f pid start
   f=$(pid_file "$1")
   [ -f "$f" ] || return 0
   read -r pid start <"$f" || true
-  if [ -n "${pid:-}" ] && [ -d "/proc/$pid" ] && [ "$(proc_start "$pid")" = "${start:-}" ]; then
+  if [ -n "${pid:-}" ] && [ -d "/proc/$pid" ] && [ "$(proc_start "$pid")" = "${start:-}" ] &&
+    ! grep -q '^State:.*Z' "/proc/$pid/status" 2>/dev/null; then
     echo "$pid"
   else
     rm -f "$f"
