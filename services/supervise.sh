@@ -56,6 +56,17 @@ pause() { # seconds; interruptible by the traps above
   sleep "$1" &
   wait $! 2>/dev/null || true
 }
+# Waits up to $1 seconds or until the service exits, whichever comes first (then its exit status
+# is in child_status: `wait -n` has reaped it).
+watch_for() {
+  local sleeper which="" st
+  sleep "$1" &
+  sleeper=$!
+  wait -n -p which "$child" "$sleeper" 2>/dev/null
+  st=$?
+  [ "$which" != "$child" ] || child_status=$st
+  kill "$sleeper" 2>/dev/null || true
+}
 
 restarts=0
 delay=1
@@ -70,9 +81,10 @@ while [ "$stopping" = 0 ]; do
   # slow start is left to `stack.sh up`'s own readiness wait).
   answered=0
   misses=0
+  child_status=""
   why=""
   while alive "$child"; do
-    pause "$LIVE_EVERY"
+    watch_for "$LIVE_EVERY"
     alive "$child" || break
     if http_ok "$LIVE_URL"; then
       answered=1
@@ -87,13 +99,17 @@ while [ "$stopping" = 0 ]; do
       fi
     fi
   done
-  wait "$child" 2>/dev/null
-  status=$?
+  if [ -n "$child_status" ]; then
+    status=$child_status
+  else
+    wait "$child" 2>/dev/null
+    status=$?
+  fi
   [ "$stopping" = 0 ] || break
   lived=$((SECONDS - started))
   [ "$lived" -lt 60 ] || delay=1
   restarts=$((restarts + 1))
-  printf '%s %s %s\n' "$restarts" "$(date +%s)" "${why:+hung}${why:-$status}" >"$RESTARTS_FILE"
+  printf '%s %s %s\n' "$restarts" "$(date +%s)" "$([ -n "$why" ] && echo hung || echo "$status")" >"$RESTARTS_FILE"
   log "pid $child ended (${why:-exit status $status}) after ${lived}s; restart #$restarts in ${delay}s"
   pause "$delay"
   delay=$((delay * 2 > BACKOFF_MAX ? BACKOFF_MAX : delay * 2))
