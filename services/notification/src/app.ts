@@ -17,7 +17,7 @@ import { deliveryStatuses } from "./deliveries.ts";
 import { getDelivery, listDeliveries, replayDelivery } from "./delivery-queries.ts";
 import { channels } from "./plan.ts";
 import { limit, oneOf, uuid } from "./params.ts";
-import { subscriptionRoutes } from "./subscription-routes.ts";
+import { defaultWebhooks, subscriptionRoutes, type SubscriptionRouteDeps } from "./subscription-routes.ts";
 
 export interface NotificationAppDeps {
   /** Consumer lag, served on GET /lag. */
@@ -30,12 +30,17 @@ export interface NotificationAppDeps {
   ready: () => boolean;
   /** Told when a replayed delivery is due again. */
   onReplayed: () => void;
+  /**
+   * The webhook policy, the secret box and the policy's metrics, for the subscription routes;
+   * without them (a route listing) the policy admits public addresses only.
+   */
+  webhooks?: Omit<SubscriptionRouteDeps, "pool">;
 }
 
 export function createNotificationApp(deps: NotificationAppDeps) {
   const { pool } = deps;
   const routes: Route[] = [
-    ...subscriptionRoutes(pool),
+    ...subscriptionRoutes({ pool, ...(deps.webhooks ?? defaultWebhooks()) }),
     {
       method: "GET",
       path: "/api/deliveries",

@@ -1,19 +1,36 @@
 // How each channel sends one delivery: e-mail over SMTP (nodemailer, pooled), SMS and push as a
-// JSON POST to their provider, webhooks as a signed POST of the committed event.
+// JSON POST to their provider, webhooks as a signed POST of the committed event to a target the
+// webhook policy admits (checked again here, on the address actually connected to).
 import nodemailer from "nodemailer";
 import { ATTR_HTTP_RESPONSE_STATUS_CODE, trace } from "@eventscope/platform";
 import type { ClaimedDelivery } from "./deliveries.ts";
+import { createHttpPoster, PostError, type PostOptions } from "./http-post.ts";
 import { webhookHeaders } from "./signature.ts";
+import { addressBytes, portOf } from "./webhook-policy.ts";
+import { checkTarget, pinnedLookup, TargetRefused, type TargetPolicy } from "./webhook-target.ts";
 
 /** A failed attempt; `retriable: false` when no later attempt can succeed. */
 export class SendError extends Error {
   readonly retriable: boolean;
-  constructor(message: string, retriable = true, options?: { cause?: unknown }) {
+  /** The address class, when the webhook policy refused the target at send time. */
+  readonly refusedClass: string | undefined;
+  constructor(
+    message: string,
+    retriable = true,
+    options?: { cause?: unknown; refusedClass?: string | undefined },
+  ) {
     super(message, options);
     this.name = "SendError";
     this.retriable = retriable;
+    this.refusedClass = options?.refusedClass;
   }
 }
+
+const refused = (error: TargetRefused) =>
+  new SendError(`target refused: ${error.message}`, error.retriable, {
+    cause: error,
+    refusedClass: error.class,
+  });
 
 export interface ChannelOptions {
   smtpHost: string;
@@ -23,12 +40,18 @@ export interface ChannelOptions {
   pushProviderUrl: string;
   webhookTimeoutMs: number;
   dispatchConcurrency: number;
+  /** At most this much of any HTTP answer is read. */
+  maxResponseBytes: number;
+  webhookPolicy: TargetPolicy;
 }
 
 export type TraceHeaders = { traceparent?: string; tracestate?: string };
 
+/** A claimed delivery with its subscription's secret opened (webhooks). */
+export type SendableDelivery = ClaimedDelivery & { secret: string | null };
+
 export interface Channels {
-  send(delivery: ClaimedDelivery, trace: TraceHeaders): Promise<void>;
+  send(delivery: SendableDelivery, trace: TraceHeaders): Promise<void>;
   close(): void;
 }
 
@@ -46,25 +69,49 @@ export function createChannels(options: ChannelOptions): Channels {
     socketTimeout: timeout,
   });
 
-  async function post(url: string, body: string, headers: Record<string, string>): Promise<void> {
-    let response: Response;
+  const poster = createHttpPoster();
+  const policy = options.webhookPolicy;
+
+  async function post(
+    url: URL,
+    body: string,
+    headers: Record<string, string>,
+    extra: Partial<PostOptions> = {},
+  ) {
+    let result;
     try {
-      response = await fetch(url, { method: "POST", body, headers, signal: AbortSignal.timeout(timeout) });
+      result = await poster.post(url, body, headers, {
+        timeoutMs: timeout,
+        maxResponseBytes: options.maxResponseBytes,
+        ...extra,
+      });
     } catch (error) {
-      const timedOut = (error as Error).name === "TimeoutError";
-      const cause = (error as { cause?: { code?: string } }).cause?.code;
+      if (error instanceof TargetRefused) throw refused(error);
+      const code = (error as NodeJS.ErrnoException).code;
       throw new SendError(
-        timedOut ? `timed out after ${timeout} ms` : (cause ?? (error as Error).message),
+        error instanceof PostError ? error.message : (code ?? (error as Error).message),
         true,
         {
           cause: error,
         },
       );
     }
-    trace.getActiveSpan()?.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, response.status);
-    // Drain the body so the connection can be reused.
-    await response.arrayBuffer().catch(() => undefined);
-    if (response.status < 200 || response.status > 299) throw new SendError(`HTTP ${response.status}`);
+    trace.getActiveSpan()?.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, result.status);
+    if (result.status >= 300 && result.status < 400)
+      throw new SendError(
+        `HTTP ${result.status}: redirect${result.location ? ` to ${result.location}` : ""} not followed`,
+      );
+    if (result.status < 200 || result.status > 299) throw new SendError(`HTTP ${result.status}`);
+  }
+
+  async function postWebhook(target: string, body: string, headers: Record<string, string>) {
+    const url = new URL(target);
+    // An address literal never reaches the socket's lookup: it is checked here (it cannot rebind).
+    if (addressBytes(url.hostname.replace(/^\[|\]$/g, "")))
+      await checkTarget(policy, url).catch((error: unknown) => {
+        throw error instanceof TargetRefused ? refused(error) : error;
+      });
+    await post(url, body, headers, { lookup: pinnedLookup(policy, portOf(url)) });
   }
 
   return {
@@ -89,7 +136,7 @@ export function createChannels(options: ChannelOptions): Channels {
         case "push": {
           const url = d.channel === "sms" ? options.smsProviderUrl : options.pushProviderUrl;
           const body = JSON.stringify({ to: d.target, text: d.body ?? "", eventId: d.eventId, rule: d.rule });
-          await post(url, body, { "content-type": "application/json", ...traceHeaders });
+          await post(new URL(url), body, { "content-type": "application/json", ...traceHeaders });
           return;
         }
         case "webhook": {
@@ -103,11 +150,14 @@ export function createChannels(options: ChannelOptions): Channels {
             body,
             timestamp,
           });
-          await post(d.target, body, { ...headers, ...traceHeaders });
+          await postWebhook(d.target, body, { ...headers, ...traceHeaders });
           return;
         }
       }
     },
-    close: () => mail.close(),
+    close: () => {
+      mail.close();
+      poster.close();
+    },
   };
 }

@@ -1,11 +1,35 @@
 import {
   commonSettings,
+  ConfigError,
   int,
+  list,
   readConfig,
   type ConfigOf,
   type ConfigSpec,
   type Env,
 } from "@eventscope/platform";
+import { parseSecretKey } from "./secret-box.ts";
+import { parseAllowList } from "./webhook-policy.ts";
+
+/**
+ * The demo configuration's key for sealing webhook secrets: published here, so secrets sealed
+ * with it are protected from nobody. Set WEBHOOK_SECRET_KEY to your own 32 bytes
+ * (`openssl rand -hex 32`) anywhere else.
+ */
+export const demoSecretKey = "6576656e7473636f70652d64656d6f2d776562686f6f6b2d7365637265742d31";
+
+// Kept as given (the settings table shows them so) and checked here, so a bad value stops
+// the service at start with the variable's name.
+const checked =
+  (check: (raw: string) => unknown) =>
+  (raw: string): string => {
+    try {
+      check(raw);
+      return raw;
+    } catch (error) {
+      throw new ConfigError((error as Error).message);
+    }
+  };
 
 export const notificationSettings = {
   ...commonSettings,
@@ -67,7 +91,53 @@ export const notificationSettings = {
     env: "DISPATCH_CONCURRENCY",
     default: 8,
     parse: int,
-    description: "Deliveries sent at once by this instance",
+    description: "Deliveries sent at once per channel (e-mail, SMS, push each) by this instance",
+  },
+  webhookConcurrency: {
+    env: "WEBHOOK_CONCURRENCY",
+    default: 2,
+    parse: int,
+    description: "Deliveries sent at once to each webhook subscription (each has its own slots)",
+  },
+  webhookAllowedTargets: {
+    env: "WEBHOOK_ALLOWED_TARGETS",
+    default: "",
+    parse: checked(parseAllowList),
+    description:
+      "CIDRs (127.0.0.0/8, ::1/128) or host:port a webhook may reach although loopback, private, " +
+      "link-local, multicast, CGNAT, reserved or metadata; empty: public addresses only",
+  },
+  webhookDnsServers: {
+    env: "WEBHOOK_DNS_SERVERS",
+    default: [] as string[],
+    parse: list,
+    description: "DNS servers (ip or ip:port) for webhook hosts; empty: the system resolver",
+  },
+  webhookSecretKey: {
+    env: "WEBHOOK_SECRET_KEY",
+    default: demoSecretKey,
+    parse: checked(parseSecretKey),
+    description:
+      "AES-256-GCM key (64 hex digits or base64 of 32 bytes) that seals webhook secrets at rest; " +
+      "the default is the published demo key",
+  },
+  maxResponseBytes: {
+    env: "WEBHOOK_MAX_RESPONSE_BYTES",
+    default: 65_536,
+    parse: int,
+    description: "At most this much of a webhook's or provider's answer is read; the rest is left unread",
+  },
+  failureBudget: {
+    env: "WEBHOOK_FAILURE_BUDGET",
+    default: 20,
+    parse: int,
+    description: "Consecutive failed attempts after which a webhook subscription is switched off...",
+  },
+  failureWindowMs: {
+    env: "WEBHOOK_FAILURE_WINDOW_MS",
+    default: 600_000,
+    parse: int,
+    description: "...provided they span at least this long (a short outage never switches one off)",
   },
   webhookTimeoutMs: {
     env: "WEBHOOK_TIMEOUT_MS",

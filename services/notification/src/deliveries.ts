@@ -20,8 +20,10 @@ export interface ClaimedDelivery {
   subject: string | null;
   body: string | null;
   subscriptionId: string | null;
-  /** The subscription's current secret; null once the subscription is deleted. */
-  secret: string | null;
+  /** The subscription's secret as stored (sealed); null once the subscription is deleted. */
+  sealedSecret: string | null;
+  /** A secret stored in the clear before sealing existed and not yet sealed (see sealClearSecrets). */
+  clearSecret: string | null;
   event: EventEnvelope;
   correlationId: string | null;
   traceparent: string | null;
@@ -62,28 +64,68 @@ export async function recordDeliveries(client: PoolClient, planned: PlannedDeliv
 }
 
 /**
- * Claims up to `limit` due deliveries for this instance: `sending`, with a lease until which no
- * other dispatcher takes them. An expired lease (the sender crashed) makes a delivery due again.
+ * Where a delivery waits for a send slot: one lane per channel, and one per webhook
+ * subscription (its rule), so that a hanging endpoint fills only its own lane.
  */
-export async function claimDue(
-  pool: Pool,
-  limit: number,
-  leaseMs: number,
-  maxAttempts: number,
-): Promise<ClaimedDelivery[]> {
+export const laneOf = (d: Pick<ClaimedDelivery, "channel" | "rule">): string =>
+  d.channel === "webhook" ? d.rule : d.channel;
+
+export interface ClaimLimits {
+  /** Most deliveries claimed in this round. */
+  limit: number;
+  leaseMs: number;
+  maxAttempts: number;
+  /** Send slots per channel lane (e-mail, SMS, push). */
+  perChannel: number;
+  /** Send slots per webhook subscription. */
+  perSubscription: number;
+  /** Slots of each lane already taken by this instance. */
+  busy: ReadonlyMap<string, number>;
+}
+
+/**
+ * Claims due deliveries for this instance, oldest first within each lane and never more per
+ * lane than its free slots: `sending`, with a lease until which no other dispatcher takes them.
+ * An expired lease (the sender crashed) makes a delivery due again. Deliveries of a switched-off
+ * subscription wait. The candidates are chosen without locks; the UPDATE re-checks each row,
+ * so a row another instance claimed meanwhile (its lease now ahead) is skipped.
+ */
+export async function claimDue(pool: Pool, limits: ClaimLimits): Promise<ClaimedDelivery[]> {
   const { rows } = await pool.query(
-    `UPDATE deliveries d
+    `WITH due AS (
+       SELECT d.id, d.next_attempt_at,
+              CASE WHEN d.channel = 'webhook' THEN d.rule ELSE d.channel END AS lane
+       FROM deliveries d
+       WHERE d.status IN ('pending', 'retrying', 'sending') AND d.next_attempt_at <= now() AND d.attempts < $3
+         AND NOT EXISTS (SELECT 1 FROM subscriptions s WHERE s.id = d.subscription_id AND s.status <> 'active')
+     ), ranked AS (
+       SELECT id, next_attempt_at, lane, row_number() OVER (PARTITION BY lane ORDER BY next_attempt_at, id) AS n
+       FROM due
+     ), picked AS (
+       SELECT id FROM ranked
+       WHERE n <= (CASE WHEN lane LIKE 'webhook:%' THEN $5::int ELSE $4::int END)
+                  - coalesce(($6::jsonb ->> lane)::int, 0)
+       ORDER BY next_attempt_at LIMIT $1
+     )
+     UPDATE deliveries d
      SET status = 'sending', attempts = d.attempts + 1,
          next_attempt_at = now() + $2 * interval '1 millisecond'
-     FROM (SELECT id FROM deliveries
-           WHERE status IN ('pending', 'retrying', 'sending') AND next_attempt_at <= now() AND attempts < $3
-           ORDER BY next_attempt_at FOR UPDATE SKIP LOCKED LIMIT $1) due
-     WHERE d.id = due.id
+     FROM picked
+     WHERE d.id = picked.id AND d.status IN ('pending', 'retrying', 'sending')
+       AND d.next_attempt_at <= now() AND d.attempts < $3
      RETURNING d.id, d.event_id AS "eventId", d.event_type AS "eventType", d.rule, d.channel, d.attempts,
        d.target, d.subject, d.body, d.subscription_id AS "subscriptionId", d.event,
        d.correlation_id AS "correlationId", d.traceparent, d.accepted_at AS "acceptedAt",
-       (SELECT s.secret FROM subscriptions s WHERE s.id = d.subscription_id) AS secret`,
-    [limit, leaseMs, maxAttempts],
+       (SELECT s.secret_sealed FROM subscriptions s WHERE s.id = d.subscription_id) AS "sealedSecret",
+       (SELECT s.secret FROM subscriptions s WHERE s.id = d.subscription_id) AS "clearSecret"`,
+    [
+      limits.limit,
+      limits.leaseMs,
+      limits.maxAttempts,
+      limits.perChannel,
+      limits.perSubscription,
+      JSON.stringify(Object.fromEntries(limits.busy)),
+    ],
   );
   return rows as ClaimedDelivery[];
 }

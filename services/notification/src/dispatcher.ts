@@ -1,6 +1,8 @@
 // Sends due deliveries: claims them under a lease, sends each in a CLIENT span whose parent is
 // the consumer span of its event (so the webhook call joins the event's trace), and records
-// the outcome: delivered, retrying after a jittered backoff, or dead.
+// the outcome: delivered, retrying after a jittered backoff, or dead. Send slots are per lane
+// (each channel, each webhook subscription), so a slow or dead endpoint holds only its own;
+// each webhook outcome also counts against its subscription's failure budget.
 import {
   context,
   extractContext,
@@ -18,8 +20,18 @@ import {
 } from "@eventscope/platform";
 import type { Tracer } from "@opentelemetry/api";
 import { afterFailure, type RetryPolicy } from "./backoff.ts";
-import { SendError, type Channels } from "./channels.ts";
-import { buryExpired, claimDue, markDelivered, markFailed, type ClaimedDelivery } from "./deliveries.ts";
+import { SendError, type Channels, type SendableDelivery } from "./channels.ts";
+import {
+  buryExpired,
+  claimDue,
+  laneOf,
+  markDelivered,
+  markFailed,
+  type ClaimedDelivery,
+} from "./deliveries.ts";
+import type { SecretBox } from "./secret-box.ts";
+import { recordFailure, recordSuccess, type FailureBudget } from "./subscription-health.ts";
+import type { WebhookMetrics } from "./webhook-metrics.ts";
 
 export interface DispatcherDeps {
   pool: Pool;
@@ -29,8 +41,14 @@ export interface DispatcherDeps {
   tracer: Tracer;
   retry: RetryPolicy;
   intervalMs: number;
+  /** Send slots per channel (e-mail, SMS, push). */
   concurrency: number;
+  /** Send slots per webhook subscription. */
+  webhookConcurrency: number;
   leaseMs: number;
+  secrets: SecretBox;
+  failureBudget: FailureBudget;
+  webhookMetrics: WebhookMetrics;
 }
 
 const spanName = { email: "smtp send", sms: "sms POST", push: "push POST", webhook: "webhook POST" };
@@ -48,6 +66,15 @@ const hostOf = (target: string) => URL.parse(target)?.host ?? target.split("@")[
 export function createDispatcher(deps: DispatcherDeps) {
   const { pool, channels, logger, metrics, tracer, retry } = deps;
   let inFlight = 0;
+  const busy = new Map<string, number>();
+  // Enough for every channel lane and a good number of subscriptions in one round.
+  const roundLimit = Math.max(64, deps.concurrency * 3 + deps.webhookConcurrency * 32);
+
+  /** The subscription's secret opened for signing; null when the subscription is gone. */
+  const withSecret = (d: ClaimedDelivery): SendableDelivery => ({
+    ...d,
+    secret: d.sealedSecret ? deps.secrets.open(d.sealedSecret, d.subscriptionId!) : d.clearSecret,
+  });
   let ticking = false;
   let again = false;
   let stopped = false;
@@ -73,7 +100,7 @@ export function createDispatcher(deps: DispatcherDeps) {
     const ctx = trace.setSpan(parent, span);
     const started = performance.now();
     try {
-      await context.with(ctx, () => channels.send(d, traceHeaders(ctx)));
+      await context.with(ctx, () => channels.send(withSecret(d), traceHeaders(ctx)));
     } catch (error) {
       await failed(d, error, span);
       return;
@@ -82,6 +109,7 @@ export function createDispatcher(deps: DispatcherDeps) {
     }
     try {
       const deliveredAt = await markDelivered(pool, d);
+      if (d.subscriptionId) await recordSuccess(pool, d.subscriptionId);
       metrics.notificationsSent.inc({ channel: d.channel, rule: ruleLabel(d) });
       if (deliveredAt) {
         const acceptedAt = d.acceptedAt?.getTime() ?? deliveredAt.getTime();
@@ -108,11 +136,24 @@ export function createDispatcher(deps: DispatcherDeps) {
     const permanent = error instanceof SendError && !error.retriable;
     const outcome = permanent ? { status: "dead" as const } : afterFailure(d.attempts, retry);
     const fields = { ...logFields(d), error: message, outcome: outcome.status };
+    const inSpan = (log: () => void) => context.with(trace.setSpan(context.active(), span), log);
+    if (error instanceof SendError && error.refusedClass)
+      deps.webhookMetrics.targetsRefused.inc({ stage: "send", class: error.refusedClass });
     try {
       await markFailed(pool, d, outcome, message);
-      context.with(trace.setSpan(context.active(), span), () =>
-        logger.warn(fields, "delivery attempt failed"),
-      );
+      inSpan(() => logger.warn(fields, "delivery attempt failed"));
+      const switchedOff = d.subscriptionId
+        ? await recordFailure(pool, d.subscriptionId, message, deps.failureBudget)
+        : undefined;
+      if (switchedOff) {
+        deps.webhookMetrics.switchedOff.inc();
+        inSpan(() =>
+          logger.warn(
+            { subscriptionId: d.subscriptionId, reason: switchedOff },
+            "webhook subscription switched off",
+          ),
+        );
+      }
     } catch (e) {
       context.with(trace.setSpan(context.active(), span), () =>
         logger.warn({ ...fields, err: e }, "could not record a failed attempt; its lease will expire"),
@@ -130,17 +171,28 @@ export function createDispatcher(deps: DispatcherDeps) {
       do {
         again = false;
         await buryExpired(pool, retry.maxAttempts);
-        while (!stopped && inFlight < deps.concurrency) {
-          const free = deps.concurrency - inFlight;
-          const claimed = await claimDue(pool, free, deps.leaseMs, retry.maxAttempts);
+        while (!stopped) {
+          const claimed = await claimDue(pool, {
+            limit: roundLimit,
+            leaseMs: deps.leaseMs,
+            maxAttempts: retry.maxAttempts,
+            perChannel: deps.concurrency,
+            perSubscription: deps.webhookConcurrency,
+            busy,
+          });
           for (const d of claimed) {
+            const lane = laneOf(d);
+            busy.set(lane, (busy.get(lane) ?? 0) + 1);
             inFlight++;
             void attempt(d).finally(() => {
               inFlight--;
+              const left = (busy.get(lane) ?? 1) - 1;
+              if (left > 0) busy.set(lane, left);
+              else busy.delete(lane);
               wake();
             });
           }
-          if (claimed.length < free) break;
+          if (claimed.length < roundLimit) break;
         }
       } while (again && !stopped);
     } catch (error) {

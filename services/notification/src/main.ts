@@ -14,11 +14,17 @@ import {
 } from "@eventscope/platform";
 import { createNotificationApp } from "./app.ts";
 import { createChannels } from "./channels.ts";
-import { readNotificationConfig } from "./config.ts";
+import { demoSecretKey, readNotificationConfig } from "./config.ts";
 import { createCommittedConsumer } from "./consumer.ts";
 import { countByStatus } from "./deliveries.ts";
 import { createDispatcher } from "./dispatcher.ts";
 import { channels as deliveryChannels } from "./plan.ts";
+import { createSecretBox, parseSecretKey } from "./secret-box.ts";
+import { countSubscriptions } from "./subscription-health.ts";
+import { sealClearSecrets } from "./subscriptions.ts";
+import { createWebhookMetrics } from "./webhook-metrics.ts";
+import { parseAllowList } from "./webhook-policy.ts";
+import { createResolve, type TargetPolicy } from "./webhook-target.ts";
 
 const service = "notification";
 const telemetry = startTelemetry(service);
@@ -34,6 +40,26 @@ const pool = await openDatabase({
   onApplied: (applied) => logger.info({ applied }, "migrations applied"),
 });
 
+const secrets = createSecretBox(parseSecretKey(config.webhookSecretKey));
+const webhookPolicy: TargetPolicy = {
+  allow: parseAllowList(config.webhookAllowedTargets),
+  resolve: createResolve(config.webhookDnsServers),
+};
+const webhookMetrics = createWebhookMetrics(metrics.registry);
+// Secrets from before sealing existed are sealed before anything is sent (the key by its
+// fingerprint only: the key itself is never logged).
+const sealed = await sealClearSecrets(pool, secrets);
+logger.info(
+  {
+    webhookAllowedTargets: webhookPolicy.allow.entries,
+    secretKeyId: secrets.keyId,
+    ...(sealed > 0 ? { sealedSecrets: sealed } : {}),
+  },
+  "webhook policy",
+);
+if (config.webhookSecretKey === demoSecretKey)
+  logger.warn("webhook secrets are sealed with the published demo key; set WEBHOOK_SECRET_KEY");
+
 const topics = topicNames(config.topicPrefix);
 // Known error series start at 0 (Prometheus: "avoid missing metrics"), so the first error is a rate.
 metrics.consumeErrors.inc({ topic: topics.committed, group: config.groupId, reason: "malformed" }, 0);
@@ -42,7 +68,7 @@ for (const channel of deliveryChannels) metrics.notificationErrors.inc({ channel
 const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: service, logger });
 const publisher = createPublisher(kafka, { metrics, logger });
 const deadLetters = createDeadLetters({ pool, publisher, metrics, topic: topics.deadLetter });
-const channels = createChannels(config);
+const channels = createChannels({ ...config, webhookPolicy });
 const dispatcher = createDispatcher({
   pool,
   channels,
@@ -52,7 +78,11 @@ const dispatcher = createDispatcher({
   retry: { maxAttempts: config.maxAttempts, baseMs: config.retryBaseMs, maxMs: config.retryMaxMs },
   intervalMs: config.dispatchIntervalMs,
   concurrency: config.dispatchConcurrency,
+  webhookConcurrency: config.webhookConcurrency,
   leaseMs: config.leaseMs,
+  secrets,
+  failureBudget: { failures: config.failureBudget, windowMs: config.failureWindowMs },
+  webhookMetrics,
 });
 const lag = createLagMonitor({
   kafka,
@@ -80,6 +110,8 @@ const consumer = createCommittedConsumer({
 const deliveriesByStatus = metrics.notificationDeliveries;
 const refreshCounts = async () => {
   for (const [status, n] of Object.entries(await countByStatus(pool))) deliveriesByStatus.set({ status }, n);
+  for (const [status, n] of Object.entries(await countSubscriptions(pool)))
+    webhookMetrics.subscriptions.set({ status }, n);
 };
 const countTimer = setInterval(() => void refreshCounts().catch(() => {}), 5000);
 await refreshCounts();
@@ -101,6 +133,7 @@ const { server } = createNotificationApp({
   ready: consumer.running,
   onReplayed: dispatcher.wake,
   lag,
+  webhooks: { policy: webhookPolicy, secrets, webhookMetrics },
 });
 await serve({
   logger,

@@ -15,7 +15,8 @@ export interface Subscription {
   id: string;
   url: string;
   eventTypes: string[];
-  secret: string;
+  /** A `disabled` subscription (switched off after repeated failures) is sent nothing. */
+  status: "active" | "disabled";
   createdAt: string;
 }
 
@@ -109,7 +110,7 @@ export function planDeliveries(
     }
   }
   for (const subscription of subscriptions) {
-    if (!subscriptionMatches(subscription, event.eventType)) continue;
+    if (subscription.status !== "active" || !subscriptionMatches(subscription, event.eventType)) continue;
     out.push({
       ...base,
       rule: webhookRule(subscription.id),

@@ -16,7 +16,7 @@ const subscription = (id: string, eventTypes: string[]): Subscription => ({
   id,
   url: `http://hooks.test/${id}`,
   eventTypes,
-  secret: "s".repeat(32),
+  status: "active",
   createdAt: "2025-01-01T00:00:00.000Z",
 });
 
@@ -70,6 +70,12 @@ describe("planning deliveries", () => {
       [webhookRule("b"), "webhook", "http://hooks.test/b", "b"],
     ]);
     expect(subscriptionMatches({ eventTypes: ["OrderShipped"] }, "OrderDelivered")).toBe(false);
+  });
+
+  it("sends nothing to a subscription that was switched off", () => {
+    const off = { ...subscription("off", ["*"]), status: "disabled" as const };
+    const plan = planDeliveries(event("OrderShipped", { trackingNumber: "T" }), [], [off], options);
+    expect(plan).toEqual([]);
   });
 
   it("records a delivery whose template cannot render as dead, with the reason", () => {

@@ -157,6 +157,8 @@ export async function notificationUnderTest(label: string, env: Record<string, s
     DATABASE_SCHEMA: name,
     CONSUMER_GROUP: groupId,
     EMAIL_TO_DEFAULT: `${name}@eventscope.test`,
+    // The test receivers listen on loopback, which the webhook policy refuses unless allow-listed.
+    WEBHOOK_ALLOWED_TARGETS: "127.0.0.0/8",
     ...env,
   });
   const pool = testPool();

@@ -104,12 +104,12 @@ describe("notification: webhooks", () => {
     expect(badUrl.headers.get("content-type")).toContain("application/problem+json");
     expect(badUrl.body.errors).toEqual([{ field: "url", reason: expect.any(String) }]);
     const noTypes = await n.api("/api/subscriptions", {
-      body: { url: "http://hooks.test/", eventTypes: [] },
+      body: { url: "http://127.0.0.1:9/", eventTypes: [] },
     });
     expect(noTypes.body.errors.map((e: any) => e.field)).toEqual(["eventTypes"]);
 
     const created = await n.api("/api/subscriptions", {
-      body: { url: "https://hooks.test/x", eventTypes: ["*"], secret: "my-own-secret-0123456789" },
+      body: { url: "https://127.0.0.1:9/x", eventTypes: ["*"], secret: "my-own-secret-0123456789" },
     });
     expect(created).toMatchObject({
       status: 201,
@@ -118,10 +118,22 @@ describe("notification: webhooks", () => {
     const fetched = await n.api(`/api/subscriptions/${created.body.id}`);
     expect(fetched.body).toEqual({
       id: created.body.id,
-      url: "https://hooks.test/x",
+      url: "https://127.0.0.1:9/x",
       eventTypes: ["*"],
+      status: "active",
+      consecutiveFailures: 0,
+      failingSince: null,
+      disabledAt: null,
+      disabledReason: null,
       createdAt: created.body.createdAt,
+      switches: [],
     });
+    // Kept sealed: the secret is nowhere in the row in the clear.
+    const { rows } = await n.pool.query(`SELECT * FROM ${n.name}.subscriptions WHERE id = $1`, [
+      created.body.id,
+    ]);
+    expect(rows[0].secret).toBeNull();
+    expect(JSON.stringify(rows[0])).not.toContain("my-own-secret");
     expect((await n.api(`/api/subscriptions/${created.body.id}`, { method: "DELETE" })).status).toBe(204);
     expect((await n.api(`/api/subscriptions/${created.body.id}`)).status).toBe(404);
   });
