@@ -13,6 +13,8 @@ export type EventMetadata = {
   tracestate?: string;
   /** When the producer accepted the event (the client's `timestamp` is its own event time). */
   acceptedAt?: string;
+  /** `sha256:<hex>` of the payload the client sent: the same id with another payload is refused. */
+  payloadHash?: string;
 };
 
 export type EventEnvelope<D = Record<string, unknown>> = {

@@ -16,6 +16,7 @@ const metadataSchema = {
     traceparent: { type: "string", pattern: "^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$" },
     tracestate: { type: "string", maxLength: 512 },
     acceptedAt: { type: "string", format: "date-time" },
+    payloadHash: { type: "string", pattern: "^sha256:[0-9a-f]{64}$" },
   },
 };
 
@@ -31,7 +32,8 @@ export const envelopeSchema: JSONSchema = {
     aggregateId: { type: "string", minLength: 1, maxLength: 200 },
     aggregateType: { type: "string", minLength: 1, maxLength: 100 },
     timestamp: { type: "string", format: "date-time" },
-    version: { type: "integer", minimum: 1 },
+    // A stream version is a PostgreSQL integer.
+    version: { type: "integer", minimum: 1, maximum: 2_147_483_647 },
     data: { type: "object" },
     metadata: metadataSchema,
   },

@@ -1,5 +1,6 @@
 // Configuration precedence, spelled out once: explicit option, then environment variable, then
 // default. Each service declares its settings in one place with `readConfig`.
+import { parseApiKeys, type ApiKey } from "./api-keys.ts";
 
 export type Env = Record<string, string | undefined>;
 
@@ -89,6 +90,43 @@ export const commonSettings = {
   logLevel: { env: "LOG_LEVEL", default: "info", description: "pino log level" },
   logFormat: { env: "LOG_FORMAT", default: "json", description: "json, or pretty for development" },
   host: { env: "HOST", default: "127.0.0.1", description: "HTTP listen address" },
+  apiKeys: {
+    env: "API_KEYS",
+    default: [] as ApiKey[],
+    parse: parseApiKeys,
+    description:
+      "Accepted X-API-Key values with their scopes, `key:write+read,adminkey:admin`; a key without scopes holds every scope (read, write, admin); empty means every route is open",
+  },
+  httpRequestTimeoutMs: {
+    env: "HTTP_REQUEST_TIMEOUT_MS",
+    default: 30_000,
+    parse: int,
+    description: "Longest time to receive a whole request, headers and body (408 after it)",
+  },
+  httpHeadersTimeoutMs: {
+    env: "HTTP_HEADERS_TIMEOUT_MS",
+    default: 10_000,
+    parse: int,
+    description: "Longest time to receive a request's headers (408 after it)",
+  },
+  httpKeepAliveTimeoutMs: {
+    env: "HTTP_KEEP_ALIVE_TIMEOUT_MS",
+    default: 65_000,
+    parse: int,
+    description: "How long an idle keep-alive connection is kept open",
+  },
+  httpMaxConnections: {
+    env: "HTTP_MAX_CONNECTIONS",
+    default: 1024,
+    parse: int,
+    description: "Most open HTTP connections; connections beyond it are closed at once",
+  },
+  jsonMaxDepth: {
+    env: "JSON_MAX_DEPTH",
+    default: 64,
+    parse: int,
+    description: "Deepest nesting of a JSON body (400 beyond it)",
+  },
 } satisfies ConfigSpec;
 
 export const settingsTable = (spec: ConfigSpec): string =>

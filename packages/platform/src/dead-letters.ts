@@ -4,6 +4,7 @@ import type { Pool } from "./postgres.ts";
 import type { Publisher } from "./kafka.ts";
 import type { Route } from "./http.ts";
 import { notFound, validationError } from "./errors.ts";
+import { intParam } from "./params.ts";
 
 export interface DeadLetter {
   id: string;
@@ -127,26 +128,26 @@ export function createDeadLetters(deps: {
 
 export type DeadLetters = ReturnType<typeof createDeadLetters>;
 
-/** The routes that list parked messages and replay one: `<base>` and `<base>/:id/replay`. */
+/**
+ * The routes that list parked messages and replay one: `<base>` and `<base>/:id/replay`. A
+ * parked message holds an event as sent (personal data): listing needs read, replaying admin.
+ */
 export function deadLetterRoutes(base: string, deadLetters: DeadLetters): Route[] {
   return [
     {
       method: "GET",
       path: base,
+      scope: "read",
       handler: async ({ query }) => {
-        const raw = Number(query.get("limit") ?? 100);
-        if (!Number.isInteger(raw) || raw < 1 || raw > 1000) {
-          throw validationError("invalid limit", [
-            { field: "limit", reason: "must be an integer from 1 to 1000" },
-          ]);
-        }
-        const letters = await deadLetters.list(raw, query.get("all") === "true");
+        const limit = intParam(query, "limit", { fallback: 100, min: 1, max: 1000 });
+        const letters = await deadLetters.list(limit, query.get("all") === "true");
         return { status: 200, body: { count: letters.length, deadLetters: letters } };
       },
     },
     {
       method: "POST",
       path: `${base}/:id/replay`,
+      scope: "admin",
       handler: async ({ params }) => {
         if (!/^[0-9]{1,18}$/.test(params.id!)) {
           throw validationError("invalid id", [

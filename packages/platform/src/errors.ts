@@ -45,8 +45,37 @@ export const notFound = (message: string, extra?: Record<string, unknown>): Even
 export const conflict = (message: string, extra?: Record<string, unknown>): EventscopeError =>
   new EventscopeError(message, { code: "CONFLICT", status: 409, ...(extra ? { extra } : {}) });
 
-export const unauthorized = (message: string): EventscopeError =>
-  new EventscopeError(message, { code: "UNAUTHORIZED", status: 401 });
+export const unauthorized = (message: string, extra?: Record<string, unknown>): EventscopeError =>
+  new EventscopeError(message, {
+    code: "UNAUTHORIZED",
+    status: 401,
+    problems: [{ field: "X-API-Key", reason: message }],
+    ...(extra ? { extra } : {}),
+  });
+
+export const forbidden = (message: string, extra?: Record<string, unknown>): EventscopeError =>
+  new EventscopeError(message, {
+    code: "FORBIDDEN",
+    status: 403,
+    problems: [{ field: "X-API-Key", reason: message }],
+    ...(extra ? { extra } : {}),
+  });
+
+/** The same id (event id or Idempotency-Key) was used before with a different payload. */
+export const idempotencyConflict = (
+  message: string,
+  problems: FieldProblem[],
+  extra?: Record<string, unknown>,
+): EventscopeError =>
+  new EventscopeError(message, {
+    code: "IDEMPOTENCY_CONFLICT",
+    status: 409,
+    problems,
+    ...(extra ? { extra } : {}),
+  });
+
+export const methodNotAllowed = (message: string, allowed: string[]): EventscopeError =>
+  new EventscopeError(message, { code: "METHOD_NOT_ALLOWED", status: 405, extra: { allowed } });
 
 export const payloadTooLarge = (limitBytes: number): EventscopeError =>
   new EventscopeError(`request body exceeds ${limitBytes} bytes`, {
@@ -55,11 +84,15 @@ export const payloadTooLarge = (limitBytes: number): EventscopeError =>
     problems: [{ field: "body", reason: `larger than the limit of ${limitBytes} bytes` }],
   });
 
-export const unsupportedMediaType = (got: string | undefined, accepted: string[]): EventscopeError =>
+export const unsupportedMediaType = (
+  got: string | undefined,
+  accepted: string[],
+  reason = `expected one of ${accepted.join(", ")}`,
+): EventscopeError =>
   new EventscopeError(`unsupported content type ${got ?? "(none)"}`, {
     code: "UNSUPPORTED_MEDIA_TYPE",
     status: 415,
-    problems: [{ field: "content-type", reason: `expected one of ${accepted.join(", ")}` }],
+    problems: [{ field: "content-type", reason }],
   });
 
 export const unavailable = (message: string, retryAfterSeconds: number, cause?: unknown): EventscopeError =>
@@ -104,11 +137,14 @@ function titleFor(status: number): string {
   const titles: Record<number, string> = {
     400: "Bad Request",
     401: "Unauthorized",
+    403: "Forbidden",
     404: "Not Found",
+    405: "Method Not Allowed",
     409: "Conflict",
     413: "Payload Too Large",
     415: "Unsupported Media Type",
     422: "Unprocessable Entity",
+    428: "Precondition Required",
     503: "Service Unavailable",
   };
   return titles[status] ?? "Error";

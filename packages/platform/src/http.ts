@@ -1,7 +1,18 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Tracer } from "@opentelemetry/api";
 import { context, extractContext, failSpan, SpanKind, trace, traceHeaders, type Span } from "./telemetry.ts";
-import { payloadTooLarge, toProblem, unsupportedMediaType, validationError, notFound } from "./errors.ts";
+import {
+  methodNotAllowed,
+  notFound,
+  payloadTooLarge,
+  toProblem,
+  unsupportedMediaType,
+  validationError,
+} from "./errors.ts";
+import { createKeyring, type ApiKey, type Scope } from "./api-keys.ts";
+import { ifMatchVersion } from "./params.ts";
+import { applyServerLimits, type ServerLimits } from "./server-limits.ts";
+import { checkCharset, decodeComponent, decodeUtf8, parseQuery, parseStrictJson } from "./strict-input.ts";
 import type { Logger } from "./logger.ts";
 import type { Metrics } from "./metrics.ts";
 import {
@@ -21,6 +32,8 @@ export interface RequestContext {
   /** Parsed JSON body (routes that declare `accepts`). */
   body: unknown;
   contentType: string | undefined;
+  /** If-Match as an expected stream version (routes that declare `ifMatch`), parsed strictly. */
+  expectedVersion: number | undefined;
   span: Span;
 }
 
@@ -40,6 +53,10 @@ export interface Route {
   accepts?: string[];
   /** The body may be absent (e.g. DELETE or a bodiless command); parsed as undefined then. */
   bodyOptional?: boolean;
+  /** The scope a key must hold when keys are configured; a route without one is open. */
+  scope?: Scope;
+  /** The route reads If-Match (an expected version); elsewhere the header is refused. */
+  ifMatch?: boolean;
 }
 
 interface CompiledRoute extends Route {
@@ -55,8 +72,13 @@ export interface HttpAppOptions {
   bodyLimitBytes?: number;
   /** Named readiness checks for /health/ready. */
   readiness?: Record<string, () => Promise<boolean> | boolean>;
-  /** Called before a write route's handler; throw to refuse (e.g. API keys). */
+  /** Called before a body route's handler; throw to refuse. */
   guard?: (request: RequestContext, route: Route) => void;
+  /** Keys and their scopes (routes declare the scope they need); none means every route is open. */
+  apiKeys?: ApiKey[];
+  limits?: Partial<ServerLimits>;
+  /** Deepest nesting of a JSON body. */
+  jsonMaxDepth?: number;
 }
 
 const json = "application/json";
@@ -75,13 +97,15 @@ export interface HttpApp {
   server: Server;
   handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
   /** Every route the app answers (method and path pattern), built-in ones included. */
-  routes: { method: string; path: string }[];
+  routes: { method: string; path: string; scope?: Scope }[];
 }
 
 export function createHttpApp(options: HttpAppOptions): HttpApp {
   const { logger, metrics, tracer } = options;
   const bodyLimit = options.bodyLimitBytes ?? 256 * 1024;
   const routes = [...builtinRoutes(options), ...options.routes].map(compile);
+  const keyring = createKeyring(options.apiKeys ?? []);
+  const jsonMaxDepth = options.jsonMaxDepth;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = process.hrtime.bigint();
@@ -90,18 +114,23 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     const q = url.indexOf("?");
     const path = q === -1 ? url : url.slice(0, q);
     let matched: CompiledRoute | undefined;
-    let params: Record<string, string> = {};
-    let pathMatched = false;
+    let rawParams: string[] = [];
+    // The metric and span label is always a route pattern (or "unmatched"): never the raw path.
+    let pathMatched: CompiledRoute | undefined;
+    const allowed: string[] = [];
     for (const route of routes) {
       const m = route.pattern.exec(path);
       if (!m) continue;
-      pathMatched = true;
-      if (route.method !== method) continue;
+      pathMatched ??= route;
+      if (route.method !== method) {
+        allowed.push(route.method);
+        continue;
+      }
       matched = route;
-      params = Object.fromEntries(route.keys.map((k, i) => [k, decodeURIComponent(m[i + 1] ?? "")]));
+      rawParams = m.slice(1);
       break;
     }
-    const routeName = matched?.path ?? (pathMatched ? path : "unmatched");
+    const routeName = matched?.path ?? pathMatched?.path ?? "unmatched";
     const parent = extractContext(req.headers);
     const span = tracer.startSpan(
       `${method} ${routeName}`,
@@ -119,19 +148,30 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     try {
       result = await context.with(trace.setSpan(parent, span), async () => {
         if (!matched) {
-          if (pathMatched)
-            return problem({ status: 405, path, detail: `${method} is not allowed on ${path}` });
-          throw notFound(`no route for ${method} ${path}`);
+          if (pathMatched) throw methodNotAllowed(`${method} is not allowed on ${routeName}`, allowed);
+          throw notFound(`no route for ${method} ${path.slice(0, 200)}`);
+        }
+        if (matched.scope) keyring.authorize(req.headers["x-api-key"], matched.scope);
+        const params = Object.fromEntries(
+          matched.keys.map((k, i) => [k, decodeComponent(rawParams[i] ?? "", k)]),
+        );
+        const query = parseQuery(q === -1 ? "" : url.slice(q + 1));
+        const expectedVersion = matched.ifMatch ? ifMatchVersion(req.headers) : undefined;
+        if (!matched.ifMatch && req.headers["if-match"] !== undefined) {
+          throw validationError("If-Match is not supported on this route", [
+            { field: "If-Match", reason: `${method} ${matched.path} takes no expected version` },
+          ]);
         }
         const request: RequestContext = {
           method,
           path,
           route: matched.path,
           params,
-          query: new URLSearchParams(q === -1 ? "" : url.slice(q + 1)),
+          query,
           headers: req.headers,
           body: undefined,
           contentType: req.headers["content-type"]?.split(";")[0]?.trim().toLowerCase(),
+          expectedVersion,
           span,
         };
         if (matched.accepts) {
@@ -141,13 +181,13 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
               ? req.headers["transfer-encoding"] === undefined
               : false;
           if (!(matched.bodyOptional && bodyless)) {
-            request.body = await readJsonBody(req, request.contentType, matched.accepts, bodyLimit);
+            request.body = await readJsonBody(req, matched.accepts, bodyLimit, jsonMaxDepth);
           }
         }
         return await matched.handler(request);
       });
     } catch (error) {
-      const body = toProblem(error, path);
+      const body = toProblem(error, path.slice(0, 200));
       if (body.status >= 500) {
         failSpan(span, error);
         logger.error({ err: error, path, method }, "request failed");
@@ -155,6 +195,8 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
       const headers: Record<string, string> = {};
       const retryAfter = (error as { retryAfterSeconds?: number }).retryAfterSeconds;
       if (retryAfter !== undefined) headers["retry-after"] = String(retryAfter);
+      const allow = (error as { extra?: { allowed?: string[] } }).extra?.allowed;
+      if (body.status === 405 && allow) headers.allow = allow.join(", ");
       result = { status: body.status, body, headers };
       // A refused body is not read: close the connection rather than drain it.
       if (body.status === 413) res.setHeader("connection", "close");
@@ -169,25 +211,22 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     metrics.httpDuration.observe({ labels, value: seconds, exemplarLabels: { trace_id: traceId } });
   }
 
-  const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
+  const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
       logger.error({ err: error }, "unhandled request error");
-      if (!res.headersSent) res.writeHead(500).end();
+      if (!res.headersSent)
+        res
+          .writeHead(500, { "content-type": "application/problem+json" })
+          .end(JSON.stringify(toProblem(error)));
     });
   });
-  return { server, handle, routes: routes.map((r) => ({ method: r.method, path: r.path })) };
-}
-
-function problem(p: { status: number; path: string; detail: string }): HttpResult {
+  applyServerLimits(server, options.limits);
+  if (!keyring.enabled && routes.some((r) => r.scope))
+    logger.warn("API_KEYS is empty: every route is open, state changes included");
   return {
-    status: p.status,
-    body: {
-      type: "about:blank",
-      title: "Method Not Allowed",
-      status: p.status,
-      detail: p.detail,
-      instance: p.path,
-    },
+    server,
+    handle,
+    routes: routes.map((r) => ({ method: r.method, path: r.path, ...(r.scope ? { scope: r.scope } : {}) })),
   };
 }
 
@@ -209,11 +248,14 @@ function send(res: ServerResponse, result: HttpResult, traceparent: string | und
 
 async function readJsonBody(
   req: IncomingMessage,
-  contentType: string | undefined,
   accepts: string[],
   limit: number,
+  maxDepth: number | undefined,
 ): Promise<unknown> {
+  const header = req.headers["content-type"];
+  const contentType = header?.split(";")[0]?.trim().toLowerCase();
   if (!contentType || !accepts.includes(contentType)) throw unsupportedMediaType(contentType, accepts);
+  checkCharset(header, accepts);
   const declared = Number(req.headers["content-length"] ?? 0);
   if (declared > limit) throw payloadTooLarge(limit);
   const chunks: Buffer[] = [];
@@ -223,16 +265,7 @@ async function readJsonBody(
     if (size > limit) throw payloadTooLarge(limit);
     chunks.push(chunk as Buffer);
   }
-  const text = Buffer.concat(chunks).toString("utf8");
-  if (text.trim() === "")
-    throw validationError("request body is empty", [{ field: "body", reason: "required" }]);
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (error) {
-    throw validationError("request body is not valid JSON", [
-      { field: "body", reason: `malformed JSON: ${(error as Error).message}` },
-    ]);
-  }
+  return parseStrictJson(decodeUtf8(Buffer.concat(chunks)), maxDepth);
 }
 
 function builtinRoutes(options: HttpAppOptions): Route[] {

@@ -5,6 +5,7 @@ import { createHttpApp } from "./http.ts";
 import { createLogger } from "./logger.ts";
 import { createMetrics } from "./metrics.ts";
 import { unauthorized } from "./errors.ts";
+import { parseApiKeys } from "./api-keys.ts";
 
 let base = "";
 const { server } = createHttpApp({
@@ -97,5 +98,124 @@ describe("createHttpApp", () => {
     expect((await fetch(`${base}/health/live`)).status).toBe(200);
     const metrics = await (await fetch(`${base}/metrics`)).text();
     expect(metrics).toContain('http_server_requests_total{method="GET",route="/things/:id",status="200"');
+  });
+});
+
+describe("createHttpApp at the door", () => {
+  const metrics = createMetrics("door");
+  const door = createHttpApp({
+    logger: createLogger({ service: "door", level: "silent" }),
+    metrics,
+    tracer: trace.getTracer("door"),
+    apiKeys: parseApiKeys("writer:write,reader:read,all"),
+    limits: { requestTimeoutMs: 4000, headersTimeoutMs: 2000, keepAliveTimeoutMs: 1000, maxConnections: 50 },
+    routes: [
+      {
+        method: "POST",
+        path: "/w/:id",
+        accepts: ["application/json"],
+        scope: "write",
+        ifMatch: true,
+        handler: ({ params, body }) => ({ status: 202, body: { id: params.id, body } }),
+      },
+      {
+        method: "GET",
+        path: "/r/:id",
+        scope: "read",
+        handler: ({ params }) => ({ status: 200, body: params }),
+      },
+      {
+        method: "GET",
+        path: "/open",
+        handler: ({ query }) => ({ status: 200, body: { q: query.get("q") } }),
+      },
+    ],
+  });
+  let url = "";
+  beforeAll(async () => {
+    await new Promise<void>((r) => door.server.listen(0, "127.0.0.1", r));
+    url = `http://127.0.0.1:${(door.server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((r) => door.server.close(() => r())));
+  const send = (path: string, init: RequestInit = {}) => fetch(url + path, init);
+  const write = (body: string | Uint8Array, headers: Record<string, string> = {}) =>
+    send("/w/1", {
+      method: "POST",
+      body,
+      headers: { "content-type": "application/json", "x-api-key": "writer", ...headers },
+    });
+
+  it("applies the configured server limits", () => {
+    expect(door.server.requestTimeout).toBe(4000);
+    expect(door.server.headersTimeout).toBe(2000);
+    expect(door.server.keepAliveTimeout).toBe(1000);
+    expect(door.server.maxConnections).toBe(50);
+  });
+
+  it("asks each route's scope: 401 without a key, 403 without the scope, the answer with it", async () => {
+    const none = await send("/r/1");
+    expect(none.status).toBe(401);
+    expect(none.headers.get("content-type")).toBe("application/problem+json");
+    expect(((await none.json()) as any).requiredScope).toBe("read");
+    const wrong = await send("/r/1", { headers: { "x-api-key": "writer" } });
+    expect(wrong.status).toBe(403);
+    expect(((await wrong.json()) as any).errors[0].field).toBe("X-API-Key");
+    expect((await send("/r/1", { headers: { "x-api-key": "reader" } })).status).toBe(200);
+    expect((await send("/r/1", { headers: { "x-api-key": "all" } })).status).toBe(200);
+    expect((await send("/open")).status).toBe(200);
+  });
+
+  it("answers undecodable path and query parameters with a 400 naming them, never a 500", async () => {
+    for (const [path, field] of [
+      ["/r/%ff", "id"],
+      ["/r/%E0%A4%A", "id"],
+      ["/r/a%00b", "id"],
+      ["/open?q=%00", "q"],
+      ["/open?q=%ff", "q"],
+    ] as const) {
+      const res = await send(path, { headers: { "x-api-key": "reader" } });
+      expect(res.status, path).toBe(400);
+      expect(((await res.json()) as any).errors[0].field, path).toBe(field);
+    }
+  });
+
+  it("refuses bad bodies: invalid UTF-8, another charset, NUL, deep nesting, numbers that do not fit", async () => {
+    const cases: [string | Uint8Array, Record<string, string>, number, string][] = [
+      [Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d]), {}, 400, "body"],
+      ['{"a":"b"}', { "content-type": "application/json; charset=iso-8859-1" }, 415, "content-type"],
+      ['{"data":{"reason":"\\u0000"}}', {}, 400, "/data/reason"],
+      ['{"a":"\\ud800"}', {}, 400, "/a"],
+      ["[".repeat(20_000) + "]".repeat(20_000), {}, 400, "body"],
+      ['{"n":1e400}', {}, 400, "/n"],
+      ['{"n":99999999999999999999}', {}, 400, "/n"],
+      ["null", { "if-match": "0x10" }, 400, "If-Match"],
+    ];
+    for (const [body, headers, status, field] of cases) {
+      const res = await write(body, headers);
+      expect(res.status, field).toBe(status);
+      expect(
+        ((await res.json()) as any).errors.map((e: any) => e.field),
+        field,
+      ).toContain(field);
+    }
+    expect((await write('{"ok":"é"}', { "if-match": "3" })).status).toBe(202);
+  });
+
+  it("refuses If-Match where a route takes no expected version", async () => {
+    const res = await send("/open", { headers: { "if-match": "1" } });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as any).errors[0].field).toBe("If-Match");
+  });
+
+  it("labels a 405 with the route pattern, never the raw path", async () => {
+    const res = await send("/r/some-raw-id-123", { method: "DELETE" });
+    expect(res.status).toBe(405);
+    expect(res.headers.get("allow")).toBe("GET");
+    expect(res.headers.get("content-type")).toBe("application/problem+json");
+    await send("/nowhere/at/all");
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('route="/r/:id",status="405"');
+    expect(text).toContain('route="unmatched",status="404"');
+    expect(text).not.toContain("some-raw-id-123");
   });
 });

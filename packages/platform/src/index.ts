@@ -15,3 +15,7 @@ export * from "./lag-probe.ts";
 export * from "./lag-monitor.ts";
 export * from "./event-log.ts";
 export * from "./batch-consumer.ts";
+export * from "./api-keys.ts";
+export * from "./strict-input.ts";
+export * from "./params.ts";
+export * from "./server-limits.ts";

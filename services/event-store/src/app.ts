@@ -1,11 +1,14 @@
 import {
   createHttpApp,
   databaseReady,
+  dateTimeParam,
   deadLetterRoutes,
+  intParam,
   lagRoute,
   notFound,
   validationError,
   type DeadLetters,
+  type HttpPolicy,
   type LagMonitor,
   type Logger,
   type Metrics,
@@ -24,34 +27,25 @@ export interface EventStoreAppDeps {
   tracer: Tracer;
   deadLetters: DeadLetters;
   ready: () => boolean;
+  /** Keys, server limits and JSON depth (httpPolicy(config)); none means open, with defaults. */
+  http?: HttpPolicy;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-function intParam(
-  query: URLSearchParams,
-  name: string,
-  fallback: number,
-  min = 0,
-  max = 2_147_483_647,
-): number {
-  const raw = query.get(name);
-  if (raw === null || raw === "") return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw validationError(`invalid ${name}`, [
-      { field: name, reason: `must be an integer from ${min} to ${max}` },
-    ]);
-  }
-  return n;
-}
+// A cursor's parts are an xid8 and a bigint position: larger numbers are not cursors.
+const MAX_XID8 = 18_446_744_073_709_551_615n;
+const MAX_BIGINT = 9_223_372_036_854_775_807n;
 
-function dateParam(query: URLSearchParams, name: string): string | undefined {
-  const raw = query.get(name);
-  if (raw === null || raw === "") return undefined;
-  if (Number.isNaN(Date.parse(raw)))
-    throw validationError(`invalid ${name}`, [{ field: name, reason: "must be an ISO 8601 date-time" }]);
-  return new Date(raw).toISOString();
+function feedCursor(after: string): string {
+  try {
+    const [tx, pos] = parseCursor(after);
+    if (tx.length > 20 || pos.length > 19 || BigInt(tx) > MAX_XID8 || BigInt(pos) > MAX_BIGINT)
+      throw new Error("cursor parts are out of range (a transaction id and a position)");
+  } catch (error) {
+    throw validationError("invalid cursor", [{ field: "after", reason: (error as Error).message }]);
+  }
+  return after;
 }
 
 export function createEventStoreApp(deps: EventStoreAppDeps) {
@@ -60,6 +54,7 @@ export function createEventStoreApp(deps: EventStoreAppDeps) {
     {
       method: "GET",
       path: "/api/eventstore/events/:eventId",
+      scope: "read",
       handler: async ({ params }) => {
         if (!UUID.test(params.eventId!))
           throw validationError("invalid event id", [{ field: "eventId", reason: "must be a UUID" }]);
@@ -69,14 +64,15 @@ export function createEventStoreApp(deps: EventStoreAppDeps) {
     {
       method: "GET",
       path: "/api/eventstore/streams/:aggregateType/:aggregateId",
+      scope: "read",
       handler: async ({ params, query }) => {
         const events = await readStream(
           pool,
           params.aggregateType!,
           params.aggregateId!,
-          intParam(query, "fromVersion", 1, 1),
-          intParam(query, "toVersion", 2_147_483_647, 1),
-          intParam(query, "limit", 1000, 1, 10_000),
+          intParam(query, "fromVersion", { fallback: 1, min: 1 }),
+          intParam(query, "toVersion", { fallback: 2_147_483_647, min: 1 }),
+          intParam(query, "limit", { fallback: 1000, min: 1, max: 10_000 }),
         );
         return {
           status: 200,
@@ -92,19 +88,17 @@ export function createEventStoreApp(deps: EventStoreAppDeps) {
     {
       method: "GET",
       path: "/api/eventstore/feed",
+      scope: "read",
       handler: async ({ query }) => {
-        const after = query.get("after") ?? "0:0";
-        try {
-          parseCursor(after);
-        } catch (error) {
-          throw validationError("invalid cursor", [{ field: "after", reason: (error as Error).message }]);
-        }
-        return { status: 200, body: await readFeed(pool, after, intParam(query, "limit", 500, 1, 5000)) };
+        const after = feedCursor(query.get("after") || "0:0");
+        const limit = intParam(query, "limit", { fallback: 500, min: 1, max: 5000 });
+        return { status: 200, body: await readFeed(pool, after, limit) };
       },
     },
     {
       method: "GET",
       path: "/api/eventstore/replay/:aggregateType/:aggregateId",
+      scope: "read",
       handler: async ({ params, query }) => {
         const strategy = query.get("strategy") ?? "snapshot";
         if (strategy !== "full" && strategy !== "snapshot") {
@@ -112,12 +106,14 @@ export function createEventStoreApp(deps: EventStoreAppDeps) {
             { field: "strategy", reason: "must be full or snapshot" },
           ]);
         }
-        const version = query.has("version") ? intParam(query, "version", 0, 1) : undefined;
+        const version = query.get("version")
+          ? intParam(query, "version", { fallback: 0, min: 1 })
+          : undefined;
         const result = await replay(pool, params.aggregateType!, params.aggregateId!, {
           strategy,
           version,
-          at: dateParam(query, "at"),
-          fromDate: dateParam(query, "fromDate"),
+          at: dateTimeParam(query, "at"),
+          fromDate: dateTimeParam(query, "fromDate"),
         });
         if (result === undefined) throw notFound(`no domain declares aggregate type ${params.aggregateType}`);
         if (result === null) throw notFound(`no events for ${params.aggregateType} ${params.aggregateId}`);
@@ -141,12 +137,13 @@ export function createEventStoreApp(deps: EventStoreAppDeps) {
     {
       method: "GET",
       path: "/api/eventstore/rejected",
+      scope: "read",
       handler: async ({ query }) => {
         const { rows } = await pool.query(
           `SELECT event_id AS "eventId", event_type AS "eventType", aggregate_type AS "aggregateType",
                   aggregate_id AS "aggregateId", code, reason, rejected_at AS "rejectedAt"
            FROM rejected_events ORDER BY rejected_at DESC LIMIT $1`,
-          [intParam(query, "limit", 100, 1, 1000)],
+          [intParam(query, "limit", { fallback: 100, min: 1, max: 1000 })],
         );
         return { status: 200, body: { count: rows.length, rejected: rows } };
       },
@@ -159,6 +156,7 @@ export function createEventStoreApp(deps: EventStoreAppDeps) {
     logger: deps.logger,
     metrics: deps.metrics,
     tracer: deps.tracer,
+    ...deps.http,
     readiness: {
       postgres: () => databaseReady(pool),
       consumer: deps.ready,

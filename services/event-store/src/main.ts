@@ -7,6 +7,7 @@ import {
   createLogger,
   createMetrics,
   createPublisher,
+  httpPolicy,
   keepConnecting,
   openDatabase,
   serve,
@@ -85,6 +86,7 @@ const { server } = createEventStoreApp({
   deadLetters,
   ready: consumer.running,
   lag,
+  http: httpPolicy(config),
 });
 await serve({
   logger,

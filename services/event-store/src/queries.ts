@@ -1,17 +1,28 @@
-import { domainForAggregateType, rehydrate, type CommittedEvent } from "@eventscope/contracts";
+import { domainForAggregateType, rehydrate, streamIdOf, type CommittedEvent } from "@eventscope/contracts";
 import type { Pool } from "@eventscope/platform";
-import { EVENT_COLUMNS, findDecided, loadStreamTails, streamIdOf, toCommitted } from "./store.ts";
+import { EVENT_COLUMNS, findDecided, loadStreamTails, toCommitted } from "./store.ts";
 
 export type EventStatus =
   | { eventId: string; status: "pending" }
   | { eventId: string; status: "committed"; event: CommittedEvent }
-  | { eventId: string; status: "rejected"; code: string; reason: string; rejectedAt: string };
+  | {
+      eventId: string;
+      status: "rejected";
+      code: string;
+      reason: string;
+      rejectedAt: string;
+      /** The rejected payload's hash (metadata.payloadHash), so a retry can be told from a reuse. */
+      payloadHash?: string;
+    };
 
 /** Where an accepted event is: committed (with version and position), rejected with a reason, or not yet decided. */
 export async function eventStatus(pool: Pool, eventId: string): Promise<EventStatus> {
   const known = (await findDecided(pool, [eventId])).get(eventId);
   if (known?.committed) return { eventId, status: "committed", event: known.committed };
-  if (known?.rejected) return { eventId, status: "rejected", ...pick(known.rejected) };
+  if (known?.rejected) {
+    const payloadHash = known.rejected.envelope?.metadata?.payloadHash;
+    return { eventId, status: "rejected", ...pick(known.rejected), ...(payloadHash ? { payloadHash } : {}) };
+  }
   return { eventId, status: "pending" };
 }
 const pick = (r: { code: string; reason: string; rejectedAt: string }) => ({

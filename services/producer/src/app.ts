@@ -1,9 +1,10 @@
-import { timingSafeEqual } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { fromCloudEvent } from "@eventscope/contracts";
 import {
   createHttpApp,
+  httpPolicy,
+  outgoingKey,
   topicNames,
-  unauthorized,
   validationError,
   type HttpResult,
   type Logger,
@@ -14,8 +15,9 @@ import {
 } from "@eventscope/platform";
 import type { Tracer } from "@opentelemetry/api";
 import { commandEnvelope, commandRoutes } from "./commands.ts";
-import { createIngest, type Accepted } from "./ingest.ts";
+import { createIngest, idFromKey, type Accepted } from "./ingest.ts";
 import type { ProducerConfig } from "./config.ts";
+import { storeLookup, type StoredLookup } from "./seen.ts";
 
 export interface ProducerDeps {
   config: ProducerConfig;
@@ -23,6 +25,8 @@ export interface ProducerDeps {
   logger: Logger;
   metrics: Metrics;
   tracer: Tracer;
+  /** How ids chosen by clients are looked up in the event store (default: over HTTP, per config). */
+  lookup?: StoredLookup;
 }
 
 const JSON_TYPES = ["application/json"];
@@ -38,28 +42,36 @@ export function createProducerApp(deps: ProducerDeps) {
     source: config.source,
     eventStoreUrl: config.eventStoreUrl,
     topic: topicNames(config.topicPrefix).ingest,
+    lookup:
+      deps.lookup ??
+      (config.idempotencyLookupTimeoutMs > 0
+        ? storeLookup({
+            url: config.eventStoreInternalUrl || config.eventStoreUrl,
+            apiKey: outgoingKey(config.eventStoreApiKey, config.apiKeys, "read"),
+            timeoutMs: config.idempotencyLookupTimeoutMs,
+            onError: (error) => deps.logger.debug({ err: error }, "event store lookup failed"),
+          })
+        : undefined),
   });
-  const keys = config.apiKeys.map((k) => Buffer.from(k));
 
   const principalOf = (request: RequestContext): string => String(request.headers["x-api-key"] ?? "");
-  const guard = (request: RequestContext) => {
-    if (keys.length === 0) return;
-    const given = Buffer.from(principalOf(request));
-    if (!keys.some((k) => k.length === given.length && timingSafeEqual(k, given))) {
-      throw unauthorized("a valid X-API-Key header is required for write routes");
-    }
-  };
-  const idempotencyKey = (r: RequestContext) => r.headers["idempotency-key"] as string | undefined;
-  const expectedVersionHeader = (r: RequestContext): number | undefined => {
-    const raw = r.headers["if-match"];
+  const idempotencyKey = (r: RequestContext): string | undefined => {
+    const raw = r.headers["idempotency-key"];
     if (raw === undefined) return undefined;
-    const n = Number(String(raw).replaceAll('"', ""));
-    if (!Number.isInteger(n) || n < 0) {
-      throw validationError("If-Match must be the stream's expected version", [
-        { field: "If-Match", reason: "must be a non-negative integer (the stream's current version)" },
+    const key = String(raw);
+    if (!/^[\x21-\x7e]{1,200}$/.test(key)) {
+      throw validationError("invalid Idempotency-Key", [
+        { field: "Idempotency-Key", reason: "must be 1 to 200 visible ASCII characters" },
       ]);
     }
-    return n;
+    return key;
+  };
+  // If-Match names one stream's expected version: it makes no sense for a batch.
+  const noIfMatchOnBatch = (r: RequestContext) => {
+    if (r.headers["if-match"] !== undefined)
+      throw validationError("If-Match is not supported for a batch", [
+        { field: "If-Match", reason: "a batch names no single stream; use expectedVersion per event" },
+      ]);
   };
 
   const one = (accepted: Accepted[]): HttpResult => {
@@ -81,6 +93,7 @@ export function createProducerApp(deps: ProducerDeps) {
 
   // CloudEvents: structured (one event) or batch mode, mapped onto envelopes.
   const cloudEvents = (request: RequestContext): unknown[] => {
+    if (request.contentType === CE_BATCH) noIfMatchOnBatch(request);
     const items = request.contentType === CE_BATCH ? request.body : [request.body];
     if (!Array.isArray(items)) {
       throw validationError("a CloudEvents batch must be a JSON array", [
@@ -115,8 +128,11 @@ export function createProducerApp(deps: ProducerDeps) {
       const events = cloudEvents(request);
       const accepted = await ingest.accept({
         events,
+        payloads: request.contentType === CE_BATCH ? (request.body as unknown[]) : [request.body],
+        idField: "/id",
         idempotencyKey: idempotencyKey(request),
         principal: principalOf(request),
+        expectedVersion: request.expectedVersion,
       });
       return request.contentType === CE_BATCH ? many(accepted) : one(accepted);
     }
@@ -143,15 +159,22 @@ export function createProducerApp(deps: ProducerDeps) {
     return one(
       await ingest.accept({
         events: [event],
+        payloads: [body],
         idempotencyKey: idempotencyKey(request),
         principal: principalOf(request),
+        expectedVersion: request.expectedVersion,
       }),
     );
   };
 
   const postBatch = async (request: RequestContext): Promise<HttpResult> => {
-    const body = request.body as { events?: unknown } | unknown[];
-    const events = Array.isArray(body) ? body : body.events;
+    noIfMatchOnBatch(request);
+    const body = request.body;
+    const events = Array.isArray(body)
+      ? body
+      : body !== null && typeof body === "object"
+        ? (body as { events?: unknown }).events
+        : undefined;
     if (!Array.isArray(events)) {
       throw validationError("expected an array of envelopes", [
         { field: "/events", reason: "must be an array" },
@@ -173,14 +196,25 @@ export function createProducerApp(deps: ProducerDeps) {
       path: "/api/events",
       accepts: [...JSON_TYPES, CE_STRUCTURED, CE_BATCH],
       handler: postEvents,
+      scope: "write",
+      ifMatch: true,
     },
-    { method: "POST", path: "/api/events/batch", accepts: JSON_TYPES, handler: postBatch },
-    { method: "POST", path: "/api/cloudevents", accepts: [CE_STRUCTURED, CE_BATCH], handler: postEvents },
+    { method: "POST", path: "/api/events/batch", accepts: JSON_TYPES, handler: postBatch, scope: "write" },
+    {
+      method: "POST",
+      path: "/api/cloudevents",
+      accepts: [CE_STRUCTURED, CE_BATCH],
+      handler: postEvents,
+      scope: "write",
+      ifMatch: true,
+    },
     ...commandRoutes.map((command): Route => ({
       method: command.method,
       path: command.path,
       accepts: JSON_TYPES,
       bodyOptional: true,
+      scope: "write",
+      ifMatch: true,
       handler: async (request) => {
         if (
           request.body !== undefined &&
@@ -190,12 +224,18 @@ export function createProducerApp(deps: ProducerDeps) {
             { field: "body", reason: "must be an object" },
           ]);
         }
-        const { partial } = commandEnvelope(command, request.params, request.body);
+        const key = idempotencyKey(request);
+        const principal = principalOf(request);
+        const newId = key ? (name: string) => idFromKey(principal, key, name) : () => randomUUID();
+        const { partial } = commandEnvelope(command, request.params, request.body, newId);
         const accepted = await ingest.accept({
           events: [partial],
-          idempotencyKey: idempotencyKey(request),
-          principal: principalOf(request),
-          expectedVersion: expectedVersionHeader(request),
+          payloads: [
+            { route: `${command.method} ${command.path}`, params: request.params, body: request.body },
+          ],
+          idempotencyKey: key,
+          principal,
+          expectedVersion: request.expectedVersion,
         });
         const result = one(accepted);
         const idName = "field" in command.id ? command.id.field : "aggregateId";
@@ -211,7 +251,7 @@ export function createProducerApp(deps: ProducerDeps) {
     metrics: deps.metrics,
     tracer: deps.tracer,
     bodyLimitBytes: config.bodyLimitBytes,
-    guard,
+    ...httpPolicy(config),
     readiness: { kafka: () => deps.publisher.connected() },
   });
 }

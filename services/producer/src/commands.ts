@@ -12,8 +12,8 @@ export interface CommandRoute {
   aggregateType: string;
   /** Where the aggregate id comes from: a path parameter, or a body field (generated when absent). */
   id: { param: string } | { field: string };
-  /** Extra data derived from the request (e.g. a generated order id). */
-  extra?: () => Record<string, unknown>;
+  /** Extra data derived from the request (e.g. a generated order id), ids made by `newId`. */
+  extra?: (newId?: (name: string) => string) => Record<string, unknown>;
 }
 
 const byParam = (param: string) => ({ param });
@@ -85,7 +85,7 @@ export const commandRoutes: CommandRoute[] = [
     eventType: "CartCheckedOut",
     aggregateType: "Cart",
     id: byParam("id"),
-    extra: () => ({ orderId: randomUUID() }),
+    extra: (newId = () => randomUUID()) => ({ orderId: newId("orderId") }),
   },
   {
     method: "POST",
@@ -233,11 +233,16 @@ export const commandRoutes: CommandRoute[] = [
   },
 ];
 
-/** The partial envelope a command request stands for (validated and stamped by the ingest path). */
+/**
+ * The partial envelope a command request stands for (validated and stamped by the ingest path).
+ * Ids the request does not carry come from `newId` (derived from the Idempotency-Key when there
+ * is one, so that a retry stands for the very same event).
+ */
 export function commandEnvelope(
   route: CommandRoute,
   params: Record<string, string>,
   body: unknown,
+  newId: (name: string) => string = () => randomUUID(),
 ): { aggregateId: string; partial: Record<string, unknown> } {
   const data: Record<string, unknown> =
     body !== null && typeof body === "object" && !Array.isArray(body)
@@ -248,10 +253,10 @@ export function commandEnvelope(
     aggregateId = params[route.id.param] ?? "";
   } else {
     const given = data[route.id.field];
-    aggregateId = typeof given === "string" && given.length > 0 ? given : randomUUID();
+    aggregateId = typeof given === "string" && given.length > 0 ? given : newId(route.id.field);
     delete data[route.id.field];
   }
-  Object.assign(data, route.extra?.());
+  Object.assign(data, route.extra?.(newId));
   return {
     aggregateId,
     partial: { eventType: route.eventType, aggregateType: route.aggregateType, aggregateId, data },

@@ -1,7 +1,6 @@
 import {
   commonSettings,
   int,
-  list,
   readConfig,
   type ConfigOf,
   type ConfigSpec,
@@ -11,13 +10,6 @@ import {
 export const producerSettings = {
   ...commonSettings,
   port: { env: "PORT", default: 8081, parse: int, description: "HTTP port of the producer" },
-  apiKeys: {
-    env: "API_KEYS",
-    default: [] as string[],
-    parse: list,
-    description:
-      "Accepted X-API-Key values for write routes, comma-separated; empty means no key is required",
-  },
   bodyLimitBytes: {
     env: "BODY_LIMIT_BYTES",
     default: 256 * 1024,
@@ -40,6 +32,25 @@ export const producerSettings = {
     env: "EVENT_STORE_URL",
     default: "http://127.0.0.1:8082",
     description: "Base URL of the event store, used in statusUrl",
+  },
+  eventStoreInternalUrl: {
+    env: "EVENT_STORE_INTERNAL_URL",
+    default: "",
+    description:
+      "Base URL at which the producer reaches the event store to look up ids clients chose; empty means EVENT_STORE_URL",
+  },
+  eventStoreApiKey: {
+    env: "EVENT_STORE_API_KEY",
+    default: "",
+    description:
+      "Key (read scope) the producer sends to the event store; empty means the first key of API_KEYS that holds read",
+  },
+  idempotencyLookupTimeoutMs: {
+    env: "IDEMPOTENCY_LOOKUP_TIMEOUT_MS",
+    default: 1000,
+    parse: int,
+    description:
+      "Longest wait for the event store to say whether a client-chosen id is stored (0: ask only the producer's cache)",
   },
   source: {
     env: "EVENT_SOURCE",

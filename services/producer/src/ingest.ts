@@ -20,11 +20,13 @@ import {
   ATTR_MESSAGING_DESTINATION_NAME,
   ATTR_MESSAGING_BATCH_MESSAGE_COUNT,
   failSpan,
+  idempotencyConflict,
   type FieldProblem,
   type Logger,
   type Publisher,
 } from "@eventscope/platform";
 import type { Tracer } from "@opentelemetry/api";
+import { payloadHash, type StoredLookup } from "./seen.ts";
 
 export interface Accepted {
   eventId: string;
@@ -32,6 +34,8 @@ export interface Accepted {
   eventType: string;
   statusUrl: string;
   duplicate: boolean;
+  /** `sha256:<hex>` of the payload as sent; the stored event carries it in metadata.payloadHash. */
+  payloadHash: string;
 }
 
 export interface IngestOptions {
@@ -41,11 +45,17 @@ export interface IngestOptions {
   source: string;
   eventStoreUrl: string;
   topic: string;
+  /** Asks the event store what it knows of client-chosen ids (see seen.ts); none means ask nobody. */
+  lookup?: StoredLookup;
 }
 
 export interface IngestRequest {
   /** Partial envelopes as the client sent them (after route mapping). */
   events: unknown[];
+  /** What the client sent for each event, as hashed for idempotency (defaults to `events`). */
+  payloads?: unknown[];
+  /** Where a client-chosen id sits in each item, for problems: "/eventId", or "/id" for CloudEvents. */
+  idField?: string;
   idempotencyKey?: string | undefined;
   principal?: string | undefined;
   expectedVersion?: number | undefined;
@@ -53,8 +63,9 @@ export interface IngestRequest {
 
 // RFC 4122 name-based id: the same Idempotency-Key (per API key) always names the same event,
 // so a retried request is recognised here and, across producer restarts, by the event store.
-function idFromKey(principal: string, key: string, index: number): string {
-  const h = createHash("sha1").update(`${principal}\0${key}\0${index}`).digest();
+// `part` is the event's index in the request, or the name of an id generated for it.
+export function idFromKey(principal: string, key: string, part: number | string): string {
+  const h = createHash("sha1").update(`${principal}\0${key}\0${part}`).digest();
   h[6] = (h[6]! & 0x0f) | 0x50;
   h[8] = (h[8]! & 0x3f) | 0x80;
   const hex = h.subarray(0, 16).toString("hex");
@@ -63,19 +74,32 @@ function idFromKey(principal: string, key: string, index: number): string {
 
 const now = (): string => new Date().toISOString();
 
+/** The expected version taken from If-Match or `expectedVersion`: nine digits at most. */
+export const MAX_EXPECTED_VERSION = 999_999_999;
+
+interface Stamped {
+  envelope: EventEnvelope;
+  /** The client chose the id (eventId, Idempotency-Key, CloudEvents id): it may have been seen. */
+  chosen: boolean;
+  /** Where the id came from, for a 409: "/eventId", "/3/id" or "Idempotency-Key". */
+  idField: string;
+}
+
 export function createIngest(options: IngestOptions) {
   const { publisher, tracer, logger } = options;
-  // Ids acknowledged recently: a repeat answers at once and is not published again.
-  const recent = new Map<string, true>();
-  const remember = (id: string) => {
-    recent.set(id, true);
+  // Ids acknowledged recently, with their payload hash: a repeat answers at once and is not
+  // published again; the same id with another payload is a 409.
+  const recent = new Map<string, string>();
+  const remember = (id: string, hash: string) => {
+    recent.set(id, hash);
     if (recent.size > 100_000) recent.delete(recent.keys().next().value!);
   };
 
-  function stamp(request: IngestRequest): EventEnvelope[] {
+  function stamp(request: IngestRequest): Stamped[] {
     const problems: FieldProblem[] = [];
-    const envelopes: EventEnvelope[] = [];
+    const stamped: Stamped[] = [];
     const many = request.events.length > 1;
+    const firstIndexOf = new Map<string, number>();
     request.events.forEach((raw, index) => {
       const prefix = many ? `/${index}` : "";
       if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
@@ -86,14 +110,27 @@ export function createIngest(options: IngestOptions) {
       if (input.expectedVersion !== undefined || request.expectedVersion !== undefined) {
         const expected = input.expectedVersion ?? request.expectedVersion;
         delete input.expectedVersion;
-        if (typeof expected !== "number" || !Number.isInteger(expected) || expected < 0) {
-          problems.push({ field: `${prefix}/expectedVersion`, reason: "must be a non-negative integer" });
+        if (
+          typeof expected !== "number" ||
+          !Number.isInteger(expected) ||
+          expected < 0 ||
+          expected > MAX_EXPECTED_VERSION
+        ) {
+          problems.push({
+            field: `${prefix}/expectedVersion`,
+            reason: `must be an integer from 0 to ${MAX_EXPECTED_VERSION}`,
+          });
           return;
         }
         input.version = expected + 1;
       }
+      const idField = request.idField ?? "/eventId";
+      let chosen = input.eventId !== undefined;
+      let from = `${prefix}${idField}`;
       if (input.eventId === undefined && request.idempotencyKey) {
         input.eventId = idFromKey(request.principal ?? "", request.idempotencyKey, index);
+        chosen = true;
+        from = "Idempotency-Key";
       }
       const result = validateEnvelope(input);
       if (!result.ok) {
@@ -103,7 +140,17 @@ export function createIngest(options: IngestOptions) {
       const envelope = normalizeEnvelope(result.envelope, { now, newId: randomUUID, source: options.source });
       // When the platform accepted it, beside the client's own event time: stage latencies start here.
       envelope.metadata.acceptedAt = now();
-      envelopes.push(envelope);
+      envelope.metadata.payloadHash = payloadHash({
+        payload: request.payloads?.[index] ?? raw,
+        expectedVersion: request.expectedVersion ?? null,
+      });
+      const first = firstIndexOf.get(envelope.eventId);
+      if (first !== undefined) {
+        problems.push({ field: `${prefix}${idField}`, reason: `repeats the id of event /${first}` });
+        return;
+      }
+      firstIndexOf.set(envelope.eventId, index);
+      stamped.push({ envelope, chosen, idField: from });
     });
     if (problems.length > 0) {
       throw validationError(
@@ -113,12 +160,51 @@ export function createIngest(options: IngestOptions) {
         problems,
       );
     }
-    return envelopes;
+    return stamped;
+  }
+
+  /** Ids seen before: here (recently) or by the event store. A different payload is a 409. */
+  async function seenBefore(stamped: Stamped[]): Promise<Set<string>> {
+    const seen = new Set<string>();
+    const conflicts: Stamped[] = [];
+    const ask: Stamped[] = [];
+    for (const s of stamped) {
+      const known = recent.get(s.envelope.eventId);
+      if (known === undefined) {
+        if (s.chosen && options.lookup) ask.push(s);
+      } else if (known === s.envelope.metadata.payloadHash) seen.add(s.envelope.eventId);
+      else conflicts.push(s);
+    }
+    if (ask.length > 0 && options.lookup) {
+      const stored = await options.lookup(ask.map((s) => s.envelope.eventId));
+      for (const s of ask) {
+        const found = stored.get(s.envelope.eventId);
+        if (found === undefined) continue;
+        // Stored before payload hashes existed: the store keeps the first copy, as it always did.
+        if (found.payloadHash === undefined || found.payloadHash === s.envelope.metadata.payloadHash) {
+          seen.add(s.envelope.eventId);
+          remember(s.envelope.eventId, s.envelope.metadata.payloadHash!);
+        } else conflicts.push(s);
+      }
+    }
+    if (conflicts.length > 0) {
+      throw idempotencyConflict(
+        "an id was used before with a different payload; nothing was published",
+        conflicts.map((s) => ({
+          field: s.idField,
+          reason: `event ${s.envelope.eventId} was accepted before with a different payload`,
+        })),
+        { eventIds: conflicts.map((s) => s.envelope.eventId) },
+      );
+    }
+    return seen;
   }
 
   async function accept(request: IngestRequest): Promise<Accepted[]> {
-    const envelopes = stamp(request);
-    const fresh = envelopes.filter((e) => !recent.has(e.eventId));
+    const stamped = stamp(request);
+    const seen = await seenBefore(stamped);
+    const envelopes = stamped.map((s) => s.envelope);
+    const fresh = envelopes.filter((e) => !seen.has(e.eventId));
     if (fresh.length > 0) {
       const span = tracer.startSpan(`${options.topic} publish`, {
         kind: SpanKind.PRODUCER,
@@ -152,7 +238,7 @@ export function createIngest(options: IngestOptions) {
         span.end();
       }
       for (const e of fresh) {
-        remember(e.eventId);
+        remember(e.eventId, e.metadata.payloadHash!);
         logger.debug(
           { eventId: e.eventId, eventType: e.eventType, correlationId: e.metadata.correlationId },
           "event accepted",
@@ -164,7 +250,8 @@ export function createIngest(options: IngestOptions) {
       aggregateId: e.aggregateId,
       eventType: e.eventType,
       statusUrl: `${options.eventStoreUrl}/api/eventstore/events/${e.eventId}`,
-      duplicate: !fresh.includes(e),
+      duplicate: seen.has(e.eventId),
+      payloadHash: e.metadata.payloadHash!,
     }));
   }
 

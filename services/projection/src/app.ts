@@ -2,11 +2,12 @@ import {
   createHttpApp,
   databaseReady,
   deadLetterRoutes,
+  intParam,
   lagRoute,
   notFound,
-  validationError,
   conflict,
   type DeadLetters,
+  type HttpPolicy,
   type LagMonitor,
   type Logger,
   type Metrics,
@@ -29,22 +30,19 @@ export interface ProjectionAppDeps {
   ready: () => boolean;
   status: () => Promise<ProjectionStatus[]>;
   rebuild: (name: string) => boolean;
+  /** Keys, server limits and JSON depth (httpPolicy(config)); none means open, with defaults. */
+  http?: HttpPolicy;
 }
 
-function page(query: URLSearchParams): Page {
-  const read = (name: string, fallback: number, max: number) => {
-    const raw = query.get(name);
-    if (raw === null || raw === "") return fallback;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < 0 || n > max) {
-      throw validationError(`invalid ${name}`, [
-        { field: name, reason: `must be an integer from 0 to ${max}` },
-      ]);
-    }
-    return n;
-  };
-  return { limit: Math.max(1, read("limit", 100, 1000)), offset: read("offset", 0, 10_000_000) };
-}
+// Read models that hold personal data (names, e-mail addresses) need a key with the read scope,
+// as does user activity (its metadata carries IP addresses and the like).
+const personal = new Set(["customers"]);
+
+// limit=0 is refused (it once became 1 silently): a page has 1 to 1000 rows.
+const page = (query: URLSearchParams): Page => ({
+  limit: intParam(query, "limit", { fallback: 100, min: 1, max: 1000 }),
+  offset: intParam(query, "offset", { fallback: 0, min: 0, max: 10_000_000 }),
+});
 
 // The routes each read model answers: `/api/<name>` lists with filters, `/api/<name>/:id` gets one.
 const documentRoutes = (pool: Pool): Route[] =>
@@ -52,6 +50,7 @@ const documentRoutes = (pool: Pool): Route[] =>
     {
       method: "GET",
       path: `/api/${model.name}`,
+      ...(personal.has(model.name) ? { scope: "read" as const } : {}),
       handler: async ({ query }) => {
         const filters: Record<string, string> = {};
         for (const param of Object.keys(model.filters)) {
@@ -64,6 +63,7 @@ const documentRoutes = (pool: Pool): Route[] =>
     {
       method: "GET",
       path: `/api/${model.name}/:id`,
+      ...(personal.has(model.name) ? { scope: "read" as const } : {}),
       handler: async ({ params }) => {
         const doc = await getDocument(pool, model, params.id!);
         if (doc === undefined) throw notFound(`no ${model.name} read model for ${params.id}`);
@@ -79,11 +79,13 @@ export function createProjectionApp(deps: ProjectionAppDeps) {
     {
       method: "GET",
       path: "/api/events",
+      scope: "read",
       handler: async ({ query }) => ({ status: 200, body: await listActivity(pool, {}, page(query)) }),
     },
     {
       method: "GET",
       path: "/api/events/user/:userId",
+      scope: "read",
       handler: async ({ params, query }) => ({
         status: 200,
         body: {
@@ -95,6 +97,7 @@ export function createProjectionApp(deps: ProjectionAppDeps) {
     {
       method: "GET",
       path: "/api/events/type/:eventType",
+      scope: "read",
       handler: async ({ params, query }) => ({
         status: 200,
         body: {
@@ -106,6 +109,7 @@ export function createProjectionApp(deps: ProjectionAppDeps) {
     {
       method: "GET",
       path: "/customer/:id",
+      scope: "read",
       handler: async ({ params }) => {
         const doc = (await getDocument(pool, customers, params.id!)) as { status?: string } | undefined;
         if (doc === undefined || doc.status === "Deleted")
@@ -131,6 +135,7 @@ export function createProjectionApp(deps: ProjectionAppDeps) {
     {
       method: "POST",
       path: "/api/projections/:name/rebuild",
+      scope: "admin",
       handler: ({ params }) => {
         if (!projectionNames().includes(params.name!))
           throw notFound(`no projection ${params.name}`, { projections: projectionNames() });
@@ -150,6 +155,7 @@ export function createProjectionApp(deps: ProjectionAppDeps) {
     logger: deps.logger,
     metrics: deps.metrics,
     tracer: deps.tracer,
+    ...deps.http,
     readiness: { postgres: () => databaseReady(pool), consumer: deps.ready },
   });
 }

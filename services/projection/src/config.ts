@@ -27,6 +27,12 @@ export const projectionSettings = {
     default: "http://127.0.0.1:8082",
     description: "The event store, whose global feed rebuilds read",
   },
+  eventStoreApiKey: {
+    env: "EVENT_STORE_API_KEY",
+    default: "",
+    description:
+      "Key (read scope) sent to the event store's feed by rebuilds; empty means the first key of API_KEYS that holds read",
+  },
   poolSize: { env: "PG_POOL_SIZE", default: 10, parse: int, description: "PostgreSQL connections" },
 } satisfies ConfigSpec;
 

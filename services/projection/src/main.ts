@@ -6,6 +6,8 @@ import {
   createLogger,
   createMetrics,
   createPublisher,
+  httpPolicy,
+  outgoingKey,
   keepConnecting,
   openDatabase,
   serve,
@@ -68,7 +70,15 @@ const rebuilding = new Set<string>();
 const rebuild = (name: string): boolean => {
   if (rebuilding.has(name)) return false;
   rebuilding.add(name);
-  rebuildProjection({ pool, logger, eventStoreUrl: config.eventStoreUrl }, name)
+  rebuildProjection(
+    {
+      pool,
+      logger,
+      eventStoreUrl: config.eventStoreUrl,
+      apiKey: outgoingKey(config.eventStoreApiKey, config.apiKeys, "read"),
+    },
+    name,
+  )
     .catch(async (error: unknown) => {
       logger.error({ err: error, projection: name }, "rebuild failed");
       await pool.query(
@@ -121,6 +131,7 @@ const { server } = createProjectionApp({
   status,
   rebuild,
   lag,
+  http: httpPolicy(config),
 });
 await serve({
   logger,

@@ -15,12 +15,15 @@ export interface RebuildDeps {
   pool: Pool;
   logger: Logger;
   eventStoreUrl: string;
+  /** Sent as X-API-Key: the feed needs the read scope when the store has keys. */
+  apiKey?: string | undefined;
   pageSize?: number;
 }
 
 async function readFeed(deps: RebuildDeps, after: string): Promise<FeedPage> {
   const res = await fetch(
     `${deps.eventStoreUrl}/api/eventstore/feed?after=${after}&limit=${deps.pageSize ?? 1000}`,
+    deps.apiKey ? { headers: { "x-api-key": deps.apiKey } } : {},
   );
   if (!res.ok) throw new Error(`the event store's feed answered ${res.status}`);
   return (await res.json()) as FeedPage;
