@@ -2,6 +2,15 @@ import type { Kafka, KafkaMessage } from "kafkajs";
 import type { LagReporter } from "./lag-monitor.ts";
 import type { Logger } from "./logger.ts";
 import type { Metrics } from "./metrics.ts";
+import { isRetriable } from "./retriable.ts";
+
+// The retry policy every consumer follows, next to the consumer that applies it.
+export { isPoison, isRetriable, reasonOf, sqlStateOf, unprocessable } from "./retriable.ts";
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** 100 ms doubling to 5 s, with jitter so that partitions do not retry in step. */
+const backoffMs = (attempt: number) =>
+  Math.round(Math.min(5000, 100 * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2));
 
 export interface BatchConsumerOptions {
   kafka: Kafka;
@@ -17,8 +26,10 @@ export interface BatchConsumerOptions {
   /** Called when this member (re)joins the group: partitions may have moved, caches go stale. */
   onRebalance?: () => void;
   /**
-   * Processes messages of one partition, in order. Returning commits past them; throwing has
-   * kafkajs redeliver them (the consumer restarts from the last committed offset).
+   * Processes messages of one partition, in order. Returning commits past them. A retriable
+   * error (see retriable.ts) has the chunk handled again after a backoff; any other
+   * has kafkajs redeliver it (the consumer restarts from the last committed offset). A message
+   * that can never be processed is the handler's to park or reject, never to throw.
    */
   handle(partition: number, messages: KafkaMessage[]): Promise<void>;
 }
@@ -67,15 +78,35 @@ export function createBatchConsumer(options: BatchConsumerOptions): BatchConsume
           for (let i = 0; i < batch.messages.length; i += maxChunk) {
             if (!payload.isRunning() || payload.isStale()) return;
             const chunk = batch.messages.slice(i, i + maxChunk);
-            try {
-              await options.handle(batch.partition, chunk);
-            } catch (error) {
-              metrics.consumeErrors.inc({ topic, group: groupId, reason: (error as Error).name || "error" });
-              logger.error(
-                { err: error, partition: batch.partition },
-                "batch failed; it will be redelivered",
-              );
-              throw error;
+            for (let attempt = 1; ; attempt++) {
+              try {
+                await options.handle(batch.partition, chunk);
+                break;
+              } catch (error) {
+                const retriable = isRetriable(error);
+                metrics.consumeErrors.inc({
+                  topic,
+                  group: groupId,
+                  reason: retriable ? "transient" : (error as Error).name || "error",
+                });
+                // A transient error is waited out here, on this partition alone: rejoining the
+                // group would stall every other partition too. Anything else fails loudly.
+                if (!retriable || !payload.isRunning() || payload.isStale()) {
+                  logger.error(
+                    { err: error, partition: batch.partition },
+                    "batch failed; it will be redelivered",
+                  );
+                  throw error;
+                }
+                const delayMs = backoffMs(attempt);
+                logger.warn(
+                  { err: error, partition: batch.partition, attempt, delayMs },
+                  "transient error; retrying the batch",
+                );
+                await sleep(delayMs);
+                await payload.heartbeat();
+                if (!payload.isRunning() || payload.isStale()) return;
+              }
             }
             payload.resolveOffset(chunk.at(-1)!.offset);
             await payload.heartbeat();

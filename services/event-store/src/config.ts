@@ -43,6 +43,12 @@ export const eventStoreSettings = {
     parse: int,
     description: "Longest wait for Kafka to acknowledge committed events before the batch is retried",
   },
+  fault: {
+    env: "EVENT_STORE_FAULT",
+    default: "",
+    description:
+      "Test hook: crash-after-append[:N] kills the process (SIGKILL) after the N-th append commits, before it is published",
+  },
 } satisfies ConfigSpec;
 
 export type EventStoreConfig = ConfigOf<typeof eventStoreSettings>;

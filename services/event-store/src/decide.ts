@@ -1,10 +1,39 @@
 import {
   domainForAggregateType,
   rehydrate,
+  streamIdOf,
   type CommittedEvent,
   type EventEnvelope,
 } from "@eventscope/contracts";
-import { streamIdOf, type AppendBatch, type Snapshot } from "./store.ts";
+
+// What the decider produces and the store appends: the decider owns these types, the SQL
+// module (store.ts) imports them, never the other way round.
+
+export interface NewEvent {
+  envelope: EventEnvelope;
+  streamId: string;
+  version: number;
+}
+
+export interface Rejection {
+  envelope: EventEnvelope;
+  streamId: string;
+  code: string;
+  reason: string;
+}
+
+export interface Snapshot {
+  streamId: string;
+  aggregateType?: string;
+  version: number;
+  state: unknown;
+}
+
+export interface AppendBatch {
+  events: NewEvent[];
+  rejections: Rejection[];
+  snapshots: Snapshot[];
+}
 
 export interface Head {
   version: number;

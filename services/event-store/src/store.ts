@@ -1,39 +1,15 @@
 import type { CommittedEvent, EventEnvelope } from "@eventscope/contracts";
 import type { Pool, PoolClient } from "@eventscope/platform";
+import type { AppendBatch, Snapshot } from "./decide.ts";
 
-export const streamIdOf = (aggregateType: string, aggregateId: string): string =>
-  `${aggregateType}-${aggregateId}`;
-
-export interface NewEvent {
-  envelope: EventEnvelope;
-  streamId: string;
-  version: number;
-}
-
-export interface Rejection {
-  envelope: EventEnvelope;
-  streamId: string;
-  code: string;
-  reason: string;
-}
+export type { AppendBatch, NewEvent, Rejection, Snapshot } from "./decide.ts";
+/** @deprecated import it from @eventscope/contracts (kept while queries.ts moves over). */
+export { streamIdOf } from "@eventscope/contracts";
 
 interface StreamStart {
   streamId: string;
   aggregateType: string;
   aggregateId: string;
-}
-
-export interface Snapshot {
-  streamId: string;
-  aggregateType?: string;
-  version: number;
-  state: unknown;
-}
-
-export interface AppendBatch {
-  events: NewEvent[];
-  rejections: Rejection[];
-  snapshots: Snapshot[];
 }
 
 interface EventRow {

@@ -1,0 +1,38 @@
+import { describe, expect, it } from "vitest";
+import { unavailable, validationError } from "./errors.ts";
+import { isPoison, isRetriable, reasonOf, unprocessable } from "./retriable.ts";
+
+const pgError = (code: string, message = "boom") => Object.assign(new Error(message), { code });
+
+describe("retriable: which errors a consumer retries and which it parks", () => {
+  it("retries lost connections, serialization failures, deadlocks and timeouts", () => {
+    for (const code of ["08006", "08003", "40001", "40P01", "57P01", "57014", "53300", "55P03"])
+      expect(isRetriable(pgError(code)), code).toBe(true);
+    expect(isRetriable(Object.assign(new Error("connect"), { code: "ECONNREFUSED" }))).toBe(true);
+    expect(isRetriable(new Error("Connection terminated unexpectedly"))).toBe(true);
+    expect(isRetriable(Object.assign(new Error("leader moved"), { retriable: true }))).toBe(true);
+    expect(isRetriable(unavailable("broker down", 1))).toBe(true);
+  });
+
+  it("parks data errors from PostgreSQL at once and never retries them", () => {
+    for (const code of ["22P05", "22021", "22P02", "22003", "23502", "23514"]) {
+      expect(isPoison(pgError(code)), code).toBe(true);
+      expect(isRetriable(pgError(code)), code).toBe(false);
+    }
+    expect(isPoison(Object.assign(new Error("bad record"), { name: "MalformedRecordError" }))).toBe(true);
+    expect(isPoison(unprocessable("schema"))).toBe(true);
+  });
+
+  it("leaves a uniqueness race and unknown errors to the caller: neither retried nor parked", () => {
+    for (const error of [pgError("23505"), new Error("a bug"), validationError("x", [])]) {
+      expect(isRetriable(error)).toBe(false);
+      expect(isPoison(error)).toBe(false);
+    }
+  });
+
+  it("gives the SQLSTATE in the reason", () => {
+    expect(reasonOf(pgError("22P05", "unsupported Unicode escape sequence"))).toBe(
+      "unsupported Unicode escape sequence (SQLSTATE 22P05)",
+    );
+  });
+});

@@ -1,0 +1,42 @@
+import { fromKafkaRecord, validateEnvelope, type EventEnvelope } from "@eventscope/contracts";
+import type { KafkaMessage, Span } from "@eventscope/platform";
+
+/** An ingest message read as an event, with the span of its processing. */
+export interface Incoming {
+  message: KafkaMessage;
+  envelope: EventEnvelope;
+  span: Span;
+  /** Set when the envelope breaks the schema: the event is rejected with this reason. */
+  invalid?: string;
+}
+
+export interface ParsedChunk {
+  incoming: Incoming[];
+  /** Messages that are no event at all: parked with the reason. */
+  malformed: { message: KafkaMessage; reason: string }[];
+}
+
+/**
+ * Stage 1 of the write path: reads each message as an event and checks it against the schema
+ * again (any client can write to Kafka, not only the producer). Never throws for bad input.
+ */
+export function parseChunk(
+  messages: KafkaMessage[],
+  startSpan: (message: KafkaMessage, envelope: EventEnvelope) => Span,
+): ParsedChunk {
+  const parsed: ParsedChunk = { incoming: [], malformed: [] };
+  for (const message of messages) {
+    let envelope: EventEnvelope;
+    try {
+      envelope = fromKafkaRecord({ key: message.key, value: message.value, headers: message.headers });
+    } catch (error) {
+      parsed.malformed.push({ message, reason: `malformed: ${(error as Error).message}` });
+      continue;
+    }
+    const item: Incoming = { message, envelope, span: startSpan(message, envelope) };
+    const check = validateEnvelope(envelope);
+    if (!check.ok) item.invalid = check.problems.map((p) => `${p.field} ${p.reason}`).join("; ");
+    parsed.incoming.push(item);
+  }
+  return parsed;
+}
