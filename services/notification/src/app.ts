@@ -6,6 +6,7 @@ import {
   lagRoute,
   notFound,
   type DeadLetters,
+  type HttpPolicy,
   type LagMonitor,
   type Logger,
   type Metrics,
@@ -30,6 +31,8 @@ export interface NotificationAppDeps {
   ready: () => boolean;
   /** Told when a replayed delivery is due again. */
   onReplayed: () => void;
+  /** Keys, server limits and JSON depth (httpPolicy(config)); none means open, with defaults. */
+  http?: HttpPolicy;
   /**
    * The webhook policy, the secret box and the policy's metrics, for the subscription routes;
    * without them (a route listing) the policy admits public addresses only.
@@ -44,6 +47,7 @@ export function createNotificationApp(deps: NotificationAppDeps) {
     {
       method: "GET",
       path: "/api/deliveries",
+      scope: "read",
       handler: async ({ query }) => {
         const eventId = query.get("eventId") || undefined;
         const deliveries = await listDeliveries(pool, {
@@ -59,6 +63,7 @@ export function createNotificationApp(deps: NotificationAppDeps) {
     {
       method: "GET",
       path: "/api/deliveries/:id",
+      scope: "read",
       handler: async ({ params }) => {
         const found = await getDelivery(pool, uuid(params.id, "id"));
         if (!found) throw notFound(`no delivery ${params.id}`);
@@ -68,6 +73,7 @@ export function createNotificationApp(deps: NotificationAppDeps) {
     {
       method: "POST",
       path: "/api/deliveries/:id/replay",
+      scope: "admin",
       handler: async ({ params }) => {
         const result = await replayDelivery(pool, uuid(params.id, "id"));
         if ("replayed" in result) {
@@ -91,6 +97,7 @@ export function createNotificationApp(deps: NotificationAppDeps) {
     logger: deps.logger,
     metrics: deps.metrics,
     tracer: deps.tracer,
+    ...deps.http,
     readiness: {
       postgres: () => databaseReady(pool),
       consumer: deps.ready,

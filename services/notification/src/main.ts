@@ -6,6 +6,7 @@ import {
   createLogger,
   createMetrics,
   createPublisher,
+  httpPolicy,
   keepConnecting,
   openDatabase,
   serve,
@@ -134,6 +135,7 @@ const { server } = createNotificationApp({
   onReplayed: dispatcher.wake,
   lag,
   webhooks: { policy: webhookPolicy, secrets, webhookMetrics },
+  http: httpPolicy(config),
 });
 await serve({
   logger,

@@ -1,5 +1,5 @@
 // Checks of path and query parameters; each failure is a 400 problem naming the parameter.
-import { validationError } from "@eventscope/platform";
+import { intParam, validationError } from "@eventscope/platform";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -16,13 +16,5 @@ export function oneOf(query: URLSearchParams, field: string, allowed: readonly s
   return value;
 }
 
-export function limit(query: URLSearchParams, fallback: number, max: number): number {
-  const raw = query.get("limit");
-  if (raw === null || raw === "") return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > max)
-    throw validationError("invalid limit", [
-      { field: "limit", reason: `must be an integer from 1 to ${max}` },
-    ]);
-  return n;
-}
+export const limit = (query: URLSearchParams, fallback: number, max: number): number =>
+  intParam(query, "limit", { fallback, min: 1, max });

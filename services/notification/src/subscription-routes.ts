@@ -46,6 +46,7 @@ export const subscriptionRoutes = ({
     {
       method: "POST",
       path: "/api/subscriptions",
+      scope: "admin",
       accepts: ["application/json"],
       handler: async ({ body }) => {
         const input = parseSubscription(body);
@@ -56,6 +57,7 @@ export const subscriptionRoutes = ({
     {
       method: "GET",
       path: "/api/subscriptions",
+      scope: "admin",
       handler: async () => {
         const subscriptions = await listSubscriptions(pool);
         return { status: 200, body: { count: subscriptions.length, subscriptions } };
@@ -64,6 +66,7 @@ export const subscriptionRoutes = ({
     {
       method: "GET",
       path: "/api/subscriptions/:id",
+      scope: "admin",
       handler: async ({ params }) => {
         const found = await getSubscription(pool, uuid(params.id, "id"));
         if (!found) throw notFound(`no subscription ${params.id}`);
@@ -73,6 +76,7 @@ export const subscriptionRoutes = ({
     {
       method: "DELETE",
       path: "/api/subscriptions/:id",
+      scope: "admin",
       handler: async ({ params }) => {
         if (!(await deleteSubscription(pool, uuid(params.id, "id"))))
           throw notFound(`no subscription ${params.id}`);
