@@ -22,6 +22,9 @@ declare -A PORTS=([producer]=8081 [event-store]=8082 [projection]=8083 [notifica
 export API_KEYS=${API_KEYS:-eventscope-demo-key}
 export OTEL_EXPORTER_OTLP_ENDPOINT=${OTEL_EXPORTER_OTLP_ENDPOINT:-http://127.0.0.1:${JAEGER_OTLP_HTTP_PORT}}
 export EVENT_STORE_URL=${EVENT_STORE_URL:-http://127.0.0.1:${PORTS[event-store]}}
+# notification: local webhook receivers are on loopback; secrets sealed with the published demo key.
+export WEBHOOK_ALLOWED_TARGETS=${WEBHOOK_ALLOWED_TARGETS:-127.0.0.0/8,::1/128}
+export WEBHOOK_SECRET_KEY=${WEBHOOK_SECRET_KEY:-6576656e7473636f70652d64656d6f2d776562686f6f6b2d7365637265742d31}
 
 # The service process a supervisor runs now (run/<service>.child), when it is alive.
 child_pid() {

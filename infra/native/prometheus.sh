@@ -1,6 +1,7 @@
 # shellcheck shell=bash
 # Prometheus from the Debian package, run directly with the repository's config
-# (observability/prometheus/prometheus.native.yml), TSDB under EVENTSCOPE_HOME.
+# (observability/prometheus/prometheus.native.yml), TSDB under EVENTSCOPE_HOME. No lifecycle API
+# (/-/reload, /-/quit): nothing uses it, and anything on loopback could stop Prometheus with it.
 
 PROM_BIN=${PROMETHEUS_BIN:-/usr/bin/prometheus}
 PROM_CONFIG=$REPO_DIR/observability/prometheus/prometheus.native.yml
@@ -42,7 +43,6 @@ prometheus_start() {
     --storage.tsdb.retention.time=7d \
     --web.listen-address="127.0.0.1:$PROMETHEUS_PORT" \
     --web.enable-remote-write-receiver \
-    --web.enable-lifecycle \
     --enable-feature=exemplar-storage
   wait_ready prometheus "$READY_TIMEOUT" prometheus_health || return 1
   ok "prometheus $(prometheus_version) ready on 127.0.0.1:$PROMETHEUS_PORT (pid $(part_pid prometheus))" "$t0"

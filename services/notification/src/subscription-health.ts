@@ -46,10 +46,22 @@ export async function recordFailure(
       [subscriptionId, budget.failures, budget.windowMs],
     );
     const row = rows[0];
-    if (row?.status !== "disabled") return undefined;
+    if (!row) {
+      // Switched off while this attempt was in flight: what it left waiting is buried too.
+      await client.query(
+        `UPDATE deliveries SET status = 'dead', last_error = coalesce(last_error || '; ', '') || $2
+         WHERE subscription_id = $1 AND status IN ('pending', 'retrying')
+           AND EXISTS (SELECT 1 FROM subscriptions WHERE id = $1 AND status = 'disabled')`,
+        [subscriptionId, "subscription switched off"],
+      );
+      return undefined;
+    }
+    if (row.status !== "disabled") return undefined;
     const reason =
-      `switched off after ${row.failures} consecutive failed attempts since ` +
-      `${row.since.toISOString()}; last: ${error}`.slice(0, 1000);
+      `switched off after ${row.failures} consecutive failed attempts since ${row.since.toISOString()}; last: ${error}`.slice(
+        0,
+        1000,
+      );
     await client.query("UPDATE subscriptions SET disabled_at = now(), disabled_reason = $2 WHERE id = $1", [
       subscriptionId,
       reason,
