@@ -70,8 +70,8 @@ export interface HttpAppOptions {
   metrics: Metrics;
   tracer: Tracer;
   bodyLimitBytes?: number;
-  /** Named readiness checks for /health/ready. */
-  readiness?: Record<string, () => Promise<boolean> | boolean>;
+  /** Named readiness checks for /health/ready; a check may say why it fails (`detail`). */
+  readiness?: Record<string, () => Promise<boolean | ReadinessResult> | boolean | ReadinessResult>;
   /** Called before a body route's handler; throw to refuse. */
   guard?: (request: RequestContext, route: Route) => void;
   /** Keys and their scopes (routes declare the scope they need); none means every route is open. */
@@ -79,6 +79,12 @@ export interface HttpAppOptions {
   limits?: Partial<ServerLimits>;
   /** Deepest nesting of a JSON body. */
   jsonMaxDepth?: number;
+}
+
+/** A readiness check's answer with the reason it fails, e.g. the partitions that are stuck. */
+export interface ReadinessResult {
+  ready: boolean;
+  detail?: unknown;
 }
 
 const json = "application/json";
@@ -276,13 +282,20 @@ function builtinRoutes(options: HttpAppOptions): Route[] {
       path: "/health/ready",
       handler: async () => {
         const checks: Record<string, boolean> = {};
+        const details: Record<string, unknown> = {};
         for (const [name, check] of Object.entries(options.readiness ?? {})) {
-          checks[name] = await Promise.resolve()
+          const result = await Promise.resolve()
             .then(check)
             .catch(() => false);
+          checks[name] = typeof result === "boolean" ? result : result.ready;
+          if (typeof result !== "boolean" && !result.ready) details[name] = result.detail;
         }
         const ready = Object.values(checks).every(Boolean);
-        return { status: ready ? 200 : 503, body: { status: ready ? "ready" : "not ready", checks } };
+        const body = { status: ready ? "ready" : "not ready", checks };
+        return {
+          status: ready ? 200 : 503,
+          body: Object.keys(details).length > 0 ? { ...body, details } : body,
+        };
       },
     },
     {
