@@ -12,12 +12,12 @@ export interface Hit {
 
 export type Behaviour = (res: ServerResponse, hit: Hit) => void;
 
-export const behaviours = {
+export const behaviours: Record<"ok" | "fail" | "hang", Behaviour> = {
   ok: (res) => void res.writeHead(200).end("ok"),
   fail: (res) => void res.writeHead(500).end("nope"),
   /** Never answers: the request is left open until the service gives up. */
   hang: () => undefined,
-} satisfies Record<string, Behaviour>;
+};
 
 /** An HTTP server on host:port that answers each path with its behaviour and records every hit. */
 export async function startRoutedReceiver(host: string, port: number, routes: Record<string, Behaviour>) {
