@@ -3,7 +3,7 @@
 import { randomUUID } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { repoRoot, request, waitFor } from "@eventscope/testkit";
+import { repoRoot, request, requestWithKey, waitFor } from "@eventscope/testkit";
 
 const env = process.env;
 export const urls = {
@@ -16,7 +16,10 @@ export const urls = {
 };
 export const logDir =
   env.EVENTSCOPE_LOG_DIR ?? join(env.EVENTSCOPE_HOME ?? join(repoRoot, ".eventscope"), "logs");
-const apiKey = (env.API_KEYS ?? "eventscope-demo-key").split(",")[0]!;
+// The first configured key, without its scopes (the demo key holds every scope).
+const apiKey = (env.API_KEYS ?? "eventscope-demo-key").split(",")[0]!.split(":")[0]!;
+// The event store's events and replay need the read scope.
+const keyed = requestWithKey(apiKey);
 
 export const services = ["producer", "event-store", "projection", "notification"] as const;
 export type Service = (typeof services)[number];
@@ -96,7 +99,7 @@ export async function orderLifecycle(): Promise<{ accepted: Accepted[]; orderId:
   await waitFor(
     async () => {
       for (const a of accepted) {
-        const res = await request(`${urls.eventStore}/api/eventstore/events/${a.eventId}`);
+        const res = await keyed(`${urls.eventStore}/api/eventstore/events/${a.eventId}`);
         if (res.body?.status !== a.outcome) return undefined;
       }
       return true;
@@ -105,11 +108,11 @@ export async function orderLifecycle(): Promise<{ accepted: Accepted[]; orderId:
     "the event store to decide every event",
   );
   await waitFor(
-    async () => (await request(`${urls.projection}/api/orders/${orderId}`)).body?.status === "Delivered",
+    async () => (await keyed(`${urls.projection}/api/orders/${orderId}`)).body?.status === "Delivered",
     30_000,
     "the order read model",
   );
-  const replay = await request(`${urls.eventStore}/api/eventstore/replay/Order/${orderId}`);
+  const replay = await keyed(`${urls.eventStore}/api/eventstore/replay/Order/${orderId}`);
   if (replay.status !== 200) throw new Error(`replay: ${replay.status} ${JSON.stringify(replay.body)}`);
   return { accepted, orderId, token };
 }

@@ -2,7 +2,7 @@ import { createHmac, randomUUID } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { request, waitFor } from "@eventscope/testkit";
+import { request, requestWithKey, waitFor } from "@eventscope/testkit";
 
 // The whole stack as `make up` runs it (default ports): every seed flow through the producer,
 // seen in the read models, the SMTP sink and a webhook receiver.
@@ -10,7 +10,10 @@ const producer = process.env.PRODUCER_URL ?? "http://127.0.0.1:8081";
 const projection = process.env.PROJECTION_URL ?? "http://127.0.0.1:8083";
 const notification = process.env.NOTIFICATION_URL ?? "http://127.0.0.1:8084";
 const mailApi = process.env.MAIL_API_URL ?? "http://127.0.0.1:8025";
-const apiKey = (process.env.API_KEYS ?? "eventscope-demo-key").split(",")[0]!;
+// The first configured key, without its scopes (the demo key holds every scope).
+const apiKey = (process.env.API_KEYS ?? "eventscope-demo-key").split(",")[0]!.split(":")[0]!;
+// Subscriptions need admin, read models of customers and activity and deliveries need read.
+const keyed = requestWithKey(apiKey);
 
 const post = (path: string, body: unknown = {}) =>
   request(`${producer}${path}`, { method: "POST", body, headers: { "x-api-key": apiKey } });
@@ -49,7 +52,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", r));
   receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
-  const sub = await request(`${notification}/api/subscriptions`, {
+  const sub = await keyed(`${notification}/api/subscriptions`, {
     body: {
       url: receiverUrl,
       eventTypes: ["OrderCreated", "OrderShipped", "OrderDelivered", "TaskCompleted"],
@@ -62,7 +65,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (subscriptionId)
-    await request(`${notification}/api/subscriptions/${subscriptionId}`, { method: "DELETE" });
+    await keyed(`${notification}/api/subscriptions/${subscriptionId}`, { method: "DELETE" });
   await new Promise<void>((r) => receiver.close(() => r()));
 });
 
@@ -113,7 +116,7 @@ describe("the running stack", () => {
     // Read models.
     const order = await waitFor(
       async () => {
-        const res = await request(`${projection}/api/orders/${orderId}`);
+        const res = await keyed(`${projection}/api/orders/${orderId}`);
         return res.body?.status === "Delivered" && res.body?.paymentStatus === "Completed"
           ? res.body
           : undefined;
@@ -123,16 +126,16 @@ describe("the running stack", () => {
     );
     expect(order).toMatchObject({ customerId, totalAmount: 15, trackingNumber: `TRK-${token}` });
     const task = await waitFor(async () =>
-      (await request(`${projection}/api/tasks/${taskId}`)).body?.status === "Completed" ? true : undefined,
+      (await keyed(`${projection}/api/tasks/${taskId}`)).body?.status === "Completed" ? true : undefined,
     );
     expect(task).toBe(true);
     const customer = await waitFor(async () => {
-      const res = await request(`${projection}/customer/${customerId}`);
+      const res = await keyed(`${projection}/customer/${customerId}`);
       return res.body?.email === `ada-${token}@lovelace.dev` ? res.body : undefined;
     });
     expect(customer.name).toBe(`Ada ${token}`);
     const activity = await waitFor(async () => {
-      const res = await request(`${projection}/api/events/user/${userId}`);
+      const res = await keyed(`${projection}/api/events/user/${userId}`);
       return res.body?.count === 3 ? res.body : undefined;
     });
     expect(activity.events.map((e: { eventType: string }) => e.eventType)).toEqual([
@@ -162,7 +165,7 @@ describe("the running stack", () => {
     ).toBe(true);
     const deliveries = await waitFor(
       async () => {
-        const res = await request(`${notification}/api/deliveries?channel=email&limit=1000`);
+        const res = await keyed(`${notification}/api/deliveries?channel=email&limit=1000`);
         const forOrder = (res.body?.deliveries ?? []).filter((d: { eventId: string; status: string }) =>
           accepted.includes(d.eventId),
         );

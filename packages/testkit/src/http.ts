@@ -28,3 +28,12 @@ export async function request<T = any>(
   }
   return { status: res.status, headers: res.headers, body: parsed as T };
 }
+
+/** The demo configuration's key: it holds every scope (read, write, admin). */
+export const demoApiKey = "eventscope-demo-key";
+
+/** `request` that sends an X-API-Key (unless the call names its own). */
+export const requestWithKey =
+  (apiKey: string) =>
+  <T = any>(url: string, init: Parameters<typeof request>[1] = {}): Promise<JsonResponse<T>> =>
+    request<T>(url, { ...init, headers: { "x-api-key": apiKey, ...init.headers } });

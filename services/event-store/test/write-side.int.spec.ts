@@ -6,6 +6,7 @@ import {
   dropSchema,
   kafkaAdmin,
   request,
+  requestWithKey,
   startService,
   testPool,
   uniqueName,
@@ -30,10 +31,12 @@ const env = () => ({
   SNAPSHOT_EVERY: "5",
 });
 
+// The store holds personal data: its reads need the key too.
+const read = requestWithKey(apiKey);
 const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
   request(`${producer.url}${path}`, { body, headers: { "x-api-key": apiKey, ...headers } });
 
-const statusOf = (eventId: string) => request(`${store.url}/api/eventstore/events/${eventId}`);
+const statusOf = (eventId: string) => read(`${store.url}/api/eventstore/events/${eventId}`);
 
 async function settled(eventIds: string[], timeoutMs = 60_000) {
   const out = new Map<string, any>();
@@ -141,7 +144,7 @@ describe("write side: producer and event store", () => {
     );
     expect(responses.every((r) => r.status === 202)).toBe(true);
     await settled(responses.map((r) => r.body.eventId));
-    const stream = await request(`${store.url}/api/eventstore/streams/User/${userId}`);
+    const stream = await read(`${store.url}/api/eventstore/streams/User/${userId}`);
     expect(stream.body.count).toBe(60);
     expect(stream.body.events.map((e: any) => e.version)).toEqual(
       Array.from({ length: 60 }, (_, i) => i + 1),
@@ -156,7 +159,7 @@ describe("write side: producer and event store", () => {
         (await post("/api/events", { userId: seqUser, eventType: "step", metadata: { i } })).body.eventId,
       );
     await settled(sent);
-    const seq = await request(`${store.url}/api/eventstore/streams/User/${seqUser}`);
+    const seq = await read(`${store.url}/api/eventstore/streams/User/${seqUser}`);
     expect(seq.body.events.map((e: any) => e.eventId)).toEqual(sent);
   });
 
@@ -300,7 +303,7 @@ describe("write side: producer and event store", () => {
     const after = await post("/api/events", { userId: "poison", eventType: "login" });
     await settled([after.body.eventId]);
     const parked = await waitFor(async () => {
-      const res = await request(`${store.url}/api/eventstore/dead-letters`);
+      const res = await read(`${store.url}/api/eventstore/dead-letters`);
       return res.body.count > 0 ? res.body.deadLetters : undefined;
     });
     expect(parked[0].reason).toMatch(/^malformed/);
@@ -333,7 +336,7 @@ describe("write side: producer and event store", () => {
     );
     expect(rows[0]).toEqual({ n: 600, d: 600 });
     for (const user of users) {
-      const stream = await request(`${store.url}/api/eventstore/streams/User/${user}`);
+      const stream = await read(`${store.url}/api/eventstore/streams/User/${user}`);
       expect(stream.body.events.map((e: any) => e.version)).toEqual(
         Array.from({ length: 75 }, (_, i) => i + 1),
       );
