@@ -16,7 +16,7 @@ const stamp = (i: number) => base - (100 - i) * 1000;
 const monitors: LagMonitor[] = [];
 const consumers: kafkajs.Consumer[] = [];
 
-const monitorFor = (group: string, options: { probe?: boolean } = {}) => {
+const monitorFor = (group: string, options: { probe?: boolean; stuckAfterMs?: number } = {}) => {
   const metrics = createMetrics("lag-test");
   const monitor = createLagMonitor({
     kafka,
@@ -231,5 +231,31 @@ describe("the lag monitor on the real Kafka", () => {
     );
     expect(stalled.partitions.some((p) => p.verdict === "STALL")).toBe(true);
     expect(stalled.lag).toBeGreaterThan(0);
+  });
+
+  it("a partition whose committed offset does not move while it has lag fails readiness, naming it, until it moves", async () => {
+    const group = uniqueName("stuck");
+    const { monitor, metrics } = monitorFor(group, { stuckAfterMs: 1500 });
+    let held = true;
+    // Partition 1 is held at offset 5 (a message its consumer cannot get past); the others flow.
+    await consume(group, (partition, offset) => !(held && partition === 1 && offset >= 5));
+    monitor.start();
+    const stuck = await waitFor(
+      async () => {
+        const r = monitor.readiness();
+        return r.ready ? undefined : r;
+      },
+      20_000,
+      "readiness to fail",
+    );
+    expect(stuck.detail).toMatchObject({
+      stuck: [{ group, topic, partition: 1, committed: 5, lag: perPartition - 5 }],
+    });
+    const gauge = await metrics.consumerPartitionStuck.get();
+    const p1 = gauge.values.find((v) => v.labels.partition === "1");
+    expect(p1?.value).toBeGreaterThanOrEqual(1.5);
+    expect(gauge.values.filter((v) => v.labels.partition !== "1").every((v) => v.value === 0)).toBe(true);
+    held = false;
+    await waitFor(async () => monitor.readiness().ready, 20_000, "readiness to recover");
   });
 });

@@ -1,5 +1,5 @@
 import type { Admin, Kafka, KafkaMessage } from "kafkajs";
-import type { Route } from "./http.ts";
+import type { ReadinessResult, Route } from "./http.ts";
 import type { Logger } from "./logger.ts";
 import type { Metrics } from "./metrics.ts";
 import { createLagProbe, type LagProbe } from "./lag-probe.ts";
@@ -42,6 +42,8 @@ export interface PartitionLag {
   /** Age of the oldest unconsumed message; 0 without lag; null when it could not be read. */
   lagSeconds: number | null;
   verdict: Verdict;
+  /** How long the partition has had lag without its committed offset moving; 0 while it moves. */
+  stuckSeconds: number;
 }
 
 export interface GroupLag {
@@ -82,6 +84,21 @@ export interface LagMonitor {
   /** The last report (sampled at most one interval ago while running). */
   report(): LagReport;
   reporter(group: string): LagReporter;
+  /**
+   * For /health/ready: not ready while a partition with lag has gone `stuckAfterMs` without its
+   * committed offset moving (a message that cannot be processed, a lock, a consumer hung); the
+   * detail names each such group, topic and partition. Ready again once it moves.
+   */
+  readiness(): ReadinessResult;
+}
+
+export interface StuckPartition {
+  group: string;
+  topic: string;
+  partition: number;
+  committed: number;
+  lag: number;
+  stuckSeconds: number;
 }
 
 export interface LagMonitorOptions {
@@ -93,6 +110,8 @@ export interface LagMonitorOptions {
   intervalMs?: number;
   /** Samples in the verdict window; LAG_WINDOW_SAMPLES, default 10. */
   windowSize?: number;
+  /** A partition with lag whose committed offset has not moved for this long is stuck; LAG_STUCK_AFTER_MS, default 60 s. */
+  stuckAfterMs?: number;
   /** Read timestamps the consumer did not report with a probe consumer (default true). */
   probe?: boolean;
   /** Longest wait for a probe read within one sample; default half the interval (a sample stays under 1 s). */
@@ -103,6 +122,8 @@ export interface LagMonitorOptions {
 interface GroupState {
   spec: LagGroupSpec;
   windows: Map<number, PartitionWindow>;
+  /** Per partition, the committed offset last seen moving (or without lag) and when. */
+  progress: Map<number, { committed: number; at: number }>;
   last: GroupLag;
 }
 
@@ -113,6 +134,7 @@ export function createLagMonitor(options: LagMonitorOptions): LagMonitor {
   const intervalMs = options.intervalMs ?? positive(env.LAG_SAMPLE_INTERVAL_MS) ?? 1000;
   const windowSize = options.windowSize ?? positive(env.LAG_WINDOW_SAMPLES) ?? 10;
   const windowMs = windowSize * intervalMs;
+  const stuckAfterMs = options.stuckAfterMs ?? positive(env.LAG_STUCK_AFTER_MS) ?? 60_000;
   const probeTimeoutMs = options.probeTimeoutMs ?? Math.max(100, Math.floor(intervalMs * 0.5));
   const now = options.now ?? Date.now;
   const { kafka, metrics, logger } = options;
@@ -123,6 +145,7 @@ export function createLagMonitor(options: LagMonitorOptions): LagMonitor {
       {
         spec,
         windows: new Map(),
+        progress: new Map(),
         last: { ...spec, verdict: "OK", lag: 0, lagSeconds: 0, partitions: [] },
       },
     ]),
@@ -248,6 +271,10 @@ export function createLagMonitor(options: LagMonitorOptions): LagMonitor {
       const ts = r.lag > 0 ? known(topic, r.partition, r.start) : undefined;
       const lagSeconds = r.lag === 0 ? 0 : ts === undefined ? null : Math.max(0, evaluatedAt - ts) / 1000;
       const verdict = evaluatePartition(window, { now: evaluatedAt, size: windowSize, windowMs });
+      const seen = state.progress.get(r.partition);
+      if (!seen || r.lag === 0 || r.start !== seen.committed)
+        state.progress.set(r.partition, { committed: r.start, at });
+      const stuckSeconds = r.lag === 0 ? 0 : (at - state.progress.get(r.partition)!.at) / 1000;
       return {
         partition: r.partition,
         committed: r.committed,
@@ -255,6 +282,7 @@ export function createLagMonitor(options: LagMonitorOptions): LagMonitor {
         lag: r.lag,
         lagSeconds,
         verdict,
+        stuckSeconds,
       };
     });
     const lagging = partitions.filter((p) => p.lag > 0);
@@ -276,6 +304,7 @@ export function createLagMonitor(options: LagMonitorOptions): LagMonitor {
         const labels = { group: result.group, topic: result.topic, partition: String(p.partition) };
         metrics.consumerLag.set(labels, p.lag);
         if (p.lagSeconds !== null) metrics.consumerLagSeconds.set(labels, p.lagSeconds);
+        metrics.consumerPartitionStuck.set(labels, p.stuckSeconds);
       }
       metrics.consumerLagVerdict.set({ group: result.group }, verdictValue(result.verdict));
     }
@@ -357,6 +386,23 @@ export function createLagMonitor(options: LagMonitorOptions): LagMonitor {
     },
     sample,
     report,
+    readiness() {
+      const stuck: StuckPartition[] = [];
+      for (const { last } of groups.values()) {
+        for (const p of last.partitions) {
+          if (p.lag > 0 && p.stuckSeconds * 1000 >= stuckAfterMs) {
+            const { partition, committed, lag, stuckSeconds } = p;
+            stuck.push({ group: last.group, topic: last.topic, partition, committed, lag, stuckSeconds });
+          }
+        }
+      }
+      return stuck.length === 0
+        ? { ready: true }
+        : {
+            ready: false,
+            detail: { reason: "partitions stuck", stuckAfterSeconds: stuckAfterMs / 1000, stuck },
+          };
+    },
     reporter(group) {
       return {
         batchStarted(topic, partition, first) {

@@ -110,6 +110,11 @@ export function createMetrics(service: string) {
       "topic",
       "partition",
     ]),
+    consumerPartitionStuck: gauge(
+      "kafka_consumer_partition_stuck_seconds",
+      "How long a partition with lag has gone without its committed offset moving (0 while it moves or has no lag)",
+      ["group", "topic", "partition"],
+    ),
     consumerLagVerdict: gauge("kafka_consumer_lag_verdict", "Lag verdict: 0 OK, 1 WARNING, 2 STALL, 3 STOP", [
       "group",
     ]),
