@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The infrastructure for development and tests: Kafka, PostgreSQL, Prometheus, Jaeger, the SMTP
-# sink (and k6, installed only).
+# sink (and vegeta, the native load engine, installed only).
 #
 #   infra/native.sh up [part...]           install what is missing, start what is not running
 #   infra/native.sh down [--purge] [part...] stop what `up` started (by pid); --purge deletes run data
@@ -9,18 +9,18 @@
 #   infra/native.sh logs [part]            tail the logs (EVENTSCOPE_HOME/logs)
 #   infra/native.sh running                the parts that are running (one per line)
 #
-# Parts: kafka postgres prometheus jaeger smtp k6. EVENTSCOPE_INFRA=native|docker|auto (auto:
+# Parts: kafka postgres prometheus jaeger smtp vegeta. EVENTSCOPE_INFRA=native|docker|auto (auto:
 # docker compose when a Docker engine answers, else native processes). See infra/README.md.
 set -euo pipefail
 
 # shellcheck source=infra/native/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/native/common.sh"
-for f in kafka postgres prometheus jaeger smtp k6; do
+for f in kafka postgres prometheus jaeger smtp vegeta; do
   # shellcheck source=/dev/null
   source "$INFRA_DIR/native/$f.sh"
 done
 
-ALL_PARTS=(kafka postgres prometheus jaeger smtp k6)
+ALL_PARTS=(kafka postgres prometheus jaeger smtp vegeta)
 SERVICE_PARTS=(kafka postgres prometheus jaeger smtp) # those with a process
 
 usage() {
@@ -135,13 +135,13 @@ cmd_status() {
   for p in "${ALL_PARTS[@]}"; do
     pid=$(part_pid "$p")
     if "${p}_health"; then health=up; else health=down; fi
-    [ "$p" = k6 ] && health=$([ "$health" = up ] && echo installed || echo missing)
+    [ "$p" = vegeta ] && health=$([ "$health" = up ] && echo installed || echo missing)
     rss=- pss=-
     if [ -n "$pid" ]; then
       read -r rss pss <<<"$(mem_mb "$pid")"
       total_rss=$((total_rss + rss))
       total_pss=$((total_pss + pss))
-    elif [ "$p" != k6 ] && [ "$health" = up ]; then
+    elif [ "$p" != vegeta ] && [ "$health" = up ]; then
       pid="(other)"
     fi
     printf '%-11s %-26s %-32s %-8s %-6s %8s %8s\n' "$p" "$("${p}_version")" "$("${p}_ports")" "${pid:--}" "$health" "$rss" "$pss"

@@ -9,7 +9,7 @@
 #     data/<part>/     each part's state (Kafka log dirs, PostgreSQL cluster, Prometheus TSDB)
 #     mail/            the SMTP sink's .eml files
 #   EVENTSCOPE_CACHE (default ~/.cache/eventscope): downloads and builds, outside the repo
-#     kafka/<version>/libs  Kafka jars, m2/ Maven's local repository, bin/ jaeger and k6,
+#     kafka/<version>/libs  Kafka jars, m2/ Maven's local repository, bin/ jaeger and vegeta,
 #     build/jaeger the throwaway Go module Jaeger is built in
 
 INFRA_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

@@ -1,39 +1,27 @@
-// flows: the business lifecycles side by side, RATE flow iterations per second in all (default
-// 20/s), split between order (1/4), task (1/4), customer (1/4) and user-activity sessions (1/4),
-// each checked in its read model at the end (flow_visible). Plus the end-to-end probe.
+// flows: the business lifecycles side by side, RATE flows started per second in all (default
+// 20/s), a quarter each: order, task, customer and user-activity sessions, each checked in its
+// read model at the end (flow_visible). Plus the end-to-end probe.
+// The scenario itself is data in lib/model.ts (planFor("flows")), shared with the native engine.
 import {
-  DURATION,
-  RATE,
-  baseOptions,
-  constantRate,
+  activity,
   markSetup,
   markTeardown,
   probe as probeOnce,
-  probeScenario,
   summaryOutputs,
   type RunData,
 } from "./lib/common.ts";
-import { activityMix, customerLifecycle, orderLifecycle, taskLifecycle } from "./lib/flows.ts";
+import { runFlow } from "./lib/flows.ts";
+import { k6Options } from "./lib/k6-options.ts";
+import { planFor } from "./lib/model.ts";
 
-const share = Math.max(1, Math.round(RATE / 4));
-const flow = (exec: string) => constantRate(exec, share, DURATION, { gracefulStop: "15s" });
-
-export const options = baseOptions(
-  {
-    order: flow("order"),
-    task: flow("task"),
-    customer: flow("customer"),
-    session: flow("session"),
-    probe: probeScenario(DURATION),
-  },
-  { flow_failures: ["count==0"] },
-);
-
-export const setup = (): RunData => markSetup();
+const plan = planFor("flows", __ENV);
+export const options = k6Options(plan);
+export const setup = (): RunData => markSetup(plan);
 export const teardown = (): void => markTeardown();
-export const order = (data: RunData): void => orderLifecycle(data);
-export const task = (data: RunData): void => taskLifecycle(data);
-export const customer = (data: RunData): void => customerLifecycle(data);
-export const session = (data: RunData): void => activityMix(data);
+export const load = (data: RunData): void => void activity(data);
 export const probe = (data: RunData): void => probeOnce(data);
+export const order = (data: RunData): void => runFlow("order", data);
+export const task = (data: RunData): void => runFlow("task", data);
+export const customer = (data: RunData): void => runFlow("customer", data);
+export const session = (data: RunData): void => runFlow("session", data);
 export const handleSummary = (data: unknown) => summaryOutputs(data);

@@ -1,26 +1,26 @@
 // load: user-activity events at a constant arrival rate (RATE per second for DURATION), with the
 // end-to-end probe beside it. `make load SCENARIO=load RATE=1000 DURATION=60s`.
+// The scenario itself is data in lib/model.ts (planFor("load")), shared with the native engine.
 import {
-  DURATION,
-  RATE,
   activity,
-  baseOptions,
-  constantRate,
   markSetup,
   markTeardown,
   probe as probeOnce,
-  probeScenario,
   summaryOutputs,
   type RunData,
 } from "./lib/common.ts";
+import { runFlow } from "./lib/flows.ts";
+import { k6Options } from "./lib/k6-options.ts";
+import { planFor } from "./lib/model.ts";
 
-export const options = baseOptions({
-  load: constantRate("load", RATE, DURATION),
-  probe: probeScenario(DURATION),
-});
-
-export const setup = (): RunData => markSetup();
+const plan = planFor("load", __ENV);
+export const options = k6Options(plan);
+export const setup = (): RunData => markSetup(plan);
 export const teardown = (): void => markTeardown();
 export const load = (data: RunData): void => void activity(data);
 export const probe = (data: RunData): void => probeOnce(data);
+export const order = (data: RunData): void => runFlow("order", data);
+export const task = (data: RunData): void => runFlow("task", data);
+export const customer = (data: RunData): void => runFlow("customer", data);
+export const session = (data: RunData): void => runFlow("session", data);
 export const handleSummary = (data: unknown) => summaryOutputs(data);

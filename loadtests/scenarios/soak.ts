@@ -1,28 +1,26 @@
 // soak: a moderate constant rate for a long time (RATE, default 300/s; DURATION, default 10m,
 // at most 60m): latency drift, lag creeping up, memory, and the ledger over many events.
+// The scenario itself is data in lib/model.ts (planFor("soak")), shared with the native engine.
 import {
-  RATE,
   activity,
-  baseOptions,
-  constantRate,
   markSetup,
   markTeardown,
   probe as probeOnce,
-  probeScenario,
-  seconds,
   summaryOutputs,
   type RunData,
 } from "./lib/common.ts";
+import { runFlow } from "./lib/flows.ts";
+import { k6Options } from "./lib/k6-options.ts";
+import { planFor } from "./lib/model.ts";
 
-const duration = `${Math.min(3600, Math.max(10, seconds(__ENV.DURATION ?? "10m")))}s`;
-
-export const options = baseOptions({
-  soak: constantRate("load", RATE, duration),
-  probe: probeScenario(duration),
-});
-
-export const setup = (): RunData => markSetup();
+const plan = planFor("soak", __ENV);
+export const options = k6Options(plan);
+export const setup = (): RunData => markSetup(plan);
 export const teardown = (): void => markTeardown();
 export const load = (data: RunData): void => void activity(data);
 export const probe = (data: RunData): void => probeOnce(data);
+export const order = (data: RunData): void => runFlow("order", data);
+export const task = (data: RunData): void => runFlow("task", data);
+export const customer = (data: RunData): void => runFlow("customer", data);
+export const session = (data: RunData): void => runFlow("session", data);
 export const handleSummary = (data: unknown) => summaryOutputs(data);

@@ -4,8 +4,9 @@ import type { NamedSeries, Point } from "./model.ts";
 
 /**
  * CPU per part of the stack, from /proc, every second: the services, Kafka, PostgreSQL (the
- * postmaster and all its backends), Prometheus, Jaeger, k6 itself, the whole machine, and what
- * is left ("other": anything else running on the box, e.g. someone's tests). Percent of one core.
+ * postmaster and all its backends), Prometheus, Jaeger, the load generator (k6, or vegeta's
+ * attacks and the runner), the whole machine, and what is left ("other": anything else running
+ * on the box, e.g. someone's tests). Percent of one core.
  */
 const TICKS = 100; // USER_HZ on Linux
 
@@ -13,7 +14,8 @@ interface Totals {
   t: number;
   machine: number;
   idle: number;
-  parts: Map<string, number>;
+  /** Per part, per root process: CPU ticks of it and its descendants. */
+  parts: Map<string, Map<number, number>>;
 }
 
 function readStat(pid: number): { ppid: number; ticks: number } | null {
@@ -37,7 +39,7 @@ function machineTicks(): { busy: number; idle: number } {
 
 export class CpuSampler {
   private readonly runDir: string;
-  private readonly extra = new Map<string, number>();
+  private readonly extra = new Map<string, Set<number>>();
   private prev: Totals | null = null;
   private timer: NodeJS.Timeout | null = null;
   readonly series = new Map<string, Point[]>();
@@ -46,9 +48,15 @@ export class CpuSampler {
     this.runDir = runDir;
   }
 
-  /** Also follow this process (e.g. k6). */
+  /**
+   * Also follow this process (k6, a vegeta attack) under `name`; several processes may share a
+   * name (one attack per stage): a process first seen after the previous sample counts from zero.
+   */
   follow(name: string, pid: number | undefined): void {
-    if (pid) this.extra.set(name, pid);
+    if (!pid) return;
+    const set = this.extra.get(name) ?? new Set<number>();
+    set.add(pid);
+    this.extra.set(name, set);
   }
 
   start(intervalMs = 1000): void {
@@ -67,14 +75,14 @@ export class CpuSampler {
   }
 
   toSeries(): NamedSeries[] {
-    const order = ["machine", "other", "k6"];
+    const order = ["machine", "other", "k6", "vegeta", "runner"];
     return [...this.series]
       .sort(([a], [b]) => (order.indexOf(a) + 1 || 99) - (order.indexOf(b) + 1 || 99) || a.localeCompare(b))
       .map(([name, points]) => ({ name, points }));
   }
 
-  private pids(): Map<string, number> {
-    const out = new Map<string, number>();
+  private pids(): Map<number, string> {
+    const out = new Map<number, string>();
     let files: string[] = [];
     try {
       files = readdirSync(this.runDir).filter((f) => f.endsWith(".pid"));
@@ -84,12 +92,12 @@ export class CpuSampler {
     for (const f of files) {
       try {
         const pid = Number(readFileSync(join(this.runDir, f), "utf8").trim().split(/\s+/)[0]);
-        if (pid > 0) out.set(f.replace(/\.pid$/, ""), pid);
+        if (pid > 0) out.set(pid, f.replace(/\.pid$/, ""));
       } catch {
         /* gone */
       }
     }
-    for (const [k, v] of this.extra) out.set(k, v);
+    for (const [name, set] of this.extra) for (const pid of set) out.set(pid, name);
     return out;
   }
 
@@ -103,19 +111,21 @@ export class CpuSampler {
       if (s) byPid.set(pid, s);
     }
     // A part's CPU is its root process plus every descendant (PostgreSQL's backends, k6 none).
-    const owner = new Map<number, string>();
-    for (const [name, pid] of roots) owner.set(pid, name);
-    const ownerOf = (pid: number, depth = 0): string | undefined => {
-      const o = owner.get(pid);
-      if (o !== undefined || depth > 6) return o;
+    const rootOf = (pid: number, depth = 0): number | undefined => {
+      if (roots.has(pid)) return pid;
+      if (depth > 6) return undefined;
       const s = byPid.get(pid);
       if (!s || s.ppid <= 1) return undefined;
-      return ownerOf(s.ppid, depth + 1);
+      return rootOf(s.ppid, depth + 1);
     };
-    const parts = new Map<string, number>();
+    const parts = new Map<string, Map<number, number>>();
     for (const [pid, s] of byPid) {
-      const name = ownerOf(pid);
-      if (name !== undefined) parts.set(name, (parts.get(name) ?? 0) + s.ticks);
+      const root = rootOf(pid);
+      if (root === undefined) continue;
+      const name = roots.get(root)!;
+      const byRoot = parts.get(name) ?? new Map<number, number>();
+      byRoot.set(root, (byRoot.get(root) ?? 0) + s.ticks);
+      parts.set(name, byRoot);
     }
     const m = machineTicks();
     return { t: Date.now(), machine: m.busy, idle: m.idle, parts };
@@ -142,10 +152,19 @@ export class CpuSampler {
     const machine = pct(now.machine - prev.machine);
     push("machine", machine);
     let known = 0;
-    for (const [name, ticks] of now.parts) {
+    for (const [name, byRoot] of now.parts) {
       const before = prev.parts.get(name);
-      if (before === undefined) continue;
-      const v = pct(ticks - before);
+      const followed = this.extra.has(name);
+      if (before === undefined && !followed) continue;
+      let ticks = 0;
+      for (const [root, t] of byRoot) {
+        const b = before?.get(root);
+        // A followed process started since the last sample counts from zero; a part's new root
+        // process (a restart) starts a new baseline.
+        if (b !== undefined) ticks += Math.max(0, t - b);
+        else if (followed) ticks += t;
+      }
+      const v = pct(ticks);
       known += v;
       push(name, v);
     }

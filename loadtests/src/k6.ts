@@ -1,66 +1,47 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { createWriteStream, existsSync } from "node:fs";
-import { homedir } from "node:os";
+/**
+ * k6 as an engine, for people who bring their own (k6 is AGPL-3.0: the set-up never downloads
+ * or builds it). Runs loadtests/scenarios/<scenario>.ts, which plans the scenario from the same
+ * model as the native engine; metrics go to Prometheus by k6's remote write, tagged
+ * engine="k6" and testid; the probe's samples and the marks come back as JSON console lines.
+ */
+import { spawn, execFileSync } from "node:child_process";
+import { createWriteStream } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
+import type { EngineOptions, EngineRun, ProbeSample, RunMarks } from "./engine.ts";
+import type { SummaryMetric } from "./native/recorder.ts";
 
-/** Where `make infra-up` (infra/native/k6.sh) builds k6; K6_BIN overrides. */
-export function k6Binary(): string {
-  if (process.env.K6_BIN) return process.env.K6_BIN;
-  const cache = process.env.EVENTSCOPE_CACHE ?? join(homedir(), ".cache", "eventscope");
-  const built = join(cache, "bin", "k6");
-  return existsSync(built) ? built : "k6";
+export const k6Binary = (): string => process.env.K6_BIN ?? "k6";
+
+function k6Version(): string {
+  try {
+    return execFileSync(k6Binary(), ["version"], { encoding: "utf8" }).split("\n")[0]!.trim();
+  } catch {
+    return "k6 (version unknown)";
+  }
 }
 
-export interface ProbeSample {
-  eventId: string;
-  traceId: string | null;
-  acceptedAt: number;
-  stampedAt?: number | null;
-  visibleAt: number;
-  e2eMs: number;
-  afterAckMs?: number;
-  httpMs: number;
-  seen: boolean;
-  polls: number;
-}
-
-export interface K6Marks {
-  setup?: number;
-  teardown?: number;
-  steps?: { rates: number[]; stepSeconds: number };
-  spike?: { base: number; peak: number; spikeAt: number; spikeEnd: number };
-}
-
-export interface K6Run {
-  child: ChildProcess;
-  done: Promise<{ exitCode: number; signal: NodeJS.Signals | null }>;
-  probes: ProbeSample[];
-  marks: K6Marks;
-  /** k6's own warnings and errors (e.g. "Insufficient VUs"), for the report. */
-  warnings: string[];
-}
-
-export interface K6Options {
+export interface K6Options extends EngineOptions {
   script: string;
   env: Record<string, string>;
   tags: Record<string, string>;
   /** Remote-write URL, or null to run without the Prometheus output. */
   remoteWrite: string | null;
-  logFile: string;
-  onMark?: (name: keyof K6Marks, marks: K6Marks) => void;
-  /** Echo k6's warnings to our stderr as they come. */
-  echo?: boolean;
+  /** The report's folder: k6-summary.json and k6.log go there. */
+  dir: string;
 }
 
-export function startK6(opts: K6Options): K6Run {
+export function startK6(opts: K6Options): EngineRun {
+  const summaryPath = join(opts.dir, "k6-summary.json");
   const args = ["run", "--log-format=json", "--quiet", "--no-usage-report"];
-  for (const [k, v] of Object.entries(opts.tags)) args.push("--tag", `${k}=${v}`);
+  for (const [k, v] of Object.entries({ ...opts.tags, engine: "k6" })) args.push("--tag", `${k}=${v}`);
   if (opts.remoteWrite) args.push("-o", "experimental-prometheus-rw");
   args.push(opts.script);
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
     ...opts.env,
+    SUMMARY_PATH: summaryPath,
     K6_NO_USAGE_REPORT: "true",
   };
   if (opts.remoteWrite) {
@@ -71,9 +52,10 @@ export function startK6(opts: K6Options): K6Run {
     });
   }
   const child = spawn(k6Binary(), args, { env, stdio: ["ignore", "inherit", "pipe"] });
-  const log = createWriteStream(opts.logFile);
+  opts.follow("k6", child.pid);
+  const log = createWriteStream(join(opts.dir, "k6.log"));
   const probes: ProbeSample[] = [];
-  const marks: K6Marks = {};
+  const marks: RunMarks = {};
   const warnings: string[] = [];
   const lines = createInterface({ input: child.stderr });
   lines.on("line", (line) => {
@@ -92,10 +74,10 @@ export function startK6(opts: K6Options): K6Run {
         if (o.probe === 1) {
           probes.push(o as unknown as ProbeSample);
         } else if (typeof o.mark === "string") {
-          const name = o.mark as keyof K6Marks;
+          const name = o.mark as keyof RunMarks;
           if (name === "setup" || name === "teardown") marks[name] = Number(o.t);
-          else if (name === "steps") marks.steps = o as unknown as K6Marks["steps"];
-          else if (name === "spike") marks.spike = o as unknown as K6Marks["spike"];
+          else if (name === "steps") marks.steps = o as unknown as RunMarks["steps"];
+          else if (name === "spike") marks.spike = o as unknown as RunMarks["spike"];
           opts.onMark?.(name, marks);
         }
         return;
@@ -111,12 +93,33 @@ export function startK6(opts: K6Options): K6Run {
       if (opts.echo) process.stderr.write(text + "\n");
     }
   });
-  const done = new Promise<{ exitCode: number; signal: NodeJS.Signals | null }>((resolve, reject) => {
+  const done = new Promise<{ exitCode: number }>((resolve, reject) => {
     child.on("error", reject);
-    child.on("close", (code, signal) => {
+    child.on("close", (code) => {
       log.end();
-      resolve({ exitCode: code ?? -1, signal });
+      resolve({ exitCode: code ?? -1 });
     });
   });
-  return { child, done, probes, marks, warnings };
+  return {
+    engine: "k6",
+    version: k6Version(),
+    probes,
+    marks,
+    warnings,
+    stop: () => child.kill("SIGINT"),
+    done,
+    summary: async () => {
+      try {
+        return (JSON.parse(await readFile(summaryPath, "utf8")) as { metrics: Record<string, SummaryMetric> })
+          .metrics;
+      } catch {
+        warnings.push("k6 wrote no summary");
+        return {};
+      }
+    },
+    windows: null,
+    accepted: null,
+    cpuSeconds: () => null,
+    files: ["k6-summary.json", "k6.log"],
+  };
 }

@@ -18,7 +18,8 @@ export interface ThresholdResult {
   observed: number | null;
   unit: "ms" | "s" | "ratio" | "messages" | "events" | "/s";
   ok: boolean;
-  source: "k6" | "runner";
+  /** Judged by the engine (k6, or the native recorder) or by the runner. */
+  source: "k6" | "native" | "runner";
 }
 
 export interface KneeStep {
@@ -58,7 +59,18 @@ export interface Report {
   params: Record<string, string | number>;
   /** Epoch ms: k6 setup (load starts), teardown (load stopped), drained (lag zero), end of the run. */
   times: { start: number; loadStart: number; loadEnd: number; drained: number | null; end: number };
-  machine: { host: string; cpus: number; loadavg: number[]; node: string; k6: string };
+  /** `k6` in reports written before there were two engines. */
+  machine: { host: string; cpus: number; loadavg: number[]; node: string; k6?: string };
+  /** Which engine drove the load, and what the generator cost (absent in older reports: k6). */
+  engine?: {
+    name: "k6" | "native";
+    version: string;
+    /** CPU seconds of the engine's processes (vegeta, or k6) and of the runner, over the run. */
+    cpuSeconds: { engine: number; runner: number; total: number } | null;
+    /** The generator's CPU (engine + runner) per write request, ms. */
+    cpuMsPerRequest: number | null;
+    files: string[];
+  };
   passed: boolean;
   slo: Slo;
   thresholds: ThresholdResult[];
@@ -66,8 +78,10 @@ export interface Report {
     requests: number;
     accepted: number;
     unanswered: number;
-    /** Iterations k6 could not start on time (all VUs busy): load the platform did not get. */
+    /** Requests (k6: iterations) the engine could not start on time: load the platform did not get. */
     dropped: number;
+    /** Native engine: requests sent more than 10 ms after their slot (all workers busy). */
+    late?: number | null;
     errorRate: number | null;
     rate: number | null;
     p50: number | null;

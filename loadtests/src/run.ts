@@ -1,26 +1,31 @@
 /**
- * Runs one k6 scenario against the running stack and judges it:
+ * Runs one scenario against the running stack and judges it:
  *
- *   node loadtests/src/run.ts --scenario load --rate 1000 --duration 60s
+ *   node loadtests/src/run.ts --scenario load --rate 1000 --duration 60s [--engine native|k6]
  *
- * k6 drives the load (loadtests/scenarios/<scenario>.ts) and measures HTTP latency, errors and
- * the end-to-end probe; meanwhile this runner samples consumer lag every second, keeps sampling
+ * An engine drives the load planned by scenarios/lib/model.ts (the native engine: vegeta and the
+ * undici flow driver; or the user's own k6 running loadtests/scenarios/<scenario>.ts) and
+ * measures HTTP latency, errors and the end-to-end probe; meanwhile this runner samples
+ * consumer lag every second, keeps sampling
  * after the load until every group has drained (the drain time), checks the ledger, pulls the
  * time series from Prometheus, writes report.json + index.html under
  * .eventscope/reports/<runId>/ and prints a summary table. Exit code 0 only when every threshold
- * (k6's and the runner's) holds.
+ * (the engine's and the runner's) holds. The report says which engine ran.
  *
  * Programmatic use (the benchmarks): `runScenario({ scenario, rate, duration })` resolves with
  * the figures (HTTP and e2e percentiles, max lag, drain time, ledger, the knee for `ramp`).
  */
 import { randomBytes } from "node:crypto";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { cpus, hostname, loadavg } from "node:os";
 import { join, relative, resolve } from "node:path";
-import { execFileSync } from "node:child_process";
 import { parseArgs } from "node:util";
 import { sloFor, kneeSlo, type Slo } from "../scenarios/lib/slo.ts";
-import { k6Binary, startK6, type K6Run, type ProbeSample } from "./k6.ts";
+import { planFor, type ScenarioName } from "../scenarios/lib/model.ts";
+import { chooseEngine, type EngineName, type EngineRun, type ProbeSample } from "./engine.ts";
+import { startK6 } from "./k6.ts";
+import { startNative } from "./native/index.ts";
+import type { SummaryMetric, WindowStats } from "./native/recorder.ts";
 import { CpuSampler } from "./cpu.ts";
 import { LagSampler, defaultGroups, type LagSample } from "./lag.ts";
 import { checkLedger, storeHead, type LedgerResult } from "./ledger.ts";
@@ -32,7 +37,7 @@ import { summaryTable } from "./summary.ts";
 
 export const repoRoot = resolve(import.meta.dirname, "..", "..");
 
-export type ScenarioName = "smoke" | "load" | "ramp" | "spike" | "soak" | "flows";
+export type { ScenarioName } from "../scenarios/lib/model.ts";
 
 export const scenarioDefaults: Record<ScenarioName, { rate: number; duration: string; about: string }> = {
   smoke: { rate: 10, duration: "10s", about: "a little of everything, every flow once" },
@@ -47,10 +52,12 @@ export interface RunOptions {
   scenario: ScenarioName;
   /** Events (or flow iterations) per second; the scenario's default when absent. */
   rate?: number;
-  /** k6 duration ("60s", "2m"); the scenario's default when absent. */
+  /** A duration ("60s", "2m"); the scenario's default when absent. */
   duration?: string;
-  /** Extra environment for k6 (RAMP_START, SLO_HTTP_P99_MS, PROBE_RATE, ...). */
+  /** The scenario's knobs (RAMP_START, SLO_HTTP_P99_MS, PROBE_RATE, ...), as k6's environment. */
   env?: Record<string, string>;
+  /** k6 or native; default: ENGINE, else k6 when one is on the PATH, else native. */
+  engine?: EngineName;
   /** Where reports go (default .eventscope/reports). */
   reportsRoot?: string;
   /** No progress lines and no table on stdout. */
@@ -64,6 +71,7 @@ export interface RunOptions {
 export interface RunFigures {
   runId: string;
   scenario: ScenarioName;
+  engine: EngineName;
   passed: boolean;
   failed: string[];
   rate: number;
@@ -116,19 +124,6 @@ async function ready(url: string): Promise<boolean> {
   }
 }
 
-function k6Version(): string {
-  try {
-    return execFileSync(k6Binary(), ["version"], { encoding: "utf8" }).split("\n")[0]!.trim();
-  } catch {
-    return "unknown";
-  }
-}
-
-interface SummaryMetric {
-  values: Record<string, number>;
-  thresholds?: Record<string, { ok: boolean }>;
-}
-
 const thresholdNames: Record<string, { name: string; unit: ThresholdResult["unit"] }> = {
   "http_req_duration{kind:write}": { name: "HTTP latency (writes)", unit: "ms" },
   "http_req_failed{kind:write}": { name: "HTTP errors (writes)", unit: "ratio" },
@@ -136,8 +131,8 @@ const thresholdNames: Record<string, { name: string; unit: ThresholdResult["unit
   flow_failures: { name: "Flow failures", unit: "events" },
 };
 
-/** k6's thresholds as results, with the observed value of each rule's statistic. */
-function k6Thresholds(metrics: Record<string, SummaryMetric>): ThresholdResult[] {
+/** The engine's thresholds (the plan's, judged by k6 or the recorder) with each rule's observed value. */
+function engineThresholds(metrics: Record<string, SummaryMetric>, engine: EngineName): ThresholdResult[] {
   const out: ThresholdResult[] = [];
   for (const [metric, m] of Object.entries(metrics)) {
     for (const [rule, t] of Object.entries(m.thresholds ?? {})) {
@@ -157,7 +152,7 @@ function k6Thresholds(metrics: Record<string, SummaryMetric>): ThresholdResult[]
         observed,
         unit: label.unit,
         ok: t.ok,
-        source: "k6",
+        source: engine,
       });
     }
   }
@@ -214,6 +209,7 @@ function flowRates(samples: LagSample[]): NamedSeries[] {
 /** The step rates of a ramp and whether each was sustained within the SLOs. */
 async function judgeRamp(
   prom: Prometheus | null,
+  windows: Map<number, WindowStats> | null,
   runId: string,
   steps: { rates: number[]; stepSeconds: number },
   t0: number,
@@ -224,7 +220,9 @@ async function judgeRamp(
   stoppedEarly: string | null,
 ): Promise<Knee> {
   const byWin = new Map<number, { count: number; errors: number; p50: number | null; p99: number | null }>();
-  if (prom) {
+  if (windows) {
+    for (const [w, x] of windows) byWin.set(w, { count: x.count, errors: x.errors, p50: x.p50, p99: x.p99 });
+  } else if (prom) {
     const span = `${Math.ceil((Date.now() - t0) / 1000) + 60}s`;
     const sel = `testid="${runId}",scenario="ramp"`;
     const [p50, p99, reqs] = await Promise.all([
@@ -314,9 +312,13 @@ async function judgeRamp(
   return { rate: knee, sustainedRate, peakRate, steps: result, stoppedEarly, slo };
 }
 
-/** Time series for the charts from Prometheus: k6's windows and the platform's own metrics. */
+/**
+ * Time series for the charts: the latency per window and the accepted rate from the engine
+ * (the native recorder's, or k6's windows in Prometheus), the platform's own from Prometheus.
+ */
 async function promSeries(
   prom: Prometheus,
+  run: EngineRun,
   runId: string,
   from: number,
   to: number,
@@ -336,7 +338,18 @@ async function promSeries(
   // Latency percentiles per window: each window is its own k6 series (tag `win`), so its
   // percentiles are the window's own, not cumulative. Plotted at the window's middle.
   const latency: NamedSeries[] = [];
-  for (const stat of ["p50", "p95", "p99", "max"]) {
+  if (run.windows) {
+    const wins = [...run.windows].sort((a, b) => a[0] - b[0]);
+    for (const stat of ["p50", "p95", "p99", "max"] as const) {
+      latency.push({
+        name: stat,
+        points: wins
+          .filter(([, x]) => x[stat] !== null)
+          .map(([w, x]): Point => [t0 + (w + 0.5) * windowSeconds * 1000, x[stat]!]),
+      });
+    }
+  }
+  for (const stat of run.windows ? [] : ["p50", "p95", "p99", "max"]) {
     const rows = await inst(`last_over_time(k6_write_duration_${stat}{${sel},scenario!="probe"}[${span}])`);
     const byScenario = new Map<string, Point[]>();
     for (const r of rows) {
@@ -361,7 +374,9 @@ async function promSeries(
   const toMs = (s: NamedSeries[]) =>
     s.map((x) => ({ ...x, points: x.points.map(([t, v]): Point => [t, v * 1000]) }));
   const [accepted, serverP99, serverP50] = await Promise.all([
-    one("accepted (k6, 202)", `sum(rate(k6_events_accepted_total{${sel}}[${kw}s]))`),
+    run.accepted
+      ? Promise.resolve([{ name: `accepted (${run.engine}, 202)`, points: run.accepted }])
+      : one("accepted (k6, 202)", `sum(rate(k6_events_accepted_total{${sel}}[${kw}s]))`),
     one(
       "server p99",
       `histogram_quantile(0.99, sum by (le) (rate(http_server_request_duration_seconds_bucket{service="producer",method="POST"}[${rw}s])))`,
@@ -408,6 +423,7 @@ export async function runScenario(opts: RunOptions): Promise<RunFigures> {
   }
   const { env: k6Env, windowSeconds } = scenarioEnv(scenario, rate, duration, extra);
   const slo = sloFor(scenario, k6Env);
+  const engine = opts.engine ?? chooseEngine();
   const say = (line: string) => {
     if (!opts.quiet) process.stdout.write(line + "\n");
   };
@@ -443,28 +459,36 @@ export async function runScenario(opts: RunOptions): Promise<RunFigures> {
   delete params.DURATION;
   delete params.WINDOW_SECONDS;
   say(
-    `▶ ${scenario} run ${runId}: ${scenario === "ramp" ? "stepped rates" : `${rate}/s`}` +
+    `▶ ${scenario} run ${runId} on ${engine}: ${scenario === "ramp" ? "stepped rates" : `${rate}/s`}` +
       `${duration && scenario !== "ramp" && scenario !== "spike" ? ` for ${duration}` : ""} (${defaults.about})`,
   );
   if (!promUp)
-    say("  Prometheus is not answering: k6 runs without remote write, the report has fewer charts");
+    say(`  Prometheus is not answering: ${engine} runs without remote write, the report has fewer charts`);
 
   let loadEnd: number | null = null;
   let stoppedEarly: string | null = null;
-  const k6: K6Run = startK6({
-    script: join(repoRoot, "loadtests", "scenarios", `${scenario}.ts`),
-    env: { ...k6Env, RUN_ID: runId, SUMMARY_PATH: join(dir, "k6-summary.json") },
-    tags: { testid: runId },
-    remoteWrite: promUp ? `${prom.url}/api/v1/write` : null,
-    logFile: join(dir, "k6.log"),
+  const common = {
     echo: !opts.quiet,
-    onMark: (name, marks) => {
+    follow: (name: string, pid: number | undefined) => cpu.follow(name, pid),
+    onMark: (name: string, marks: { teardown?: number }) => {
       if (name === "teardown") {
         loadEnd = marks.teardown ?? Date.now();
         sampler.setInterval(200);
       }
     },
-  });
+  };
+  const remoteWrite = promUp ? `${prom.url}/api/v1/write` : null;
+  const k6: EngineRun =
+    engine === "k6"
+      ? startK6({
+          ...common,
+          script: join(repoRoot, "loadtests", "scenarios", `${scenario}.ts`),
+          env: { ...k6Env, RUN_ID: runId },
+          tags: { testid: runId },
+          remoteWrite,
+          dir,
+        })
+      : startNative(planFor(scenario, { ...k6Env, RUN_ID: runId }), { ...common, remoteWrite });
 
   // Progress, and the ramp's brake: far past the knee there is nothing more to learn.
   const progress = setInterval(() => {
@@ -479,11 +503,10 @@ export async function runScenario(opts: RunOptions): Promise<RunFigures> {
     if (scenario === "ramp" && worst > 30 && !stoppedEarly && loadEnd === null) {
       stoppedEarly = `stopped at t+${Math.round((Date.now() - t0) / 1000)}s: lag reached ${worst.toFixed(0)} s`;
       say(`  ${stoppedEarly}`);
-      k6.child.kill("SIGINT");
+      k6.stop();
     }
   }, 5000);
   progress.unref();
-  cpu.follow("k6", k6.child.pid);
 
   const { exitCode } = await k6.done;
   clearInterval(progress);
@@ -500,15 +523,11 @@ export async function runScenario(opts: RunOptions): Promise<RunFigures> {
   const drained = drainedAt === null ? null : (firstZero?.t ?? drainedAt);
   const drainSeconds = drained === null ? null : Math.max(0, (drained - stopAt) / 1000);
 
-  // k6's own summary.
-  let metrics: Record<string, SummaryMetric> = {};
-  try {
-    metrics = (
-      JSON.parse(await readFile(join(dir, "k6-summary.json"), "utf8")) as { metrics: typeof metrics }
-    ).metrics;
-  } catch {
-    k6.warnings.push(`k6 wrote no summary (exit code ${exitCode})`);
-  }
+  // The engine's summary (k6's handleSummary, or the native recorder's in the same shape).
+  const metrics: Record<string, SummaryMetric> = await k6.summary();
+  if (Object.keys(metrics).length === 0)
+    k6.warnings.push(`${engine} gave no summary (exit code ${exitCode})`);
+  if (engine === "native") await writeFile(join(dir, "summary.json"), JSON.stringify({ metrics }, null, 2));
   const val = (m: string, s: string) => metrics[m]?.values[s] ?? null;
   const accepted = val("events_accepted", "count") ?? 0;
   const unanswered = val("writes_unanswered", "count") ?? 0;
@@ -550,7 +569,7 @@ export async function runScenario(opts: RunOptions): Promise<RunFigures> {
   if (promUp) {
     const wait = (drained ?? loadEndAt) + 6000 - Date.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    const p = await promSeries(prom, runId, loadStart - 5000, end + 3000, windowSeconds, loadStart);
+    const p = await promSeries(prom, k6, runId, loadStart - 5000, end + 3000, windowSeconds, loadStart);
     series = { ...series, ...p };
   }
   const lagGroups = lagSeries(sampler.samples);
@@ -574,6 +593,7 @@ export async function runScenario(opts: RunOptions): Promise<RunFigures> {
     scenario === "ramp" && k6.marks.steps
       ? await judgeRamp(
           promUp ? prom : null,
+          k6.windows,
           runId,
           k6.marks.steps,
           loadStart,
@@ -585,8 +605,8 @@ export async function runScenario(opts: RunOptions): Promise<RunFigures> {
         )
       : null;
 
-  // Thresholds: k6's, then the ones only the runner can judge.
-  const thresholds = k6Thresholds(metrics);
+  // Thresholds: the engine's, then the ones only the runner can judge.
+  const thresholds = engineThresholds(metrics, engine);
   const runner = (
     name: string,
     rule: string,
@@ -646,7 +666,7 @@ export async function runScenario(opts: RunOptions): Promise<RunFigures> {
     runner("Ledger", "checked", 0, null, "events", false);
   }
   if (accepted === 0) runner("Accepted events", "> 0", 0, 0, "events", false);
-  // A constant-rate run that could not offer its rate (k6 out of VUs, requests too slow) did
+  // A constant-rate run that could not offer its rate (out of VUs or workers, requests too slow) did
   // not test what it says: it fails, with how much load the platform actually got.
   const dropped = val("dropped_iterations", "count") ?? 0;
   if ((scenario === "load" || scenario === "soak") && rate > 0) {
@@ -661,7 +681,7 @@ export async function runScenario(opts: RunOptions): Promise<RunFigures> {
     );
   }
   if (exitCode !== 0 && exitCode !== 99 && !stoppedEarly) {
-    runner("k6 exit code", "0 (99 = thresholds crossed)", 0, exitCode, "events", false);
+    runner(`${engine} exit code`, "0 (99 = thresholds crossed)", 0, exitCode, "events", false);
   }
   const passed = thresholds.every((t) => t.ok);
 
@@ -699,6 +719,16 @@ export async function runScenario(opts: RunOptions): Promise<RunFigures> {
     }));
 
   const writeReqs = val("http_reqs{kind:write}", "count") ?? accepted + unanswered;
+  // The generator's CPU: exact for the native engine (vegeta's processes, the runner's own);
+  // k6's from the CPU sampler (percent of a core, 1 s samples) over the load.
+  const exact = k6.cpuSeconds();
+  const sampled = (name: string) =>
+    (series.cpu.find((c) => c.name === name)?.points ?? [])
+      .filter(([t]) => t > loadStart && t <= loadEndAt + 1000)
+      .reduce((sum, [, pct]) => sum + pct / 100, 0);
+  const generatorCpu = exact
+    ? { engine: exact.engine, runner: exact.runner, total: exact.engine + exact.runner }
+    : { engine: sampled("k6"), runner: sampled("runner"), total: sampled("k6") + sampled("runner") };
   const loadSeconds = Math.max(0.001, (loadEndAt - loadStart) / 1000);
   const report: Report = {
     version: 1,
@@ -711,7 +741,13 @@ export async function runScenario(opts: RunOptions): Promise<RunFigures> {
       cpus: cpus().length,
       loadavg: loadavg(),
       node: process.version,
-      k6: k6Version(),
+    },
+    engine: {
+      name: engine,
+      version: k6.version,
+      cpuSeconds: generatorCpu,
+      cpuMsPerRequest: generatorCpu && writeReqs > 0 ? (generatorCpu.total * 1000) / writeReqs : null,
+      files: k6.files,
     },
     passed,
     slo,
@@ -721,6 +757,7 @@ export async function runScenario(opts: RunOptions): Promise<RunFigures> {
       accepted,
       unanswered,
       dropped,
+      late: val("late_requests", "count"),
       errorRate: val("http_req_failed{kind:write}", "rate"),
       rate: accepted / loadSeconds,
       p50: val("http_req_duration{kind:write}", "med"),
@@ -773,6 +810,7 @@ export async function runScenario(opts: RunOptions): Promise<RunFigures> {
   return {
     runId,
     scenario,
+    engine,
     passed,
     failed: thresholds.filter((t) => !t.ok).map((t) => t.name),
     rate,
@@ -808,7 +846,11 @@ The stack is still running (stop it with \`make down\`; status: \`make ps\`):
   event store   http://127.0.0.1:8082/api/eventstore/stats
   projection    http://127.0.0.1:8083/api/projections
   notification  http://127.0.0.1:8084/api/deliveries
-  Prometheus    http://127.0.0.1:9090/graph?g0.expr=${encodeURIComponent(`k6_write_duration_p99{testid="${f.runId}"}`)}
+  Prometheus    http://127.0.0.1:9090/graph?g0.expr=${encodeURIComponent(
+    f.engine === "k6"
+      ? `k6_write_duration_p99{testid="${f.runId}"}`
+      : `histogram_quantile(0.99, sum by (le) (rate(loadgen_http_request_duration_seconds_bucket{testid="${f.runId}"}[15s])))`,
+  )}
   Jaeger API    ${jaeger}/api/services
   report        ${rel}
                 file://${f.reportHtml}
@@ -823,8 +865,10 @@ async function main(): Promise<void> {
       duration: { type: "string", short: "d" },
       quiet: { type: "boolean", short: "q" },
       demo: { type: "boolean" },
+      engine: { type: "string", short: "e" },
     },
   });
+  const engine = chooseEngine(values.engine ?? process.env.ENGINE);
   if (values.demo) {
     // The demo shows the pipeline working end to end: it fails only when the ledger does (or
     // nothing ran); a missed latency SLO is printed, not fatal, on a busy 2-core box.
@@ -832,6 +876,7 @@ async function main(): Promise<void> {
       scenario: "load",
       rate: Number(values.rate ?? process.env.DEMO_RATE ?? 200),
       duration: values.duration ?? process.env.DEMO_DURATION ?? "20s",
+      engine,
     });
     process.stdout.write(demoFooter(figures) + "\n");
     const ledgerOk = figures.lost === 0 && figures.duplicated === 0;
@@ -857,6 +902,7 @@ async function main(): Promise<void> {
     ...(rate ? { rate: Number(rate) } : {}),
     ...(duration ? { duration } : {}),
     quiet: values.quiet ?? false,
+    engine,
   });
   process.exitCode = figures.passed ? 0 : 1;
 }

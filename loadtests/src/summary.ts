@@ -65,7 +65,7 @@ export function summaryTable(r: Report): string {
   const offered = find(r, (t) => t.name === "Offered rate");
   rows.push([
     "accepted (202)",
-    `${fmtNum(r.http.accepted)}  (${fmtNum(r.http.rate, 0)}/s${r.http.dropped ? `, ${fmtNum(r.http.dropped)} dropped by k6` : ""})`,
+    `${fmtNum(r.http.accepted)}  (${fmtNum(r.http.rate, 0)}/s${r.http.dropped ? `, ${fmtNum(r.http.dropped)} dropped by ${r.engine?.name ?? "k6"}` : ""}${r.http.late ? `, ${fmtNum(r.http.late)} late` : ""})`,
     offered ? `>= ${fmtNum(offered.limit)}/s` : "",
     verdict(offered),
   ]);
@@ -121,6 +121,15 @@ export function summaryTable(r: Report): string {
       .join("");
   const widths = [0, 1, 2].map((i) => Math.max(...rows.map((row) => strip(row[i]!).length)));
   const pad = (s: string, w: number) => s + " ".repeat(Math.max(0, w - strip(s).length));
+  if (r.engine) {
+    const cpu = r.engine.cpuMsPerRequest;
+    rows.push([
+      "engine",
+      `${r.engine.name} (${r.engine.version})`,
+      cpu === null ? "" : `generator CPU ${cpu.toFixed(3)} ms/request`,
+      "",
+    ]);
+  }
   const head = `${bold(`Run ${r.runId}`)}  ${describeLoad(r)}  ->  ${
     r.passed ? green(bold("PASSED")) : red(bold("FAILED"))
   }`;

@@ -1,57 +1,33 @@
-// Shared by every k6 scenario: configuration from the environment, the write helper that tags
-// each request with the run and its time window, the end-to-end probe, the thresholds and
+// Shared by every k6 scenario: the plan (lib/model.ts, from the environment), the write helper
+// that tags each request with the run and its time window, the end-to-end probe, the options and
 // handleSummary. Runs inside k6 (not Node): only k6 modules and plain TypeScript here.
 import http from "k6/http";
 import type { RefinedResponse, ResponseType } from "k6/http";
 import { sleep } from "k6";
 import { Counter, Trend } from "k6/metrics";
-import { sloFor, type Slo } from "./slo.ts";
+import type { Slo } from "./slo.ts";
+import { activityBody, planFor, type ScenarioPlan } from "./model.ts";
 
-const env = (name: string, fallback: string): string => {
-  const v = __ENV[name];
-  return v === undefined || v === "" ? fallback : v;
-};
-const num = (name: string, fallback: number): number => {
-  const v = Number(env(name, String(fallback)));
-  return Number.isFinite(v) ? v : fallback;
-};
-
-/** Parses k6-style durations ("90s", "2m", "1m30s", "500ms") into seconds. */
-export function seconds(duration: string): number {
-  let total = 0;
-  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/g;
-  let m: RegExpExecArray | null;
-  let matched = false;
-  while ((m = re.exec(duration)) !== null) {
-    matched = true;
-    const n = Number(m[1]);
-    total += m[2] === "ms" ? n / 1000 : m[2] === "s" ? n : m[2] === "m" ? n * 60 : n * 3600;
-  }
-  if (!matched && Number.isFinite(Number(duration))) return Number(duration);
-  return total;
-}
-
-export const SCENARIO = env("SCENARIO", "load");
-export const RUN_ID = env("RUN_ID", `adhoc-${Date.now().toString(36)}`);
-/** Every aggregate id and user id of the run starts with this, so the ledger can find them. */
-export const PREFIX = `load-${RUN_ID}-`;
-export const PRODUCER = env("PRODUCER_URL", "http://127.0.0.1:8081");
-export const PROJECTION = env("PROJECTION_URL", "http://127.0.0.1:8083");
-export const API_KEY = env("API_KEY", "eventscope-demo-key");
-export const RATE = num("RATE", 200);
-export const DURATION = env("DURATION", "30s");
-export const PROBE_RATE = num("PROBE_RATE", 5);
-export const PROBE_TIMEOUT_MS = num("PROBE_TIMEOUT_MS", 10_000);
-export const PROBE_POLL_MS = num("PROBE_POLL_MS", 5);
-/** Latency is also recorded per time window (a tag), so Prometheus holds percentiles over time. */
-export const WINDOW_SECONDS = Math.max(1, num("WINDOW_SECONDS", 5));
-export const USERS = Math.max(1, num("USERS", 1000));
-/** Hard ceiling on VUs of one scenario: past it k6 drops iterations (counted) instead of queueing. */
-export const MAX_VUS = Math.max(10, num("MAX_VUS", 400));
-export const SUMMARY_PATH = env("SUMMARY_PATH", "");
-export const slo: Slo = sloFor(SCENARIO, __ENV);
+/**
+ * What every scenario shares, from k6's environment (the runner sets RUN_ID, RATE, ...); each
+ * script plans its own scenario with planFor(name, __ENV) and hands the plan to markSetup.
+ */
+const shared: ScenarioPlan = planFor("load", __ENV);
+export const SCENARIO = __ENV.SCENARIO ?? "load";
+export const plan = shared;
+export const RUN_ID = plan.runId;
+export const PREFIX = plan.prefix;
+export const PRODUCER = plan.producer;
+export const PROJECTION = plan.projection;
+export const API_KEY = plan.apiKey;
+export const PROBE_TIMEOUT_MS = plan.probe.timeoutMs;
+export const PROBE_POLL_MS = plan.probe.pollMs;
+export const SUMMARY_PATH = __ENV.SUMMARY_PATH ?? "";
+export const slo: Slo = plan.slo;
 
 export const writeHeaders = { "content-type": "application/json", "x-api-key": API_KEY };
+/** Reads carry the key too: read routes may ask for the `read` scope. */
+export const readHeaders = { "x-api-key": API_KEY };
 
 /** Events the producer accepted (202): the ledger checks each is stored and projected once. */
 export const eventsAccepted = new Counter("events_accepted");
@@ -69,11 +45,14 @@ export const flowFailures = new Counter("flow_failures");
 export interface RunData {
   /** Epoch ms at which the scenarios started (after setup): windows count from here. */
   t0: number;
+  /** The scenario's time window (a ramp's: one step). */
+  windowSeconds: number;
 }
 
 export function windowOf(data: RunData | undefined, at = Date.now()): string {
   const t0 = data?.t0 ?? at;
-  return String(Math.max(0, Math.floor((at - t0) / (WINDOW_SECONDS * 1000))));
+  const w = data?.windowSeconds ?? plan.windowSeconds;
+  return String(Math.max(0, Math.floor((at - t0) / (w * 1000))));
 }
 
 /** A write to the producer, tagged as such, counted as accepted on 202. */
@@ -97,25 +76,13 @@ export function write(
 }
 
 export function read(url: string, name: string): RefinedResponse<ResponseType | undefined> {
-  return http.get(url, { tags: { kind: "read", name }, timeout: "5s" });
+  return http.get(url, { headers: readHeaders, tags: { kind: "read", name }, timeout: "5s" });
 }
 
-const activityTypes = ["page_view", "page_view", "page_view", "click", "search", "add_to_cart", "login"];
-
-/** One user-activity event (POST /api/events), the seed's {userId, eventType, metadata}. */
-export function activity(data: RunData | undefined, user = Math.floor(Math.random() * USERS)) {
-  const eventType = activityTypes[Math.floor(Math.random() * activityTypes.length)]!;
-  return write(
-    "POST",
-    "/api/events",
-    {
-      userId: `${PREFIX}u${user}`,
-      eventType,
-      metadata: { page: `/products/${user % 97}`, source: "k6", run: RUN_ID },
-    },
-    "POST /api/events",
-    data,
-  );
+/** One user-activity event (POST /api/events) of the plan's request mix. */
+export function activity(data: RunData | undefined) {
+  const mix = plan.activity!.mix;
+  return write("POST", mix.path, activityBody(plan, mix, Math.random(), Math.random()), mix.name, data);
 }
 
 export interface ProbeSample {
@@ -218,66 +185,13 @@ export function awaitReadModel(
   return false;
 }
 
-/** The probe as a k6 scenario: a low constant arrival rate beside the load. */
-export const probeScenario = (duration: string, startTime = "0s") => ({
-  executor: "constant-arrival-rate",
-  exec: "probe",
-  rate: PROBE_RATE,
-  timeUnit: "1s",
-  duration,
-  startTime,
-  preAllocatedVUs: Math.max(2, Math.ceil(PROBE_RATE / 2)),
-  maxVUs: Math.max(10, PROBE_RATE * 4),
-  gracefulStop: `${Math.ceil(PROBE_TIMEOUT_MS / 1000) + 2}s`,
-});
-
-export const constantRate = (exec: string, rate: number, duration: string, extra: object = {}) => ({
-  executor: "constant-arrival-rate",
-  exec,
-  rate,
-  timeUnit: "1s",
-  duration,
-  // Enough VUs up front for ~250 ms per iteration: starting VUs mid-run drops iterations.
-  preAllocatedVUs: Math.min(MAX_VUS, Math.max(5, Math.ceil(rate / 4))),
-  maxVUs: MAX_VUS,
-  gracefulStop: "10s",
-  ...extra,
-});
-
-/** Thresholds every run carries (the runner adds lag, drain and the ledger). */
-export function thresholds(s: Slo = slo): Record<string, string[]> {
-  return {
-    "http_req_duration{kind:write}": [`p(95)<=${s.SLO_HTTP_P95_MS}`, `p(99)<=${s.SLO_HTTP_P99_MS}`],
-    "http_req_failed{kind:write}": [`rate<=${s.SLO_ERROR_RATE}`],
-    e2e_latency: [`p(99)<=${s.SLO_E2E_P99_MS}`],
-    // Always true: only makes the write-request count appear in the summary.
-    "http_reqs{kind:write}": ["count>=0"],
-  };
-}
-
-export function baseOptions(
-  scenarios: Record<string, object>,
-  extraThresholds: Record<string, string[]> = {},
-  own: Record<string, string[]> = thresholds(),
-) {
-  return {
-    scenarios,
-    thresholds: { ...own, ...extraThresholds },
-    summaryTrendStats: ["avg", "min", "med", "p(90)", "p(95)", "p(99)", "max", "count"],
-    // The URL is left out of the tags (ids in paths would make a series per request); requests
-    // carry a `name` instead.
-    systemTags: ["status", "method", "name", "scenario", "expected_response", "error_code", "check"],
-    discardResponseBodies: false,
-    setupTimeout: "30s",
-    teardownTimeout: "30s",
-  };
-}
-
 /** setup(): the time windows start here; a marker line tells the runner when the load began. */
-export function markSetup(): RunData {
+export function markSetup(scenario: ScenarioPlan): RunData {
+  if (scenario.steps) console.log(JSON.stringify({ mark: "steps", ...scenario.steps }));
+  if (scenario.spike) console.log(JSON.stringify({ mark: "spike", ...scenario.spike }));
   const t0 = Date.now();
   console.log(JSON.stringify({ mark: "setup", t: t0, runId: RUN_ID }));
-  return { t0 };
+  return { t0, windowSeconds: scenario.windowSeconds };
 }
 
 /** teardown(): runs once every scenario has finished, i.e. when the load has stopped. */

@@ -1,0 +1,238 @@
+/**
+ * The flows and the end-to-end probe, on undici: an open model (N flows started per second,
+ * whatever the answers take; a flow that would pass the concurrency ceiling is dropped and
+ * counted), each flow's steps in order with ids captured from the answers, then its final state
+ * polled in the read model; the probe posts one event and polls until the read model shows it.
+ */
+import { Pool } from "undici";
+import { fill, flowSpecs, flowVars, reached, type FlowName } from "../../scenarios/lib/flow-specs.ts";
+import { arrivalSeconds, type Arrival, type ScenarioPlan } from "../../scenarios/lib/model.ts";
+import type { ProbeSample } from "../engine.ts";
+import type { Recorder } from "./recorder.ts";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export interface Answer {
+  status: number;
+  json: Record<string, unknown> | null;
+  traceparent: string;
+}
+
+export class FlowDriver {
+  private readonly plan: ScenarioPlan;
+  private readonly recorder: Recorder;
+  private readonly producer: Pool;
+  private readonly projection: Pool;
+  private inFlight = 0;
+  private seq = 0;
+  private stopped = false;
+  readonly probes: ProbeSample[] = [];
+  private readonly running = new Set<Promise<void>>();
+
+  constructor(plan: ScenarioPlan, recorder: Recorder) {
+    this.plan = plan;
+    this.recorder = recorder;
+    const opts = { connections: 64, headersTimeout: 10_000, bodyTimeout: 10_000, keepAliveTimeout: 10_000 };
+    this.producer = new Pool(plan.producer, opts);
+    this.projection = new Pool(plan.projection, opts);
+  }
+
+  /** One request; the answer's JSON when asked for. Never throws: no answer is status 0. */
+  async send(
+    scenario: string,
+    kind: "write" | "read",
+    method: string,
+    path: string,
+    name: string,
+    body?: unknown,
+  ): Promise<Answer> {
+    const pool = kind === "write" ? this.producer : this.projection;
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const headers: Record<string, string> = { "x-api-key": this.plan.apiKey };
+    if (payload !== undefined) headers["content-type"] = "application/json";
+    const at = Date.now();
+    const t = performance.now();
+    let status: number;
+    let json: Record<string, unknown> | null = null;
+    let traceparent = "";
+    let bytesIn = 0;
+    try {
+      const res = await pool.request({ method: method, path, headers, body: payload ?? null });
+      status = res.statusCode;
+      traceparent = String(res.headers.traceparent ?? "");
+      const text = await res.body.text();
+      bytesIn = text.length;
+      try {
+        json = JSON.parse(text) as Record<string, unknown>;
+      } catch {
+        json = null;
+      }
+    } catch {
+      status = 0;
+    }
+    const ms = performance.now() - t;
+    this.recorder.record({ scenario, name, kind, status, ms, at, bytesIn, bytesOut: payload?.length ?? 0 });
+    return { status, json, traceparent };
+  }
+
+  /** Polls a read-model document until `done`; the time it took, or null after the timeout. */
+  private async awaitReadModel(
+    scenario: string,
+    path: string,
+    name: string,
+    done: (doc: Record<string, unknown>) => boolean,
+  ) {
+    const since = Date.now();
+    while (Date.now() - since < this.plan.probe.timeoutMs) {
+      const r = await this.send(scenario, "read", "GET", path, name);
+      if (r.status === 200 && r.json && done(r.json)) return Date.now() - since;
+      await sleep(20);
+    }
+    return null;
+  }
+
+  /** One flow: its steps in order (stops at the first not accepted), then its final state. */
+  async flow(name: FlowName): Promise<boolean> {
+    const spec = flowSpecs[name];
+    const n = ++this.seq;
+    const vars = flowVars(spec, this.plan.prefix, `${n}-${Math.random().toString(36).slice(2, 8)}`, n);
+    for (const step of spec.steps) {
+      const r = await this.send(
+        name,
+        "write",
+        step.method,
+        fill(step.path, vars, true),
+        step.name,
+        fill(step.body, vars),
+      );
+      if (r.status !== 202) {
+        this.recorder.flowFailed(name);
+        return false;
+      }
+      for (const [v, field] of Object.entries(step.capture ?? {})) {
+        const got = r.json?.[field];
+        if (typeof got === "string" && got !== "") vars[v] = got;
+      }
+    }
+    const visible = await this.awaitReadModel(
+      name,
+      fill(spec.check.path, vars, true),
+      spec.check.name,
+      (doc) => reached(spec.check, doc),
+    );
+    this.recorder.flowEnded(name, visible);
+    return visible !== null;
+  }
+
+  /** The probe: one event for a user of its own, polled until visible; e2e from the producer's stamp. */
+  async probe(): Promise<void> {
+    const userId = `${this.plan.prefix}probe-${++this.seq}`;
+    const t = performance.now();
+    const res = await this.send("probe", "write", "POST", "/api/events", "POST /api/events (probe)", {
+      userId,
+      eventType: "probe",
+      metadata: { run: this.plan.runId },
+    });
+    const httpMs = performance.now() - t;
+    if (res.status !== 202) return;
+    const acceptedAt = Date.now();
+    const eventId = typeof res.json?.eventId === "string" ? res.json.eventId : "";
+    const traceId = /^[\da-f]{2}-([\da-f]{32})-/.exec(res.traceparent)?.[1] ?? null;
+    const path = `/api/events/user/${encodeURIComponent(userId)}`;
+    let seen = false;
+    let polls = 0;
+    let stampedAt: number | null = null;
+    while (Date.now() - acceptedAt < this.plan.probe.timeoutMs) {
+      const r = await this.send("probe", "read", "GET", path, "GET /api/events/user/{userId} (probe)");
+      polls++;
+      const first = (r.json?.events as { eventId?: string; timestamp?: string }[] | undefined)?.[0];
+      if (r.status === 200 && first?.eventId === eventId) {
+        seen = true;
+        const stamp = Date.parse(String(first.timestamp ?? ""));
+        stampedAt = Number.isFinite(stamp) ? stamp : null;
+        break;
+      }
+      await sleep(this.plan.probe.pollMs);
+    }
+    const visibleAt = Date.now();
+    const e2eMs = seen ? visibleAt - (stampedAt ?? acceptedAt) : this.plan.probe.timeoutMs;
+    this.recorder.probe(e2eMs, seen);
+    this.probes.push({
+      eventId,
+      traceId,
+      acceptedAt,
+      stampedAt,
+      visibleAt,
+      e2eMs,
+      afterAckMs: seen ? visibleAt - acceptedAt : this.plan.probe.timeoutMs,
+      httpMs,
+      seen,
+      polls,
+    });
+  }
+
+  private start(scenario: string, job: () => Promise<unknown>): void {
+    if (this.inFlight >= this.plan.maxInFlight) {
+      this.recorder.droppedRequests(scenario, 1);
+      return;
+    }
+    this.inFlight++;
+    const p: Promise<void> = job()
+      .then(() => undefined)
+      .catch(() => undefined)
+      .finally(() => {
+        this.inFlight--;
+        this.running.delete(p);
+      });
+    this.running.add(p);
+  }
+
+  /**
+   * Starts jobs on an open model: by t seconds, as many as the arrival's integral says (checked
+   * every 10 ms, so a slow answer never delays the next start).
+   */
+  async arrive(scenario: string, arrival: Arrival, t0: number, job: () => Promise<unknown>): Promise<void> {
+    const total = arrivalSeconds(arrival);
+    let started = 0;
+    const due = (t: number): number => {
+      let from = arrival.startRate;
+      let at = 0;
+      let n = 0;
+      for (const s of arrival.stages) {
+        const d = Math.min(s.seconds, Math.max(0, t - at));
+        n += ((from + (from + ((s.target - from) * d) / s.seconds)) / 2) * d;
+        at += s.seconds;
+        from = s.target;
+        if (t <= at) break;
+      }
+      return Math.floor(n + 1e-9);
+    };
+    for (;;) {
+      const t = Math.min(total, (Date.now() - t0) / 1000);
+      const n = due(t);
+      while (started < n && !this.stopped) {
+        started++;
+        this.start(scenario, job);
+      }
+      if (t >= total || this.stopped) return;
+      await sleep(10);
+    }
+  }
+
+  once(scenario: string, job: () => Promise<unknown>): void {
+    this.start(scenario, job);
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  /** Waits for every started flow and probe to end (each is bounded by its timeouts). */
+  async settle(): Promise<void> {
+    while (this.running.size > 0) await Promise.all([...this.running]);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.producer.close(), this.projection.close()]);
+  }
+}
