@@ -160,6 +160,7 @@ export function createEventStoreApp(deps: EventStoreAppDeps) {
     readiness: {
       postgres: () => databaseReady(pool),
       consumer: deps.ready,
+      partitions: () => deps.lag.readiness(),
     },
   });
 }

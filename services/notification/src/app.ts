@@ -101,6 +101,7 @@ export function createNotificationApp(deps: NotificationAppDeps) {
     readiness: {
       postgres: () => databaseReady(pool),
       consumer: deps.ready,
+      partitions: () => deps.lag.readiness(),
     },
   });
 }

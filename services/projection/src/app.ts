@@ -156,6 +156,10 @@ export function createProjectionApp(deps: ProjectionAppDeps) {
     metrics: deps.metrics,
     tracer: deps.tracer,
     ...deps.http,
-    readiness: { postgres: () => databaseReady(pool), consumer: deps.ready },
+    readiness: {
+      postgres: () => databaseReady(pool),
+      consumer: deps.ready,
+      partitions: () => deps.lag.readiness(),
+    },
   });
 }
