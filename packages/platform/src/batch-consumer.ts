@@ -4,9 +4,6 @@ import type { Logger } from "./logger.ts";
 import type { Metrics } from "./metrics.ts";
 import { isRetriable } from "./retriable.ts";
 
-// The retry policy every consumer follows, next to the consumer that applies it.
-export { isPoison, isRetriable, reasonOf, sqlStateOf, unprocessable } from "./retriable.ts";
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** 100 ms doubling to 5 s, with jitter so that partitions do not retry in step. */
 const backoffMs = (attempt: number) =>

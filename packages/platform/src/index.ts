@@ -19,3 +19,5 @@ export * from "./api-keys.ts";
 export * from "./strict-input.ts";
 export * from "./params.ts";
 export * from "./server-limits.ts";
+export * from "./retriable.ts";
+export * from "./stream-sequence.ts";

@@ -3,8 +3,6 @@ import type { Pool, PoolClient } from "@eventscope/platform";
 import type { AppendBatch, Snapshot } from "./decide.ts";
 
 export type { AppendBatch, NewEvent, Rejection, Snapshot } from "./decide.ts";
-/** @deprecated import it from @eventscope/contracts (kept while queries.ts moves over). */
-export { streamIdOf } from "@eventscope/contracts";
 
 interface StreamStart {
   streamId: string;
