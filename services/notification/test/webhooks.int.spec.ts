@@ -203,4 +203,29 @@ describe("notification: webhooks", () => {
       "the deliveries gauge",
     );
   });
+
+  it("seals at start a secret an older version stored in the clear, and still signs with it", async () => {
+    const type = uniqueType("legacy");
+    const hook = await receiver();
+    const legacy = "legacy-secret-0123456789";
+    const { rows } = await n.pool.query(
+      `INSERT INTO ${n.name}.subscriptions (url, event_types, secret) VALUES ($1, $2, $3) RETURNING id`,
+      [hook.url, [type], legacy],
+    );
+    await n.service.kill();
+    await n.service.restart();
+    const stored = await n.pool.query(
+      `SELECT secret, secret_sealed FROM ${n.name}.subscriptions WHERE id = $1`,
+      [rows[0].id],
+    );
+    expect(stored.rows[0]).toMatchObject({ secret: null, secret_sealed: expect.stringMatching(/^gcm1\./) });
+
+    const event = userEvent(type);
+    await produceCommitted(n.topics.committed, [event]);
+    await n.delivered(event.eventId, 1);
+    const [request] = hook.received;
+    const timestamp = String(request!.headers["x-eventscope-timestamp"]);
+    const mac = createHmac("sha256", legacy).update(`${timestamp}.${request!.body}`).digest("hex");
+    expect(request!.headers["x-eventscope-signature"]).toBe(`t=${timestamp},v1=${mac}`);
+  });
 });
