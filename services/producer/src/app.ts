@@ -124,13 +124,14 @@ export function createProducerApp(deps: ProducerDeps) {
   // POST /api/events takes the user-activity body {userId, eventType, metadata}, a full
   // envelope, or CloudEvents by content type.
   const postEvents = async (request: RequestContext): Promise<HttpResult> => {
+    const key = idempotencyKey(request);
     if (request.contentType === CE_STRUCTURED || request.contentType === CE_BATCH) {
       const events = cloudEvents(request);
       const accepted = await ingest.accept({
         events,
         payloads: request.contentType === CE_BATCH ? (request.body as unknown[]) : [request.body],
         idField: "/id",
-        idempotencyKey: idempotencyKey(request),
+        idempotencyKey: key,
         principal: principalOf(request),
         expectedVersion: request.expectedVersion,
       });
@@ -160,7 +161,7 @@ export function createProducerApp(deps: ProducerDeps) {
       await ingest.accept({
         events: [event],
         payloads: [body],
-        idempotencyKey: idempotencyKey(request),
+        idempotencyKey: key,
         principal: principalOf(request),
         expectedVersion: request.expectedVersion,
       }),
@@ -169,6 +170,7 @@ export function createProducerApp(deps: ProducerDeps) {
 
   const postBatch = async (request: RequestContext): Promise<HttpResult> => {
     noIfMatchOnBatch(request);
+    const key = idempotencyKey(request);
     const body = request.body;
     const events = Array.isArray(body)
       ? body
@@ -184,7 +186,7 @@ export function createProducerApp(deps: ProducerDeps) {
     return many(
       await ingest.accept({
         events,
-        idempotencyKey: idempotencyKey(request),
+        idempotencyKey: key,
         principal: principalOf(request),
       }),
     );
