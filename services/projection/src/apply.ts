@@ -1,4 +1,4 @@
-import type { CommittedEvent } from "@eventscope/contracts";
+import { streamOfEvent as streamOf, type CommittedEvent } from "@eventscope/contracts";
 import type { PoolClient } from "@eventscope/platform";
 import { documentModels, isUserActivity, USER_ACTIVITY, type DocumentModel } from "./read-models.ts";
 
@@ -13,8 +13,6 @@ export interface ApplyResult {
   applied: Map<string, number>;
   failures: { event: CommittedEvent; projection: string; error: Error }[];
 }
-
-const streamOf = (e: CommittedEvent) => `${e.aggregateType}-${e.aggregateId}`;
 
 // Live batches share a projection's lock (they do not block each other); a rebuild's final
 // swap takes it alone, so no live batch writes to a table while it is being replaced.

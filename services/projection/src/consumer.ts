@@ -3,6 +3,10 @@ import {
   startConsumerSpan,
   createBatchConsumer,
   eventTypeLabel,
+  gapReason,
+  isPoison,
+  reasonOf,
+  sequenceEvents,
   withTransaction,
   eventLog,
   type DeadLetters,
@@ -16,6 +20,7 @@ import {
 } from "@eventscope/platform";
 import type { Tracer } from "@opentelemetry/api";
 import { applyEvents } from "./apply.ts";
+import { lockConsumedVersions, saveConsumedVersions } from "./sequence.ts";
 
 export interface ProjectionConsumerDeps {
   kafka: Kafka;
@@ -31,13 +36,61 @@ export interface ProjectionConsumerDeps {
   lag?: LagReporter;
 }
 
+interface Outcome {
+  applied: Map<string, number>;
+  /** Parked after the batch: gaps, events PostgreSQL refuses, events a read model cannot apply. */
+  parked: { event: CommittedEvent; reason: string; label: string }[];
+}
+
 /**
  * Consumes events.committed and applies each batch to every read model in one transaction;
- * offsets are committed only after it. Malformed messages and events a read model cannot apply
- * are parked with their reason, and the consumer goes on.
+ * offsets are committed only after it. Per stream, the next version is applied, one applied
+ * before is skipped, one with versions missing before it (a gap) is parked. Malformed messages,
+ * events PostgreSQL refuses and events a read model cannot apply are parked with their reason,
+ * and the consumer goes on with the rest.
  */
 export function createProjectionConsumer(deps: ProjectionConsumerDeps) {
   const { pool, logger, metrics, tracer, groupId, topic } = deps;
+
+  async function applyOnce(events: CommittedEvent[], outcome: Outcome): Promise<void> {
+    const { sequenced, result } = await withTransaction(pool, async (client) => {
+      const sequenced = sequenceEvents(events, await lockConsumedVersions(client, events));
+      const result = await applyEvents(client, sequenced.next, { suffix: "" });
+      await saveConsumedVersions(client, sequenced.heads);
+      return { sequenced, result };
+    });
+    for (const [projection, n] of result.applied)
+      outcome.applied.set(projection, (outcome.applied.get(projection) ?? 0) + n);
+    for (const gap of sequenced.gaps)
+      outcome.parked.push({ event: gap.event, reason: gapReason(gap), label: "gap" });
+    for (const f of result.failures)
+      outcome.parked.push({
+        event: f.event,
+        reason: `apply failed in ${f.projection}: ${f.error.message}`,
+        label: "apply",
+      });
+  }
+
+  /** A batch PostgreSQL refuses for good is applied in halves until the offending events are found. */
+  async function applyAll(events: CommittedEvent[], outcome: Outcome): Promise<void> {
+    try {
+      await applyOnce(events, outcome);
+    } catch (error) {
+      if (!isPoison(error)) throw error;
+      if (events.length === 1) {
+        outcome.parked.push({
+          event: events[0]!,
+          reason: `unappliable: ${reasonOf(error)}`,
+          label: "poison",
+        });
+        return;
+      }
+      const half = Math.ceil(events.length / 2);
+      await applyAll(events.slice(0, half), outcome);
+      await applyAll(events.slice(half), outcome);
+    }
+  }
+
   async function processBatch(partition: number, messages: KafkaMessage[]): Promise<void> {
     const started = performance.now();
     const events: CommittedEvent[] = [];
@@ -63,43 +116,36 @@ export function createProjectionConsumer(deps: ProjectionConsumerDeps) {
           group: groupId,
           offset: message.offset,
           headers: message.headers,
-          event: event,
+          event,
         }),
       );
     }
     if (events.length === 0) return;
-    const result = await withTransaction(pool, (client) => applyEvents(client, events, { suffix: "" }));
-    for (const failure of result.failures) {
-      const message = messageOf.get(failure.event.eventId)!;
-      await deps.deadLetters.park(
-        { topic, partition, message },
-        `apply failed in ${failure.projection}: ${failure.error.message}`,
-      );
-      metrics.consumeErrors.inc({ topic, group: groupId, reason: "apply" });
-      eventLog(logger, spans.get(failure.event.eventId), failure.event).warn(
-        { projection: failure.projection, err: failure.error },
-        "event parked",
-      );
+    const outcome: Outcome = { applied: new Map(), parked: [] };
+    try {
+      await applyAll(events, outcome);
+      for (const { event, reason, label } of outcome.parked) {
+        await deps.deadLetters.park({ topic, partition, message: messageOf.get(event.eventId)! }, reason);
+        metrics.consumeErrors.inc({ topic, group: groupId, reason: label });
+        eventLog(logger, spans.get(event.eventId), event).warn({ reason }, "event parked");
+      }
+    } finally {
+      for (const span of spans.values()) span.end();
     }
     const seconds = (performance.now() - started) / 1000;
     const now = Date.now();
-    for (const [projection, count] of result.applied) {
+    for (const [projection, count] of outcome.applied) {
       metrics.readModelsUpdated.inc({ projection }, count);
       metrics.readModelDuration.observe({ projection }, seconds);
     }
     for (const event of events) {
       const span = spans.get(event.eventId)!;
-      metrics.eventsConsumed.inc({
-        topic,
-        group: groupId,
-        event_type: eventTypeLabel(event),
-      });
+      metrics.eventsConsumed.inc({ topic, group: groupId, event_type: eventTypeLabel(event) });
       metrics.stageLatency.observe({
         labels: { stage: "projected" },
         value: Math.max(0, now - Date.parse(event.metadata.acceptedAt ?? event.timestamp)) / 1000,
         exemplarLabels: { trace_id: span.spanContext().traceId },
       });
-      span.end();
     }
     metrics.consumeDuration.observe({ topic, group: groupId }, seconds);
   }

@@ -1,0 +1,27 @@
+import { streamOfEvent, type CommittedEvent } from "@eventscope/contracts";
+import type { PoolClient } from "@eventscope/platform";
+
+/**
+ * The last version the live consumer applied of each of these events' streams, the rows locked
+ * until the transaction ends (a member that lost the partition in a rebalance waits, then sees
+ * what the other applied).
+ */
+export async function lockConsumedVersions(
+  client: PoolClient,
+  events: CommittedEvent[],
+): Promise<Map<string, number>> {
+  const { rows } = await client.query<{ stream_id: string; version: number }>(
+    "SELECT stream_id, version FROM consumed_streams WHERE stream_id = ANY($1) ORDER BY stream_id FOR UPDATE",
+    [[...new Set(events.map(streamOfEvent))]],
+  );
+  return new Map(rows.map((r) => [r.stream_id, r.version]));
+}
+
+export async function saveConsumedVersions(client: PoolClient, heads: Map<string, number>): Promise<void> {
+  if (heads.size === 0) return;
+  await client.query(
+    `INSERT INTO consumed_streams (stream_id, version) SELECT * FROM unnest($1::text[], $2::int[])
+     ON CONFLICT (stream_id) DO UPDATE SET version = GREATEST(consumed_streams.version, EXCLUDED.version)`,
+    [[...heads.keys()], [...heads.values()]],
+  );
+}
