@@ -24,9 +24,14 @@ export function nativeServiceEnv(name: ServiceName): Record<string, string> {
     DATABASE_URL: "postgres://eventscope:eventscope@127.0.0.1:55432/eventscope",
     OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:4318",
     OTEL_SERVICE_NAME: name,
+    // Every service asks for a key (the demo key holds every scope: read, write, admin).
+    API_KEYS: "eventscope-demo-key",
   };
   if (name === "producer")
-    Object.assign(env, { API_KEYS: "eventscope-demo-key", EVENT_STORE_URL: "http://127.0.0.1:8082" });
+    Object.assign(env, {
+      EVENT_STORE_URL: "http://127.0.0.1:8082",
+      EVENT_STORE_INTERNAL_URL: "http://127.0.0.1:8082",
+    });
   if (name === "projection") env.EVENT_STORE_URL = "http://127.0.0.1:8082";
   if (name === "notification") {
     Object.assign(env, {
