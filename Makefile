@@ -11,6 +11,10 @@ export EVENTSCOPE_CACHE ?= $(HOME)/.cache/eventscope
 SCENARIO ?= smoke
 RATE ?= 200
 DURATION ?= 30s
+# The load engine: k6 when the user has one on the PATH (never installed here: AGPL-3.0), else
+# the native engine (vegeta + the runner's flow driver, installed by infra-up).
+ENGINE ?= $(if $(shell command -v k6 2>/dev/null),k6,native)
+export ENGINE
 
 .PHONY: help install lint typecheck format test test-unit test-int test-e2e \
         infra-up infra-down infra-status infra-logs up down ps demo load bench
@@ -52,7 +56,7 @@ test-unit: install ## Unit tests only (no infrastructure)
 test: install ## Lint, start the infrastructure, run every test tier, stop what was started
 	@infra/run-tests.sh
 
-bench: infra-up ## Benchmarks (figures, not tests): event store append vs raw PostgreSQL and Emmett; the pipeline under k6 (knee, latency at 1,000/s, drain, telemetry cost, memory)
+bench: infra-up ## Benchmarks (figures, not tests): event store append vs raw PostgreSQL and Emmett; the pipeline under load, ENGINE=native|k6 (knee, latency at 1,000/s, drain, telemetry cost, memory)
 	node bench/src/main.ts
 
 up: install ## Start the infrastructure and the four services, wait until ready, print where everything is
@@ -69,13 +73,13 @@ ps: ## The services and the infrastructure: pid, port, health, memory
 STACK_READY = for u in 8081 8082 8083 8084; do curl -fsS -o /dev/null --max-time 2 http://127.0.0.1:$$u/health/ready || exit 1; done; \
 	curl -fsS -o /dev/null --max-time 2 http://127.0.0.1:9090/-/ready
 
-load: ## One k6 scenario against the running stack: make load SCENARIO=smoke|load|ramp|spike|soak|flows RATE=1000 DURATION=60s
+load: ## One scenario against the running stack: make load SCENARIO=smoke|load|ramp|spike|soak|flows RATE=1000 DURATION=60s ENGINE=native|k6
 	@( $(STACK_READY) ) >/dev/null 2>&1 || $(MAKE) --no-print-directory up
-	@node loadtests/src/run.ts --scenario $(SCENARIO) \
+	@node loadtests/src/run.ts --scenario $(SCENARIO) --engine $(ENGINE) \
 		$(if $(filter file,$(origin RATE)),,--rate $(RATE)) $(if $(filter file,$(origin DURATION)),,--duration $(DURATION))
 
-demo: up ## First command on a fresh machine: install, start everything, 20 s of load, summary and report
-	@node loadtests/src/run.ts --demo
+demo: up ## First command on a fresh machine: install, start everything, 20 s of load (ENGINE=native|k6), summary and report
+	@node loadtests/src/run.ts --demo --engine $(ENGINE)
 
 dashboards: install ## Regenerate dashboards/*.json from dashboards/generate.ts
 	node dashboards/generate.ts

@@ -55,13 +55,13 @@ describe("dashboards", () => {
       expect(readFileSync(join(dashboardsDir, file), "utf8"), file).toBe(json);
   });
 
-  it("cover event flow, latency, consumer lag, business, runtime and k6 runs, with unique uids", () => {
+  it("cover event flow, latency, consumer lag, business, runtime and load runs, with unique uids", () => {
     expect(dashboards.map((d) => d.uid).sort()).toEqual(
       [
         "eventscope-business",
         "eventscope-consumer-lag",
         "eventscope-event-flow",
-        "eventscope-k6",
+        "eventscope-load",
         "eventscope-latency",
         "eventscope-runtime",
       ].sort(),

@@ -34,7 +34,7 @@ export interface PanelSpec {
   thresholds?: { color: string; value: number | null }[];
   /** Jaeger search (traces panel). */
   jaeger?: { service: string; limit: number };
-  /** Metrics this panel needs that only a k6 run (or a given scenario) writes. */
+  /** Metrics this panel needs that only a load run (the native engine's) writes. */
   requires?: string;
 }
 
@@ -50,6 +50,9 @@ export interface DashboardSpec {
 }
 
 const ri = "$__rate_interval";
+/** The load dashboard's run and engine selection, and the request counters of both engines. */
+const run = 'testid=~"$testid",engine=~"$engine"';
+const loadRequests = "loadgen_http_requests_total|k6_http_reqs_total";
 const svc = 'service!=""';
 const quantiles = [
   [0.5, "p50"],
@@ -648,7 +651,7 @@ export const dashboardSpecs: DashboardSpec[] = [
       ),
       ts(
         "Prometheus samples ingested /s",
-        "prometheus_tsdb_head_samples_appended_total: scraping plus k6 remote write.",
+        "prometheus_tsdb_head_samples_appended_total: scraping plus the load engines' remote write.",
         [t(`sum(rate(prometheus_tsdb_head_samples_appended_total[${ri}]))`, "samples")],
         "ops",
         { width: 24 },
@@ -656,20 +659,20 @@ export const dashboardSpecs: DashboardSpec[] = [
     ],
   },
   {
-    file: "k6.json",
-    uid: "eventscope-k6",
-    title: "Eventscope / k6 load runs",
+    file: "load.json",
+    uid: "eventscope-load",
+    title: "Eventscope / load runs",
     description:
-      "k6 runs written to Prometheus by the experimental-prometheus-rw output (k6 1.8: counters k6_<name>_total, rates k6_<name>_rate, trends k6_<name>_<stat> in seconds for the stats of K6_PROMETHEUS_RW_TREND_STATS). Pick a run by its testid.",
-    tags: ["eventscope", "k6", "load"],
+      'Load runs of either engine, by remote write: the native engine (vegeta + the runner\'s flow driver: loadgen_* series, engine="native") and k6 where the user has it (experimental-prometheus-rw: k6_* series, engine="k6"). Every query reads both; pick a run by its testid, an engine by its label.',
+    tags: ["eventscope", "load", "k6", "native"],
     variables: [
       {
         name: "testid",
         label: "Run (testid)",
         type: "query",
         datasource: PROMETHEUS,
-        query: { query: "label_values(k6_http_reqs_total, testid)", refId: "testid" },
-        definition: "label_values(k6_http_reqs_total, testid)",
+        query: { query: `label_values({__name__=~"${loadRequests}"}, testid)`, refId: "testid" },
+        definition: `label_values({__name__=~"${loadRequests}"}, testid)`,
         refresh: 2,
         includeAll: true,
         allValue: ".*",
@@ -677,68 +680,110 @@ export const dashboardSpecs: DashboardSpec[] = [
         current: { text: "All", value: "$__all" },
         sort: 2,
       },
+      {
+        name: "engine",
+        label: "Engine",
+        type: "query",
+        datasource: PROMETHEUS,
+        query: { query: `label_values({__name__=~"${loadRequests}"}, engine)`, refId: "engine" },
+        definition: `label_values({__name__=~"${loadRequests}"}, engine)`,
+        refresh: 2,
+        includeAll: true,
+        allValue: ".*",
+        multi: true,
+        current: { text: "All", value: "$__all" },
+        sort: 1,
+      },
     ],
     panels: [
       ts(
-        "Requests /s by scenario",
-        "k6_http_reqs_total.",
-        [t(`sum by (scenario) (rate(k6_http_reqs_total{testid=~"$testid"}[${ri}]))`, "{{scenario}}")],
+        "Requests /s by engine and scenario",
+        "loadgen_http_requests_total (native) or k6_http_reqs_total (k6).",
+        [
+          t(
+            `sum by (engine, scenario) (rate(loadgen_http_requests_total{${run}}[${ri}])) or sum by (engine, scenario) (rate(k6_http_reqs_total{${run}}[${ri}]))`,
+            "{{engine}} {{scenario}}",
+          ),
+        ],
         "reqps",
-        { requires: "k6_http_reqs_total" },
+        { requires: "loadgen_http_requests_total" },
       ),
       ts(
-        "HTTP duration p99 / p95 by scenario",
-        "k6_http_req_duration_p99 and _p95 (seconds), as k6 computed them.",
-        [
-          t(`max by (scenario) (k6_http_req_duration_p99{testid=~"$testid"})`, "{{scenario}} p99"),
-          t(`max by (scenario) (k6_http_req_duration_p95{testid=~"$testid"})`, "{{scenario}} p95"),
-        ],
+        "HTTP duration p99 / p95 of writes",
+        "Native: from the loadgen_http_request_duration_seconds histogram over each interval. k6: k6_http_req_duration_p99 / _p95 as k6 computed them (cumulative since the run's start).",
+        [0.99, 0.95].map((q) =>
+          t(
+            `histogram_quantile(${q}, sum by (engine, le) (rate(loadgen_http_request_duration_seconds_bucket{${run},kind="write"}[${ri}]))) or max by (engine) (k6_http_req_duration_p${q * 100}{${run},kind="write"})`,
+            `{{engine}} p${q * 100}`,
+          ),
+        ),
         "s",
-        { requires: "k6_http_req_duration_p95" },
+        { requires: "loadgen_http_request_duration_seconds_bucket" },
       ),
       ts(
         "Failed requests",
-        "k6_http_req_failed_rate: share of requests that failed (status outside expected_response).",
-        [t(`avg by (scenario) (k6_http_req_failed_rate{testid=~"$testid"})`, "{{scenario}}")],
-        "percentunit",
-        { requires: "k6_http_req_failed_rate" },
-      ),
-      ts("Virtual users", "k6_vus.", [t(`sum(k6_vus{testid=~"$testid"})`, "VUs")], "short", {
-        requires: "k6_vus",
-      }),
-      ts(
-        "Iterations /s and dropped",
-        "k6_iterations_total and k6_dropped_iterations_total (arrival-rate scenarios that could not keep up).",
+        "Share of requests answered outside 2xx/3xx or not at all: loadgen_http_request_errors_total over loadgen_http_requests_total (native), k6_http_req_failed_rate (k6).",
         [
-          t(`sum(rate(k6_iterations_total{testid=~"$testid"}[${ri}]))`, "iterations"),
-          t(`sum(rate(k6_dropped_iterations_total{testid=~"$testid"}[${ri}])) or on() vector(0)`, "dropped"),
+          t(
+            `sum by (engine, scenario) (rate(loadgen_http_request_errors_total{${run}}[${ri}])) / sum by (engine, scenario) (rate(loadgen_http_requests_total{${run}}[${ri}])) or avg by (engine, scenario) (k6_http_req_failed_rate{${run}})`,
+            "{{engine}} {{scenario}}",
+          ),
+        ],
+        "percentunit",
+        { requires: "loadgen_http_request_errors_total" },
+      ),
+      ts(
+        "Dropped and late requests /s",
+        "Load the platform did not get on time: requests (native) or iterations (k6) that could not start, and native requests sent more than 10 ms after their slot (all workers busy).",
+        [
+          t(
+            `sum by (engine) (rate(loadgen_dropped_requests_total{${run}}[${ri}])) or sum by (engine) (rate(k6_dropped_iterations_total{${run}}[${ri}]))`,
+            "{{engine}} dropped",
+          ),
+          t(`sum by (engine) (rate(loadgen_late_requests_total{${run}}[${ri}]))`, "{{engine}} late"),
         ],
         "ops",
-        { requires: "k6_iterations_total" },
+        { requires: "loadgen_dropped_requests_total" },
       ),
       ts(
         "Data sent and received /s",
-        "k6_data_sent_total, k6_data_received_total.",
+        "loadgen_data_{sent,received}_bytes_total (native), k6_data_{sent,received}_total (k6).",
         [
-          t(`sum(rate(k6_data_sent_total{testid=~"$testid"}[${ri}]))`, "sent"),
-          t(`sum(rate(k6_data_received_total{testid=~"$testid"}[${ri}]))`, "received"),
+          t(
+            `sum by (engine) (rate(loadgen_data_sent_bytes_total{${run}}[${ri}])) or sum by (engine) (rate(k6_data_sent_total{${run}}[${ri}]))`,
+            "{{engine}} sent",
+          ),
+          t(
+            `sum by (engine) (rate(loadgen_data_received_bytes_total{${run}}[${ri}])) or sum by (engine) (rate(k6_data_received_total{${run}}[${ri}]))`,
+            "{{engine}} received",
+          ),
         ],
         "Bps",
-        { requires: "k6_data_sent_total" },
+        { requires: "loadgen_data_sent_bytes_total" },
       ),
       ts(
-        "Events accepted /s (k6)",
-        "The harness's own counter of 202 answers (k6_events_accepted_total).",
-        [t(`sum by (scenario) (rate(k6_events_accepted_total{testid=~"$testid"}[${ri}]))`, "{{scenario}}")],
+        "Events accepted /s",
+        "The harness's own count of 202 answers: loadgen_events_accepted_total (native), k6_events_accepted_total (k6).",
+        [
+          t(
+            `sum by (engine, scenario) (rate(loadgen_events_accepted_total{${run}}[${ri}])) or sum by (engine, scenario) (rate(k6_events_accepted_total{${run}}[${ri}]))`,
+            "{{engine}} {{scenario}}",
+          ),
+        ],
         "ops",
-        { requires: "k6_events_accepted_total" },
+        { requires: "loadgen_events_accepted_total" },
       ),
       ts(
-        "End-to-end latency seen by k6 (accepted → read model) p99",
-        "The harness's e2e_latency trend: from the 202 until the event is visible in a read model.",
-        [t(`max by (scenario) (k6_e2e_latency_p99{testid=~"$testid"})`, "{{scenario}} p99")],
+        "End-to-end latency seen by the probe (accepted → read model) p99",
+        "The harness's probe: from the producer's acceptance stamp until the event is visible in the read model. Native: loadgen_e2e_latency_seconds histogram; k6: k6_e2e_latency_p99.",
+        [
+          t(
+            `histogram_quantile(0.99, sum by (engine, le) (rate(loadgen_e2e_latency_seconds_bucket{${run}}[${ri}]))) or max by (engine) (k6_e2e_latency_p99{${run}})`,
+            "{{engine}} p99",
+          ),
+        ],
         "s",
-        { requires: "k6_e2e_latency_p99" },
+        { requires: "loadgen_e2e_latency_seconds_bucket", width: 24 },
       ),
     ],
   },
@@ -916,6 +961,7 @@ export const checkVariables: Record<string, string> = {
   $__interval: "15s",
   $__range: "1h",
   $testid: ".*",
+  $engine: ".*",
 };
 
 export interface PanelQuery {

@@ -1,7 +1,8 @@
 // The whole pipeline on this box, against DESIGN.md's performance targets: telemetry on vs off,
 // latency and drain at 1,000 events/s, the throughput knee (a ramp), and the resident memory of
-// the native stack after a load. Every load is a run of the k6 harness (@eventscope/loadtests),
-// with k6, the runner and the whole stack co-located, as the targets are stated.
+// the native stack after a load. Every load is a run of the load harness (@eventscope/loadtests)
+// on the engine ENGINE chooses (native by default, k6 where the user has it), with the engine,
+// the runner and the whole stack co-located, as the targets are stated.
 import { readFile } from "node:fs/promises";
 import { loadavg } from "node:os";
 import { runScenario, type Report, type RunFigures, type ScenarioName } from "@eventscope/loadtests";
@@ -238,7 +239,7 @@ async function measureRun(
     .map(([k, v]) => `${k} ${v}%`)
     .join(", ");
   ctx.log(
-    `  ${phase.padEnd(13)} ${figures.runId}: ${formatValue(record.achievedRate, "/s")} accepted (${record.droppedIterations} iterations dropped), pipeline ${formatValue(record.pipelineRate, "/s")}, HTTP p99 ${formatValue(record.httpP99Ms ?? Number.NaN, "ms")}, e2e p99 ${formatValue(record.e2eP99Ms ?? Number.NaN, "ms")}, errors ${formatValue((record.errorRate ?? Number.NaN) * 100, "%")}, drain ${formatValue(record.drainSeconds ?? Number.NaN, "s")}, lost ${record.lost ?? "?"}, dup ${record.duplicated ?? "?"}; CPU: machine ${record.cpu.machine ?? "?"}%, other ${record.cpu.other ?? "?"}%, k6 ${record.cpu.k6 ?? "?"}%, ${busiest}; load ${record.loadAverageAfter.join(" ")}`,
+    `  ${phase.padEnd(13)} ${figures.runId}: ${formatValue(record.achievedRate, "/s")} accepted (${record.droppedIterations} iterations dropped), pipeline ${formatValue(record.pipelineRate, "/s")}, HTTP p99 ${formatValue(record.httpP99Ms ?? Number.NaN, "ms")}, e2e p99 ${formatValue(record.e2eP99Ms ?? Number.NaN, "ms")}, errors ${formatValue((record.errorRate ?? Number.NaN) * 100, "%")}, drain ${formatValue(record.drainSeconds ?? Number.NaN, "s")}, lost ${record.lost ?? "?"}, dup ${record.duplicated ?? "?"}; CPU: machine ${record.cpu.machine ?? "?"}%, other ${record.cpu.other ?? "?"}%, ${figures.engine} ${record.cpu.k6 ?? record.cpu.vegeta ?? "?"}%, ${busiest}; load ${record.loadAverageAfter.join(" ")}`,
   );
   return { record, report, figures };
 }
@@ -421,7 +422,7 @@ export const benchmark: Benchmark = {
         statistic:
           "medians over the runs of each phase (latency: the runs at 1,000/s; telemetry: the runs of each state); one ramp",
         targets: TARGETS,
-        k6: "everything co-located: k6, the runner (this process) and the stack on the same box; the harness's defaults (MAX_VUS 400, PROBE_RATE 5/s, USERS 1000)",
+        k6: "everything co-located: the load engine (ENGINE: native or k6), the runner (this process) and the stack on the same box; the harness's defaults (MAX_VUS 400, PROBE_RATE 5/s, USERS 1000)",
       },
       report: [
         summary.text,
@@ -735,6 +736,7 @@ const CPU_COLUMNS = [
   "jaeger",
   "prometheus",
   "k6",
+  "vegeta",
   "runner",
   "other",
   "machine",
@@ -858,7 +860,7 @@ function details(
   out.push("");
   out.push("How measured:");
   out.push(
-    "  every load is a run of the k6 harness (@eventscope/loadtests runScenario): k6, the runner and the stack on this one box;",
+    "  every load is a run of the load harness (@eventscope/loadtests runScenario) on ENGINE (native: vegeta + flow driver, or k6): the engine, the runner and the stack on this one box;",
     "  accepted/s = 202s per second of load; pipeline/s = accepted / (first request -> every group's lag back to 0);",
     "  HTTP p99 = k6's write latency; server p99 = the producer's own histogram (Prometheus, median of its 15 s-window p99);",
     "  e2e p99 = the probe (5/s): producer's acceptance stamp -> visible in the read model; stored/projected p99 = the",

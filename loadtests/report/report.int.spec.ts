@@ -119,6 +119,7 @@ describe("the HTML report in headless Chromium", () => {
     const figures = await runScenario({
       scenario: "smoke",
       duration: "6s",
+      engine: "native",
       quiet: true,
       drainTimeoutMs: 60_000,
     });

@@ -40,8 +40,8 @@ export function mediansByName(series: readonly Series[], from: number, to: numbe
 
 /**
  * Mean CPU of each part (percent of one core) over [from, to], from the load-test runner's
- * 1 s samples: the services, kafka, postgres (with its backends), prometheus, jaeger, smtp, k6,
- * the runner (this process), "machine" (all cores: 200 = both busy) and "other" (the machine
+ * 1 s samples: the services, kafka, postgres (with its backends), prometheus, jaeger, smtp, the
+ * load engine (k6, or vegeta's attacks), the runner (this process), "machine" (all cores: 200 = both busy) and "other" (the machine
  * minus every part listed: processes outside the stack).
  */
 export function cpuByPart(series: readonly Series[], from: number, to: number): Record<string, number> {
@@ -53,10 +53,10 @@ export function cpuByPart(series: readonly Series[], from: number, to: number): 
   return out;
 }
 
-/** The parts of the stack, busiest first (machine, other, k6 and the runner left out). */
+/** The parts of the stack, busiest first (machine, other, the load engine and the runner left out). */
 export function busiestParts(cpu: Record<string, number>, n = 4): [string, number][] {
   return Object.entries(cpu)
-    .filter(([k]) => !["machine", "other", "k6", "runner"].includes(k))
+    .filter(([k]) => !["machine", "other", "k6", "vegeta", "runner"].includes(k))
     .sort((a, b) => b[1] - a[1])
     .slice(0, n);
 }

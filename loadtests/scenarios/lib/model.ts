@@ -260,19 +260,22 @@ export function planFor(scenario: ScenarioName, env: Env): ScenarioPlan {
       const low = num(env, "BASE_RATE", 200);
       const peak = num(env, "SPIKE_RATE", 2000);
       const hold = Math.max(2, seconds(str(env, "SPIKE_HOLD", "10s")));
+      // The base rate before the burst and after it (the time the lag gets to drain).
+      const lead = Math.max(1, seconds(str(env, "SPIKE_LEAD", "10s")));
+      const tail = Math.max(1, seconds(str(env, "SPIKE_TAIL", "20s")));
       const stages = [
-        { target: low, seconds: 10 },
+        { target: low, seconds: lead },
         { target: peak, seconds: 2 },
         { target: peak, seconds: hold },
         { target: low, seconds: 2 },
-        { target: low, seconds: 20 },
+        { target: low, seconds: tail },
       ];
       return done({
         ...base,
-        spike: { base: low, peak, spikeAt: 10, spikeEnd: 10 + 2 + hold + 2 },
+        spike: { base: low, peak, spikeAt: lead, spikeEnd: lead + 2 + hold + 2 },
         activity: { mix, arrival: { startRate: low, stages } },
         flows: [],
-        probe: probe(10 + 2 + hold + 2 + 20),
+        probe: probe(lead + 2 + hold + 2 + tail),
         thresholds: runThresholds(slo),
       });
     }

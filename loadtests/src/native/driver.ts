@@ -28,6 +28,8 @@ export class FlowDriver {
   private stopped = false;
   readonly probes: ProbeSample[] = [];
   private readonly running = new Set<Promise<void>>();
+  /** Why requests got no answer, counted (for the report's warnings). */
+  readonly errors = new Map<string, number>();
 
   constructor(plan: ScenarioPlan, recorder: Recorder) {
     this.plan = plan;
@@ -67,8 +69,10 @@ export class FlowDriver {
       } catch {
         json = null;
       }
-    } catch {
+    } catch (e) {
       status = 0;
+      const why = `${kind} requests without an answer: ${e instanceof Error ? e.message : String(e)}`;
+      this.errors.set(why, (this.errors.get(why) ?? 0) + 1);
     }
     const ms = performance.now() - t;
     this.recorder.record({ scenario, name, kind, status, ms, at, bytesIn, bytesOut: payload?.length ?? 0 });

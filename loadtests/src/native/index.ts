@@ -131,6 +131,7 @@ export function startNative(plan: ScenarioPlan, o: NativeOptions): EngineRun {
     const used = process.cpuUsage(cpuAtStart);
     runnerCpu = (used.user + used.system) / 1e6;
     await driver.close();
+    for (const [why, n] of driver.errors) warnings.push(`flow driver: ${n} ${why}`);
     // The last counts, then one more point after them so the final rate() sees the end.
     await push();
     await sleep(1000);

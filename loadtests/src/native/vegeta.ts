@@ -103,6 +103,7 @@ export function runAttack(index: number, attack: Attack, o: VegetaOptions): Atta
   feed();
 
   let sent = 0;
+  const errors = new Map<string, number>();
   let origin = Infinity;
   const slot = 1000 / attack.rate;
   const out = createInterface({ input: child.stdout });
@@ -119,6 +120,11 @@ export function runAttack(index: number, attack: Attack, o: VegetaOptions): Atta
     }
     if (r.error === "no targets to attack") return;
     sent++;
+    if (r.error) {
+      // "Post ...: dial tcp ...: connect: ..." -> what went wrong, without the URL.
+      const why = r.error.replace(/^\w+ "[^"]*": /, "");
+      errors.set(why, (errors.get(why) ?? 0) + 1);
+    }
     const at = Date.parse(r.timestamp);
     // The schedule's origin: the earliest slot any request was sent in; late = sent after its slot.
     const offset = at - r.seq * slot;
@@ -152,6 +158,9 @@ export function runAttack(index: number, attack: Attack, o: VegetaOptions): Atta
           ? expectedHits(attack)
           : Math.min(expectedHits(attack), Math.round((attack.rate * (stoppedAt - startedAt)) / 1000));
       recorder.droppedRequests(o.scenario, due - sent);
+      for (const [why, n] of [...errors].sort((a, b) => b[1] - a[1]).slice(0, 3)) {
+        if (o.warnings.length < 50) o.warnings.push(`vegeta attack ${index}: ${n} requests failed: ${why}`);
+      }
       resolve();
     });
     child.on("error", (e) => {

@@ -1,0 +1,52 @@
+// Every scenario for a few seconds on the native engine against the running stack (`make up`),
+// at modest rates on loopback: each produces its report (JSON and HTML, engine named), its
+// ledger holds, its plan's thresholds were judged, and the flows scenario ends with every flow's
+// final state found in its read model.
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { describe, expect, it } from "vitest";
+import { planFor, type ScenarioName } from "../scenarios/lib/model.ts";
+import type { Report } from "./model.ts";
+import { runScenario, type RunOptions } from "./run.ts";
+
+const cases: [ScenarioName, Omit<RunOptions, "scenario">][] = [
+  ["smoke", { duration: "4s" }],
+  ["load", { rate: 40, duration: "4s" }],
+  ["ramp", { env: { RAMP_START: "20", RAMP_STEP: "20", RAMP_MAX: "40", STEP_DURATION: "3s" } }],
+  ["spike", { rate: 60, env: { BASE_RATE: "20", SPIKE_HOLD: "2s", SPIKE_LEAD: "2s", SPIKE_TAIL: "2s" } }],
+  ["soak", { rate: 20, duration: "10s" }],
+  ["flows", { rate: 8, duration: "4s" }],
+];
+
+describe.each(cases)("the %s scenario on the native engine", (scenario, opts) => {
+  it("runs against the stack and writes its report", async () => {
+    const f = await runScenario({ scenario, ...opts, engine: "native", quiet: true, drainTimeoutMs: 60_000 });
+    const report = JSON.parse(await readFile(f.reportJson, "utf8")) as Report;
+    expect(f.engine).toBe("native");
+    expect(report.engine?.name).toBe("native");
+    expect(report.engine?.version).toMatch(/^vegeta v12\.\d+\.\d+ \+ undici/);
+    expect(existsSync(f.reportHtml)).toBe(true);
+    expect(await readFile(f.reportHtml, "utf8")).toContain("native engine (vegeta");
+    expect(report.http.accepted).toBeGreaterThan(0);
+    expect(report.ledger).toMatchObject({ lost: 0, duplicated: 0, notProjected: 0, projectedTwice: 0 });
+    expect(report.e2e.samples).toBeGreaterThan(0);
+    expect(report.engine?.cpuSeconds?.engine ?? 0).toBeGreaterThanOrEqual(0);
+    // The plan's thresholds, judged by the native engine, are all in the report.
+    const judged = report.thresholds.filter((t) => t.source === "native").map((t) => t.rule);
+    for (const t of planFor(scenario, {}).thresholds) {
+      expect(judged).toContain(`${t.metric} ${t.stat}${t.op}${t.limit}`);
+    }
+    if (scenario === "ramp") expect(report.knee?.steps.map((s) => s.rate)).toEqual([20, 40]);
+    if (scenario === "smoke" || scenario === "flows") {
+      // Every flow started was followed to its final state in its read model.
+      const flows = report.thresholds.find((t) => t.rule === "flow_failures count==0");
+      expect(flows).toMatchObject({ ok: true, observed: 0 });
+      const summary = JSON.parse(await readFile(`${f.reportDir}/summary.json`, "utf8")) as {
+        metrics: Record<string, { values: Record<string, number> }>;
+      };
+      const visible = summary.metrics.flow_visible!.values.count!;
+      expect(visible).toBeGreaterThanOrEqual(scenario === "smoke" ? 4 : 4 * 2 * 4);
+      expect(summary.metrics.flow_failures!.values.count).toBe(0);
+    }
+  }, 150_000);
+});
