@@ -21,3 +21,4 @@ export * from "./params.ts";
 export * from "./server-limits.ts";
 export * from "./retriable.ts";
 export * from "./stream-sequence.ts";
+export * from "./consumed-streams.ts";

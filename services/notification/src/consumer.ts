@@ -1,12 +1,25 @@
 // Consumes events.committed in batches and records, in one transaction per batch, every
-// delivery its events call for (the outbox); only then are the offsets committed. A committed
-// event seen again finds its deliveries recorded and adds nothing.
-import { fromKafkaRecord, MalformedRecordError, notificationRulesFor } from "@eventscope/contracts";
-import type { EventEnvelope } from "@eventscope/contracts";
+// delivery its events call for (the outbox); only then are the offsets committed. Per stream,
+// the next version is recorded, one seen before adds nothing, one with versions missing before
+// it (a gap) is parked; so are malformed records and events PostgreSQL refuses, and the
+// consumer goes on with the rest of the batch.
+import {
+  fromKafkaRecord,
+  isCommittedEvent,
+  MalformedRecordError,
+  notificationRulesFor,
+  type CommittedEvent,
+} from "@eventscope/contracts";
 import {
   context,
   createBatchConsumer,
   eventTypeLabel,
+  gapReason,
+  isPoison,
+  lockConsumedVersions,
+  reasonOf,
+  saveConsumedVersions,
+  sequenceEvents,
   startConsumerSpan,
   trace,
   traceHeaders,
@@ -44,7 +57,7 @@ export interface CommittedConsumerDeps {
 
 export function createCommittedConsumer(deps: CommittedConsumerDeps) {
   const { pool, logger, metrics, tracer, topic, groupId } = deps;
-  const consumerSpan = (partition: number, message: KafkaMessage, event: EventEnvelope): Span =>
+  const consumerSpan = (partition: number, message: KafkaMessage, event: CommittedEvent): Span =>
     startConsumerSpan(tracer, {
       topic,
       partition,
@@ -54,49 +67,101 @@ export function createCommittedConsumer(deps: CommittedConsumerDeps) {
       event: event,
     });
 
+  interface Item {
+    event: CommittedEvent;
+    message: KafkaMessage;
+    span: Span;
+    planned: PlannedDelivery[];
+  }
+  interface Outcome {
+    recorded: number;
+    parked: { item: Item; reason: string; label: string }[];
+  }
+
+  async function recordOnce(items: Item[], outcome: Outcome): Promise<void> {
+    const byId = new Map(items.map((i) => [i.event.eventId, i]));
+    const { sequenced, recorded } = await withTransaction(pool, async (client) => {
+      const sequenced = sequenceEvents(
+        items.map((i) => i.event),
+        await lockConsumedVersions(
+          client,
+          items.map((i) => i.event),
+        ),
+      );
+      const planned = sequenced.next.flatMap((e) => byId.get(e.eventId)!.planned);
+      const recorded = await recordDeliveries(client, planned);
+      await saveConsumedVersions(client, sequenced.heads);
+      return { sequenced, recorded };
+    });
+    outcome.recorded += recorded;
+    for (const gap of sequenced.gaps)
+      outcome.parked.push({ item: byId.get(gap.event.eventId)!, reason: gapReason(gap), label: "gap" });
+  }
+
+  /** A batch PostgreSQL refuses for good is recorded in halves until the offending events are found. */
+  async function recordAll(items: Item[], outcome: Outcome): Promise<void> {
+    try {
+      await recordOnce(items, outcome);
+    } catch (error) {
+      if (!isPoison(error)) throw error;
+      if (items.length === 1) {
+        outcome.parked.push({ item: items[0]!, reason: `unrecordable: ${reasonOf(error)}`, label: "poison" });
+        return;
+      }
+      const half = Math.ceil(items.length / 2);
+      await recordAll(items.slice(0, half), outcome);
+      await recordAll(items.slice(half), outcome);
+    }
+  }
+
+  const park = async (partition: number, message: KafkaMessage, reason: string, label: string) => {
+    await deps.deadLetters.park({ topic, partition, message }, reason);
+    metrics.consumeErrors.inc({ topic, group: groupId, reason: label });
+    logger.warn({ partition, offset: message.offset, reason }, "parked");
+  };
+
   async function handle(partition: number, messages: KafkaMessage[]): Promise<void> {
     const started = performance.now();
-    const spans: Span[] = [];
-    const planned: PlannedDelivery[] = [];
-    const events: EventEnvelope[] = [];
+    const items: Item[] = [];
     try {
       const subscriptions = await listSubscriptions(pool);
       for (const message of messages) {
-        let event: EventEnvelope;
+        let event: CommittedEvent;
         try {
-          event = fromKafkaRecord(message);
+          const read = fromKafkaRecord(message);
+          if (!isCommittedEvent(read)) throw new MalformedRecordError("not a committed event: no position");
+          event = read;
         } catch (error) {
           if (!(error instanceof MalformedRecordError)) throw error;
-          await deps.deadLetters.park({ topic, partition, message }, `malformed: ${error.reason}`);
-          metrics.consumeErrors.inc({ topic, group: groupId, reason: "malformed" });
-          logger.warn({ partition, offset: message.offset, reason: error.reason }, "parked");
+          await park(partition, message, `malformed: ${error.reason}`, "malformed");
           continue;
         }
         const span = consumerSpan(partition, message, event);
-        spans.push(span);
-        events.push(event);
         const traceparent = traceHeaders(trace.setSpan(context.active(), span)).traceparent;
         const rules = notificationRulesFor(event.eventType);
-        const plan = planDeliveries(event, rules, subscriptions, {
+        const planned = planDeliveries(event, rules, subscriptions, {
           emailTo: deps.emailToDefault,
           traceparent,
         });
-        span.setAttribute("eventscope.notification.deliveries", plan.length);
-        planned.push(...plan);
+        span.setAttribute("eventscope.notification.deliveries", planned.length);
+        items.push({ event, message, span, planned });
       }
-      const recorded = await withTransaction(pool, (client) => recordDeliveries(client, planned));
-      for (const [i, event] of events.entries()) {
+      const outcome: Outcome = { recorded: 0, parked: [] };
+      if (items.length > 0) await recordAll(items, outcome);
+      for (const { item, reason, label } of outcome.parked)
+        await park(partition, item.message, reason, label);
+      for (const { event, span } of items) {
         metrics.eventsConsumed.inc({ topic, group: groupId, event_type: eventTypeLabel(event) });
-        context.with(trace.setSpan(context.active(), spans[i]!), () =>
+        context.with(trace.setSpan(context.active(), span), () =>
           logger.debug(
             { eventId: event.eventId, correlationId: event.metadata.correlationId },
             "event planned",
           ),
         );
       }
-      if (recorded > 0) deps.onRecorded();
+      if (outcome.recorded > 0) deps.onRecorded();
     } finally {
-      for (const span of spans) span.end();
+      for (const { span } of items) span.end();
     }
     metrics.consumeDuration.observe({ topic, group: groupId }, (performance.now() - started) / 1000);
   }

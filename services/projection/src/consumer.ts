@@ -5,6 +5,8 @@ import {
   eventTypeLabel,
   gapReason,
   isPoison,
+  lockConsumedVersions,
+  saveConsumedVersions,
   reasonOf,
   sequenceEvents,
   withTransaction,
@@ -20,7 +22,6 @@ import {
 } from "@eventscope/platform";
 import type { Tracer } from "@opentelemetry/api";
 import { applyEvents } from "./apply.ts";
-import { lockConsumedVersions, saveConsumedVersions } from "./sequence.ts";
 
 export interface ProjectionConsumerDeps {
   kafka: Kafka;

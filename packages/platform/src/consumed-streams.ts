@@ -1,5 +1,8 @@
-import { streamOfEvent, type CommittedEvent } from "@eventscope/contracts";
-import type { PoolClient } from "@eventscope/platform";
+// The `consumed_streams` table of a consuming service (its migrations create it): the last
+// version it applied of each stream, written in the same transaction as what it applied, read
+// by sequenceEvents (stream-sequence.ts) to tell duplicates from gaps.
+import { streamOfEvent } from "@eventscope/contracts";
+import type { PoolClient } from "./postgres.ts";
 
 /**
  * The last version the live consumer applied of each of these events' streams, the rows locked
@@ -8,7 +11,7 @@ import type { PoolClient } from "@eventscope/platform";
  */
 export async function lockConsumedVersions(
   client: PoolClient,
-  events: CommittedEvent[],
+  events: { aggregateType: string; aggregateId: string }[],
 ): Promise<Map<string, number>> {
   const { rows } = await client.query<{ stream_id: string; version: number }>(
     "SELECT stream_id, version FROM consumed_streams WHERE stream_id = ANY($1) ORDER BY stream_id FOR UPDATE",
