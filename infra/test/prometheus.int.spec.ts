@@ -47,7 +47,7 @@ describe("Prometheus", () => {
     }
   });
 
-  it("accepts remote-write (the receiver k6 uses is enabled)", async () => {
+  it("accepts remote-write (the receiver the load engines use, native and k6, is enabled)", async () => {
     // An empty body is not a valid write request: 400 means the receiver exists (404 if disabled).
     const res = await fetch(`${testEnv.prometheusUrl}/api/v1/write`, { method: "POST", body: "" });
     expect(res.status).toBe(400);
