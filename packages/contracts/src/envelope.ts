@@ -2,6 +2,7 @@
 // it is published: shape, known event type, matching aggregate type, data schema, invariants.
 import { randomUUID } from "node:crypto";
 import { checkEventData, checkEnvelopeShape } from "./schemas.ts";
+import { storedEventType } from "./aliases.ts";
 import { domainForEventType } from "./registry.ts";
 
 export type EventMetadata = {
@@ -70,7 +71,8 @@ export function validateEnvelope(input: unknown): EnvelopeValidation {
   if (!isObject(input)) return { ok: false, problems: problems ?? [] };
   const envelope = input as EnvelopeInput;
   if (typeof envelope.eventType === "string" && envelope.eventType.length > 0) {
-    const domain = domainForEventType(envelope.eventType);
+    const eventType = storedEventType(envelope.eventType);
+    const domain = domainForEventType(eventType);
     if (!domain) {
       problems = add(problems, "/eventType", `unknown event type "${envelope.eventType}"`);
     } else {
@@ -82,7 +84,7 @@ export function validateEnvelope(input: unknown): EnvelopeValidation {
       // data that is not an object at all was already reported by the shape check.
       const data = envelope.data === undefined ? emptyData : envelope.data;
       if (isObject(data)) {
-        const dataProblems = checkEventData(domain, envelope.eventType, data);
+        const dataProblems = checkEventData(domain, eventType, data);
         if (dataProblems) problems = problems ? problems.concat(dataProblems) : dataProblems;
       }
     }
@@ -106,13 +108,16 @@ export type NormalizeOptions = {
   source?: string;
 };
 
-/** Stamps an accepted input into a full envelope; unknown top-level fields are dropped. */
+/**
+ * Stamps an accepted input into a full envelope; unknown top-level fields are dropped and an
+ * aliased event type (aliases.ts) becomes its stored name.
+ */
 export function normalizeEnvelope(input: EnvelopeInput, options: NormalizeOptions = {}): EventEnvelope {
   const eventId = input.eventId ?? (options.newId ?? randomUUID)();
   const metadata = input.metadata;
   const envelope: EventEnvelope = {
     eventId,
-    eventType: input.eventType,
+    eventType: storedEventType(input.eventType),
     aggregateId: input.aggregateId,
     aggregateType: input.aggregateType,
     timestamp: input.timestamp ?? (options.now ? options.now() : new Date().toISOString()),

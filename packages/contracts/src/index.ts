@@ -13,6 +13,7 @@ export type {
 export { isCommittedEvent, normalizeEnvelope, validateEnvelope } from "./envelope.ts";
 export { committedEventSchema, envelopeSchema, eventSchemas } from "./schemas.ts";
 export { topics, type TopicName } from "./topics.ts";
+export { eventAliases, storedEventType } from "./aliases.ts";
 export { streamIdOf, streamOfEvent } from "./stream.ts";
 
 export type { CloudEvent, CloudEventBatchMapping, CloudEventMapping } from "./cloudevents.ts";
@@ -62,12 +63,16 @@ export type {
 export { customers } from "./domains/customers.ts";
 export type {
   CustomerCreated,
+  CustomerDeactivated,
   CustomerDeleted,
   CustomerEmailChanged,
+  CustomerPreferencesUpdated,
+  CustomerRegistered,
+  CustomerUpdated,
   CustomerState,
   CustomerStatus,
 } from "./domains/customers.ts";
-export { inventory } from "./domains/inventory.ts";
+export { inventory, reservedFor } from "./domains/inventory.ts";
 export type {
   InventoryState,
   LowStockAlert,
@@ -80,6 +85,7 @@ export { evolveOrderReadModel, type OrderReadModel } from "./domains/order-read-
 export type {
   OrderCancelled,
   OrderCreated,
+  OrderPaid,
   OrderShipped,
   OrderState,
   OrderStatus,
@@ -89,6 +95,7 @@ export type {
   PaymentAuthorized,
   PaymentFailed,
   PaymentInitiated,
+  PaymentRefunded,
   PaymentState,
   PaymentStatus,
 } from "./domains/payments.ts";

@@ -1,6 +1,7 @@
 // Every domain, and the lookups the services route by: event type, aggregate type.
 import type { Domain, NotificationRule } from "./domain.ts";
 import type { EventEnvelope } from "./envelope.ts";
+import { eventAliases } from "./aliases.ts";
 import { activity } from "./domains/activity.ts";
 import { carts } from "./domains/carts.ts";
 import { customers } from "./domains/customers.ts";
@@ -40,6 +41,11 @@ for (const domain of domains) {
     const rules = rulesByEventType.get(rule.eventType) ?? [];
     rulesByEventType.set(rule.eventType, [...rules, rule]);
   }
+}
+
+for (const [alias, stored] of Object.entries(eventAliases)) {
+  if (byEventType.has(alias)) throw new Error(`alias ${alias} is also a declared event type`);
+  if (!byEventType.has(stored)) throw new Error(`alias ${alias} names ${stored}, which no domain declares`);
 }
 
 export function domainForEventType(eventType: string): Domain | undefined {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { eventAliases } from "./aliases.ts";
 import type { Domain } from "./domain.ts";
 import { activity } from "./domains/activity.ts";
 import { carts } from "./domains/carts.ts";
@@ -52,6 +53,14 @@ describe("registry", () => {
     const expected = [
       ...["TaskCreated", "TaskUpdated", "TaskCompleted"],
       ...["CustomerCreated", "CustomerEmailChanged", "CustomerDeleted"],
+      // The roadmap seed's customer lifecycle, and the onboarding reminder.
+      ...["CustomerRegistered", "CustomerActivated", "CustomerUpdated", "CustomerDeactivated"],
+      ...[
+        "CustomerLoggedIn",
+        "CustomerLoggedOut",
+        "CustomerPreferencesUpdated",
+        "CustomerActivationReminded",
+      ],
       ...["CartCreated", "ItemAddedToCart", "CartCheckedOut", "CartExpired"],
       ...[
         "OrderCreated",
@@ -60,14 +69,21 @@ describe("registry", () => {
         "OrderShipped",
         "OrderDelivered",
         "OrderCancelled",
+        "OrderPaid",
       ],
       ...["PaymentInitiated", "PaymentAuthorized", "PaymentCompleted", "PaymentFailed"],
+      ...["PaymentProcessing", "PaymentRefunded"],
       ...["StockReserved", "StockReleased", "StockUpdated", "LowStockAlert"],
       ...["ProductCreated", "ProductUpdated", "ProductDeleted", "ProductActivated", "ProductDeactivated"],
       "StockReplenished",
     ];
     expect(eventTypes().sort()).toEqual(expected.sort());
     expect(Object.keys(eventSchemas()).sort()).toEqual(expected.sort());
+    // The roadmap's other names are aliases of stored ones.
+    for (const [alias, stored] of Object.entries(eventAliases)) {
+      expect(expected).not.toContain(alias);
+      expect(expected).toContain(stored);
+    }
     expect(domains.map((d) => d.aggregateType).sort()).toEqual(
       ["Cart", "Customer", "Inventory", "Order", "Payment", "Product", "Task", "User"].sort(),
     );

@@ -66,3 +66,40 @@ describe("customers", () => {
     });
   });
 });
+
+describe("customer lifecycle (the roadmap seed)", () => {
+  const registered: [string, Record<string, unknown>] = [
+    "CustomerRegistered",
+    { name: "Bo", email: "bo@example.com", phone: "+33 6 12 34 56 78" },
+  ];
+
+  it("is Registered until activated, then can be deactivated and activated again", () => {
+    const { state } = given(customers, [
+      registered,
+      ["CustomerActivationReminded", { email: "bo@example.com" }],
+      ["CustomerActivated"],
+      ["CustomerLoggedIn", { sessionId: "s1" }],
+      ["CustomerPreferencesUpdated", { preferences: { language: "fr" } }],
+      ["CustomerUpdated", { deviceToken: "dev-1" }],
+      ["CustomerLoggedOut", {}],
+      ["CustomerDeactivated", { reason: "asked to" }],
+      ["CustomerActivated"],
+    ]);
+    expect(state).toMatchObject({
+      status: "Active",
+      phone: "+33 6 12 34 56 78",
+      deviceToken: "dev-1",
+      preferences: { language: "fr" },
+    });
+  });
+
+  it("rejects activating an active customer, reminding one who confirmed, and logging in when deactivated", () => {
+    const active = given(customers, [registered, ["CustomerActivated"]]);
+    expect(active.decide("CustomerActivated")).toMatchObject({ code: "INVALID_STATE_TRANSITION" });
+    expect(active.decide("CustomerActivationReminded", {})).toMatchObject({
+      code: "INVALID_STATE_TRANSITION",
+    });
+    const inactive = given(customers, [registered, ["CustomerActivated"], ["CustomerDeactivated", {}]]);
+    expect(inactive.decide("CustomerLoggedIn", {})).toMatchObject({ code: "INVALID_STATE_TRANSITION" });
+  });
+});

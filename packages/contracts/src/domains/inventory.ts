@@ -19,7 +19,8 @@ export type InventoryState = {
 
 export type StockReserved = { orderId: string; quantity: number };
 export type StockReleased = { orderId: string; quantity: number };
-export type StockUpdated = { quantity: number };
+/** An absolute count; `lowStockThreshold` sets the product's own threshold for LowStockAlert. */
+export type StockUpdated = { quantity: number; lowStockThreshold?: number };
 export type LowStockAlert = { quantity: number; threshold: number };
 
 // Order ids come from clients: own-property reads keep "__proto__" or "constructor" harmless.
@@ -40,7 +41,9 @@ export const inventory: Domain<InventoryState> = {
   events: {
     StockReserved: eventData("StockReserved", { orderId: identifier, quantity }, ["orderId", "quantity"]),
     StockReleased: eventData("StockReleased", { orderId: identifier, quantity }, ["orderId", "quantity"]),
-    StockUpdated: eventData("StockUpdated", { quantity: stockLevel }, ["quantity"]),
+    StockUpdated: eventData("StockUpdated", { quantity: stockLevel, lowStockThreshold: stockLevel }, [
+      "quantity",
+    ]),
     LowStockAlert: eventData("LowStockAlert", { quantity: stockLevel, threshold: stockLevel }, [
       "quantity",
       "threshold",
@@ -69,8 +72,15 @@ export const inventory: Domain<InventoryState> = {
         return withReservation(current, data.orderId, -data.quantity, at);
       }
       case "StockUpdated": {
-        const level = (event.data as StockUpdated).quantity;
-        return { ...current, level, available: level - current.reserved, updatedAt: at };
+        const { quantity: level, lowStockThreshold } = event.data as StockUpdated;
+        const threshold = lowStockThreshold ?? current.lowStockThreshold;
+        return {
+          ...current,
+          level,
+          available: level - current.reserved,
+          lowStockThreshold: threshold,
+          updatedAt: at,
+        };
       }
       case "LowStockAlert": {
         const threshold = (event.data as LowStockAlert).threshold;
@@ -103,5 +113,16 @@ export const inventory: Domain<InventoryState> = {
         return unknownEventType("inventory", event.eventType);
     }
   },
-  notificationRules: [],
+  // Addressed to the default recipient (the shop's own staff): no customer is concerned.
+  notificationRules: [
+    {
+      name: "low-stock",
+      eventType: "LowStockAlert",
+      channels: ["email"],
+      template: (event) => ({
+        subject: `Low stock: ${event.aggregateId}`,
+        text: `Only ${String(event.data["quantity"])} unit(s) of ${event.aggregateId} are available (threshold ${String(event.data["threshold"])}).`,
+      }),
+    },
+  ],
 };

@@ -33,6 +33,15 @@ export const orderNotificationRules: NotificationRule[] = [
     }),
   },
   {
+    name: "order-cancelled",
+    eventType: "OrderCancelled",
+    channels: ["email"],
+    template: (event) => ({
+      subject: `Order ${event.aggregateId} cancelled`,
+      text: `Your order ${event.aggregateId} was cancelled: ${field(event, "reason")}.`,
+    }),
+  },
+  {
     name: "order-shipped",
     eventType: "OrderShipped",
     channels: ["email", "sms"],

@@ -8,9 +8,11 @@ export type OrderReadModel = OrderState;
 
 const paymentStatuses: Record<string, PaymentStatus> = {
   PaymentInitiated: "Initiated",
+  PaymentProcessing: "Processing",
   PaymentAuthorized: "Authorized",
   PaymentCompleted: "Completed",
   PaymentFailed: "Failed",
+  PaymentRefunded: "Refunded",
 };
 
 /**

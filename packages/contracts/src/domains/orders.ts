@@ -1,12 +1,13 @@
 // Orders (seed 002): created -> validated -> confirmed -> shipped -> delivered; cancellable until
-// shipped; nothing after delivered or cancelled. The state has the seed's OrderReadModel fields.
+// shipped; nothing after delivered or cancelled. OrderPaid (the roadmap seed) records the payment
+// once, without a status of its own. The state has the seed's OrderReadModel fields.
 import { checkInvariant, rejected, rejectionCodes, unknownEventType, type Domain } from "../domain.ts";
 import type { EventEnvelope } from "../envelope.ts";
 import { sumOfItems, lineItemSchema, type LineItem } from "./carts.ts";
 import { orderNotificationRules } from "./order-notifications.ts";
 import type { PaymentStatus } from "./payments.ts";
 import { currency, eventData, identifier, money, noData, text } from "./schema.ts";
-import { requireNew, requireStatus } from "./transitions.ts";
+import { rejectUnchanged, requireNew, requireStatus } from "./transitions.ts";
 
 export type OrderStatus = "Created" | "Validated" | "Confirmed" | "Shipped" | "Delivered" | "Cancelled";
 
@@ -30,6 +31,7 @@ export type OrderState = {
   shippedAt: string | null;
   deliveredAt: string | null;
   cancelledAt: string | null;
+  paidAt: string | null;
 };
 
 export type OrderCreated = {
@@ -42,6 +44,7 @@ export type OrderCreated = {
 };
 export type OrderShipped = { trackingNumber: string; carrier?: string };
 export type OrderCancelled = { reason: string };
+export type OrderPaid = { paymentId?: string; amount?: number };
 
 /** Largest accepted gap between totalAmount and the sum of the items (half a cent). */
 export const totalTolerance = 0.005;
@@ -69,6 +72,7 @@ export const orders: Domain<OrderState> = {
     ]),
     OrderDelivered: noData("OrderDelivered"),
     OrderCancelled: eventData("OrderCancelled", { reason: text(1000) }, ["reason"]),
+    OrderPaid: eventData("OrderPaid", { paymentId: identifier, amount: money }),
   },
   invariants: {
     OrderCreated: (data) => {
@@ -98,6 +102,7 @@ export const orders: Domain<OrderState> = {
     shippedAt: null,
     deliveredAt: null,
     cancelledAt: null,
+    paidAt: null,
   }),
   evolve(state, event) {
     const at = event.timestamp;
@@ -134,6 +139,10 @@ export const orders: Domain<OrderState> = {
           cancelReason: (event.data as OrderCancelled).reason,
           cancelledAt: at,
         };
+      case "OrderPaid": {
+        const paymentId = (event.data as OrderPaid).paymentId ?? state.paymentId;
+        return { ...state, paymentId, paidAt: at };
+      }
       default:
         return state;
     }
@@ -162,6 +171,17 @@ export const orders: Domain<OrderState> = {
         return requireStatus(event, state.status, ["Shipped"]);
       case "OrderCancelled":
         return requireStatus(event, state.status, ["Created", "Validated", "Confirmed"]);
+      case "OrderPaid": {
+        const decision = requireStatus(event, state.status, [
+          "Validated",
+          "Confirmed",
+          "Shipped",
+          "Delivered",
+        ]);
+        return decision.accepted && state.paidAt !== null
+          ? rejectUnchanged(event, "is paid already")
+          : decision;
+      }
       default:
         return unknownEventType("orders", event.eventType);
     }

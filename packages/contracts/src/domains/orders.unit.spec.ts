@@ -149,8 +149,31 @@ describe("order notifications", () => {
     expect(channels).toEqual({
       OrderCreated: ["email"],
       OrderConfirmed: ["email"],
+      OrderCancelled: ["email"],
       OrderShipped: ["email", "sms"],
       OrderDelivered: ["email", "push"],
+    });
+  });
+});
+
+describe("OrderPaid (the roadmap seed)", () => {
+  const created: Step = [
+    "OrderCreated",
+    { customerId: "c-1", items: [{ productId: "p", quantity: 1, unitPrice: 5 }], totalAmount: 5 },
+  ];
+
+  it("records the payment once, keeping the order's status", () => {
+    const paid = given(orders, [
+      created,
+      ["OrderValidated"],
+      ["OrderConfirmed"],
+      ["OrderPaid", { paymentId: "pay-1" }],
+    ]);
+    expect(paid.state).toMatchObject({ status: "Confirmed", paymentId: "pay-1" });
+    expect(paid.state.paidAt).not.toBeNull();
+    expect(paid.decide("OrderPaid", {})).toMatchObject({ code: "NO_CHANGE" });
+    expect(given(orders, [created]).decide("OrderPaid", {})).toMatchObject({
+      code: "INVALID_STATE_TRANSITION",
     });
   });
 });

@@ -1,10 +1,12 @@
-// Payments (seed 002): initiated -> authorized -> completed; failed from initiated or authorized.
+// Payments (seed 002, with the roadmap seed's names): initiated -> processing -> authorized ->
+// completed (PaymentCaptured is accepted for completed), failed before completion, refunded
+// after it.
 import { unknownEventType, type Domain } from "../domain.ts";
 import type { EventEnvelope } from "../envelope.ts";
 import { currency, eventData, identifier, noData, positiveMoney, text } from "./schema.ts";
 import { requireNew, requireStatus } from "./transitions.ts";
 
-export type PaymentStatus = "Initiated" | "Authorized" | "Completed" | "Failed";
+export type PaymentStatus = "Initiated" | "Processing" | "Authorized" | "Completed" | "Failed" | "Refunded";
 
 export type PaymentState = {
   paymentId: string | null;
@@ -19,11 +21,14 @@ export type PaymentState = {
   authorizedAt: string | null;
   completedAt: string | null;
   failedAt: string | null;
+  refundedAt: string | null;
+  refundReason: string | null;
 };
 
 export type PaymentInitiated = { orderId: string; amount: number; method?: string; currency?: string };
 export type PaymentAuthorized = { authorizationCode?: string };
 export type PaymentFailed = { reason: string };
+export type PaymentRefunded = { reason?: string; amount?: number };
 
 export const payments: Domain<PaymentState> = {
   name: "payments",
@@ -34,9 +39,11 @@ export const payments: Domain<PaymentState> = {
       { orderId: identifier, amount: positiveMoney, method: text(50), currency },
       ["orderId", "amount"],
     ),
+    PaymentProcessing: noData("PaymentProcessing"),
     PaymentAuthorized: eventData("PaymentAuthorized", { authorizationCode: text(100) }),
     PaymentCompleted: noData("PaymentCompleted"),
     PaymentFailed: eventData("PaymentFailed", { reason: text(1000) }, ["reason"]),
+    PaymentRefunded: eventData("PaymentRefunded", { reason: text(1000), amount: positiveMoney }),
   },
   initial: () => ({
     paymentId: null,
@@ -51,6 +58,8 @@ export const payments: Domain<PaymentState> = {
     authorizedAt: null,
     completedAt: null,
     failedAt: null,
+    refundedAt: null,
+    refundReason: null,
   }),
   evolve(state, event) {
     const at = event.timestamp;
@@ -68,6 +77,12 @@ export const payments: Domain<PaymentState> = {
           ...extra,
           initiatedAt: at,
         };
+      }
+      case "PaymentProcessing":
+        return { ...state, status: "Processing" };
+      case "PaymentRefunded": {
+        const reason = (event.data as PaymentRefunded).reason ?? null;
+        return { ...state, status: "Refunded", refundedAt: at, refundReason: reason };
       }
       case "PaymentAuthorized": {
         const code = (event.data as PaymentAuthorized).authorizationCode ?? null;
@@ -90,12 +105,16 @@ export const payments: Domain<PaymentState> = {
     switch (event.eventType) {
       case "PaymentInitiated":
         return requireNew(event, state.status);
-      case "PaymentAuthorized":
+      case "PaymentProcessing":
         return requireStatus(event, state.status, ["Initiated"]);
+      case "PaymentAuthorized":
+        return requireStatus(event, state.status, ["Initiated", "Processing"]);
       case "PaymentCompleted":
         return requireStatus(event, state.status, ["Authorized"]);
       case "PaymentFailed":
-        return requireStatus(event, state.status, ["Initiated", "Authorized"]);
+        return requireStatus(event, state.status, ["Initiated", "Processing", "Authorized"]);
+      case "PaymentRefunded":
+        return requireStatus(event, state.status, ["Completed"]);
       default:
         return unknownEventType("payments", event.eventType);
     }
@@ -119,6 +138,15 @@ export const payments: Domain<PaymentState> = {
       template: (event) => ({
         subject: `Payment ${event.aggregateId} failed`,
         text: `Your payment ${event.aggregateId} failed: ${String(event.data["reason"])}. Please try another method.`,
+      }),
+    },
+    {
+      name: "payment-refunded",
+      eventType: "PaymentRefunded",
+      channels: ["email"],
+      template: (event) => ({
+        subject: `Payment ${event.aggregateId} refunded`,
+        text: `Your payment ${event.aggregateId} was refunded${event.data["reason"] ? `: ${String(event.data["reason"])}` : ""}.`,
       }),
     },
   ],

@@ -74,3 +74,28 @@ describe("payments", () => {
     expect(failedRule?.template(failed).text).toContain("failed: card declined.");
   });
 });
+
+describe("payments: processing and refunds (the roadmap seed)", () => {
+  const initiated: [string, Record<string, unknown>] = ["PaymentInitiated", { orderId: "o-1", amount: 10 }];
+
+  it("refunds a completed payment once, and nothing else", () => {
+    const done = given(payments, [
+      initiated,
+      ["PaymentProcessing"],
+      ["PaymentAuthorized", {}],
+      ["PaymentCompleted"],
+    ]);
+    expect(done.decide("PaymentRefunded", { reason: "order cancelled" })).toEqual({ accepted: true });
+    const refunded = given(payments, [
+      initiated,
+      ["PaymentAuthorized", {}],
+      ["PaymentCompleted"],
+      ["PaymentRefunded", { reason: "order cancelled" }],
+    ]);
+    expect(refunded.state).toMatchObject({ status: "Refunded", refundReason: "order cancelled" });
+    expect(refunded.decide("PaymentRefunded", {})).toMatchObject({ code: "INVALID_STATE_TRANSITION" });
+    expect(given(payments, [initiated]).decide("PaymentRefunded", {})).toMatchObject({
+      code: "INVALID_STATE_TRANSITION",
+    });
+  });
+});
