@@ -1,6 +1,8 @@
 import { fromKafkaRecord, validateEnvelope, type EventEnvelope } from "@eventscope/contracts";
 import type { KafkaMessage, Span } from "@eventscope/platform";
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /** An ingest message read as an event, with the span of its processing. */
 export interface Incoming {
   message: KafkaMessage;
@@ -31,6 +33,11 @@ export function parseChunk(
       envelope = fromKafkaRecord({ key: message.key, value: message.value, headers: message.headers });
     } catch (error) {
       parsed.malformed.push({ message, reason: `malformed: ${(error as Error).message}` });
+      continue;
+    }
+    // Everything the store records is keyed by the event id: without a UUID it can record nothing.
+    if (!UUID.test(envelope.eventId)) {
+      parsed.malformed.push({ message, reason: "malformed: the event id (ce_id) is not a UUID" });
       continue;
     }
     const item: Incoming = { message, envelope, span: startSpan(message, envelope) };
