@@ -129,7 +129,7 @@ export const customers: Domain<CustomerState> = {
       case "CustomerActivationReminded":
         return state;
       case "CustomerUpdated":
-        return updated(state, event.data as CustomerUpdated, at);
+        return updated(state, event.data, at);
       case "CustomerEmailChanged":
         return { ...state, email: (event.data as CustomerEmailChanged).email, updatedAt: at };
       case "CustomerDeactivated":

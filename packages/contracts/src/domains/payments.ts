@@ -144,10 +144,13 @@ export const payments: Domain<PaymentState> = {
       name: "payment-refunded",
       eventType: "PaymentRefunded",
       channels: ["email"],
-      template: (event) => ({
-        subject: `Payment ${event.aggregateId} refunded`,
-        text: `Your payment ${event.aggregateId} was refunded${event.data["reason"] ? `: ${String(event.data["reason"])}` : ""}.`,
-      }),
+      template: (event) => {
+        const reason = (event.data as PaymentRefunded).reason;
+        return {
+          subject: `Payment ${event.aggregateId} refunded`,
+          text: `Your payment ${event.aggregateId} was refunded${reason ? `: ${reason}` : ""}.`,
+        };
+      },
     },
   ],
 };
