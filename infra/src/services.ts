@@ -39,6 +39,9 @@ export function nativeServiceEnv(name: ServiceName): Record<string, string> {
       SMTP_PORT: "1025",
       SMS_PROVIDER_URL: "http://127.0.0.1:8025/api/v1/sms",
       PUSH_PROVIDER_URL: "http://127.0.0.1:8025/api/v1/push",
+      // The demo configuration lets webhooks reach local receivers (services/stack.sh).
+      WEBHOOK_ALLOWED_TARGETS: "127.0.0.0/8,::1/128",
+      WEBHOOK_SECRET_KEY: "6576656e7473636f70652d64656d6f2d776562686f6f6b2d7365637265742d31",
     });
   }
   return env;
