@@ -242,6 +242,8 @@ export function createProducerApp(deps: ProducerDeps) {
         const result = one(accepted);
         const idName = "field" in command.id ? command.id.field : "aggregateId";
         (result.body as Record<string, unknown>)[idName] = accepted[0]!.aggregateId;
+        for (const field of command.answers ?? [])
+          (result.body as Record<string, unknown>)[field] = (partial.data as Record<string, unknown>)[field];
         return result;
       },
     })),

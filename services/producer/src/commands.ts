@@ -14,6 +14,8 @@ export interface CommandRoute {
   id: { param: string } | { field: string };
   /** Extra data derived from the request (e.g. a generated order id), ids made by `newId`. */
   extra?: (newId?: (name: string) => string) => Record<string, unknown>;
+  /** Data fields also returned in the 202 body (e.g. the order id a checkout makes). */
+  answers?: string[];
 }
 
 const byParam = (param: string) => ({ param });
@@ -32,6 +34,56 @@ export const commandRoutes: CommandRoute[] = [
     method: "POST",
     path: "/customer/:id/email",
     eventType: "CustomerEmailChanged",
+    aggregateType: "Customer",
+    id: byParam("id"),
+  },
+  // The customer lifecycle (the roadmap seed): registration waits for the customer's confirmation.
+  {
+    method: "POST",
+    path: "/api/customers",
+    eventType: "CustomerRegistered",
+    aggregateType: "Customer",
+    id: byField("customerId"),
+  },
+  {
+    method: "POST",
+    path: "/customer/:id/activate",
+    eventType: "CustomerActivated",
+    aggregateType: "Customer",
+    id: byParam("id"),
+  },
+  {
+    method: "PUT",
+    path: "/customer/:id",
+    eventType: "CustomerUpdated",
+    aggregateType: "Customer",
+    id: byParam("id"),
+  },
+  {
+    method: "POST",
+    path: "/customer/:id/deactivate",
+    eventType: "CustomerDeactivated",
+    aggregateType: "Customer",
+    id: byParam("id"),
+  },
+  {
+    method: "POST",
+    path: "/customer/:id/login",
+    eventType: "CustomerLoggedIn",
+    aggregateType: "Customer",
+    id: byParam("id"),
+  },
+  {
+    method: "POST",
+    path: "/customer/:id/logout",
+    eventType: "CustomerLoggedOut",
+    aggregateType: "Customer",
+    id: byParam("id"),
+  },
+  {
+    method: "PUT",
+    path: "/customer/:id/preferences",
+    eventType: "CustomerPreferencesUpdated",
     aggregateType: "Customer",
     id: byParam("id"),
   },
@@ -86,6 +138,7 @@ export const commandRoutes: CommandRoute[] = [
     aggregateType: "Cart",
     id: byParam("id"),
     extra: (newId = () => randomUUID()) => ({ orderId: newId("orderId") }),
+    answers: ["orderId"],
   },
   {
     method: "POST",
@@ -137,6 +190,13 @@ export const commandRoutes: CommandRoute[] = [
     aggregateType: "Order",
     id: byParam("id"),
   },
+  {
+    method: "POST",
+    path: "/api/orders/:id/pay",
+    eventType: "OrderPaid",
+    aggregateType: "Order",
+    id: byParam("id"),
+  },
   // Payments.
   {
     method: "POST",
@@ -163,6 +223,27 @@ export const commandRoutes: CommandRoute[] = [
     method: "POST",
     path: "/api/payments/:id/fail",
     eventType: "PaymentFailed",
+    aggregateType: "Payment",
+    id: byParam("id"),
+  },
+  {
+    method: "POST",
+    path: "/api/payments/:id/process",
+    eventType: "PaymentProcessing",
+    aggregateType: "Payment",
+    id: byParam("id"),
+  },
+  {
+    method: "POST",
+    path: "/api/payments/:id/capture",
+    eventType: "PaymentCaptured",
+    aggregateType: "Payment",
+    id: byParam("id"),
+  },
+  {
+    method: "POST",
+    path: "/api/payments/:id/refund",
+    eventType: "PaymentRefunded",
     aggregateType: "Payment",
     id: byParam("id"),
   },
