@@ -26,7 +26,12 @@ node_modules/.package-lock.json: package.json package-lock.json $(wildcard */*/p
 	npm ci --no-audit --no-fund
 	@touch $@
 
-install: node_modules/.package-lock.json ## Install the npm workspace (and Node 24 where needed)
+# The console's web app, bundled (never committed): rebuilt when its sources change.
+CONSOLE_BUNDLE := services/console/dist/index.html
+$(CONSOLE_BUNDLE): node_modules/.package-lock.json services/console/src/build-web.ts services/console/web/index.html $(wildcard services/console/web/src/*)
+	node services/console/src/build-web.ts
+
+install: node_modules/.package-lock.json $(CONSOLE_BUNDLE) ## Install the npm workspace (and Node 24 where needed) and bundle the console
 
 typecheck: install ## Type-check every workspace package
 	tsc -p tsconfig.json
