@@ -31,13 +31,19 @@ export function decodeBytes(bytes: Buffer | Uint8Array, limit = 64 * 1024): Deco
   try {
     return { encoding: "utf8", text: strictUtf8.decode(shown), ...truncated };
   } catch {
-    // A cut may split a character: only a whole value is judged not to be UTF-8.
+    // A cut may split a character (at most 3 bytes of it remain): only a whole value is judged
+    // not to be UTF-8.
     if (truncated.truncatedFrom !== undefined) {
-      try {
-        strictUtf8.decode(shown.subarray(0, Math.max(0, shown.byteLength - 3)));
-        return { encoding: "utf8", text: Buffer.from(shown).toString("utf8"), ...truncated };
-      } catch {
-        // not text
+      for (let drop = 1; drop <= 3 && drop < shown.byteLength; drop++) {
+        try {
+          return {
+            encoding: "utf8",
+            text: strictUtf8.decode(shown.subarray(0, shown.byteLength - drop)),
+            ...truncated,
+          };
+        } catch {
+          // not yet a character boundary
+        }
       }
     }
     return { encoding: "base64", text: Buffer.from(shown).toString("base64"), ...truncated };
