@@ -1,7 +1,7 @@
 import pg from "pg";
 
 /**
- * The ledger: after a run, every event the producer accepted (202, counted by k6) must be in the
+ * The ledger: after a run, every event the producer accepted (202, counted by the engine) must be in the
  * event store exactly once (or rejected with a reason) and reflected exactly once by the read
  * side. Events of a run are found by their aggregate ids (`load-<runId>-...`) among the positions
  * written since the run started.
@@ -21,7 +21,7 @@ export interface LedgerInput {
   fromPosition: string;
   /** When the run started (rejections are looked up from here). */
   since: Date;
-  /** k6: 202 answers, and write requests with no answer at all. */
+  /** The engine's count of 202 answers, and write requests with no answer at all. */
   accepted: number;
   unanswered: number;
 }

@@ -1,4 +1,4 @@
-/** Range and instant queries against Prometheus (k6's remote-write metrics and the platform's). */
+/** Range and instant queries against Prometheus (the load engines' remote-write metrics and the platform's). */
 
 export type Point = [t: number, v: number];
 

@@ -1,4 +1,4 @@
-/** Percentile by nearest rank on a copy (k6 interpolates; with a few hundred samples the two agree). */
+/** Percentile by nearest rank on a copy (k6 interpolates; over thousands of requests the two agree). */
 export function percentile(values: readonly number[], p: number): number | null {
   if (values.length === 0) return null;
   const sorted = [...values].sort((a, b) => a - b);
