@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 
-export type ServiceName = "producer" | "event-store" | "projection" | "notification";
+export type ServiceName = "producer" | "event-store" | "projection" | "notification" | "gateway";
 
 export interface RunningProcess {
   name: ServiceName;
