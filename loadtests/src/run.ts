@@ -22,7 +22,8 @@ import { join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { sloFor, kneeSlo, type Slo } from "../scenarios/lib/slo.ts";
 import { planFor, type ScenarioName } from "../scenarios/lib/model.ts";
-import { chooseEngine, type EngineName, type EngineRun, type ProbeSample } from "./engine.ts";
+import { chooseEngine, k6OnPath, type EngineName, type EngineRun, type ProbeSample } from "./engine.ts";
+import { vegetaAnswers, vegetaBinary } from "./native/vegeta.ts";
 import { startK6 } from "./k6.ts";
 import { startNative } from "./native/index.ts";
 import type { SummaryMetric, WindowStats } from "./native/recorder.ts";
@@ -424,6 +425,16 @@ export async function runScenario(opts: RunOptions): Promise<RunFigures> {
   const { env: k6Env, windowSeconds } = scenarioEnv(scenario, rate, duration, extra);
   const slo = sloFor(scenario, k6Env);
   const engine = opts.engine ?? chooseEngine();
+  if (engine === "k6" && !k6OnPath()) {
+    throw new Error(
+      "ENGINE=k6 but no k6 answers on the PATH (or K6_BIN): the set-up never installs k6 (AGPL-3.0); install your own, or use ENGINE=native",
+    );
+  }
+  if (engine === "native" && !vegetaAnswers()) {
+    throw new Error(
+      `the native engine needs vegeta (${vegetaBinary()}): run \`make infra-up\` (infra/native/vegeta.sh)`,
+    );
+  }
   const say = (line: string) => {
     if (!opts.quiet) process.stdout.write(line + "\n");
   };

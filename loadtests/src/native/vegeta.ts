@@ -6,7 +6,7 @@
  * in a small shell that prints its CPU once both vegeta processes have ended (the shell's
  * cutime/cstime), so the generator's CPU per request is exact.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
@@ -21,6 +21,15 @@ export function vegetaBinary(): string {
   const cache = process.env.EVENTSCOPE_CACHE ?? join(homedir(), ".cache", "eventscope");
   const built = join(cache, "bin", "vegeta");
   return existsSync(built) ? built : "vegeta";
+}
+
+export function vegetaAnswers(): boolean {
+  try {
+    execFileSync(vegetaBinary(), ["-version"], { stdio: "ignore", timeout: 5000 });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** A request counts as late when vegeta sent it this long after its slot (its workers all busy). */
