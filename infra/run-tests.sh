@@ -65,6 +65,14 @@ for p in "${now_running[@]}"; do
 done
 [ $up_ok = 1 ] || summary_fail "the infrastructure did not start (see above; logs: $EVENTSCOPE_HOME/logs)"
 
+# The browser tests (the load report, Swagger UI on the gateway) drive Debian's chromium.
+if [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] && command -v apt-get >/dev/null; then
+  step "chromium (Debian's package, for the browser tests)"
+  { DEBIAN_FRONTEND=noninteractive apt-get update -q &&
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium; } \
+    >"$EVENTSCOPE_HOME/apt-chromium.log" 2>&1 || echo "chromium not installed: see $EVENTSCOPE_HOME/apt-chromium.log"
+fi
+
 # The end-to-end tier runs against the stack on its default ports, as `make up` starts it.
 step "services (for the end-to-end tests)"
 mapfile -t services_already < <(services/stack.sh running 2>/dev/null)

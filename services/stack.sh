@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The four platform services as local processes, on top of the infrastructure.
+# The four platform services and the gateway in front of them as local processes, on top of the
+# infrastructure.
 #
 #   services/stack.sh up      start the infrastructure (infra/native.sh up) and every service not running
 #   services/stack.sh down    stop the services, then the infrastructure
@@ -17,8 +18,8 @@ set -euo pipefail
 # shellcheck source=infra/native/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../infra/native/common.sh"
 
-SERVICES=(event-store projection notification producer)
-declare -A PORTS=([producer]=8081 [event-store]=8082 [projection]=8083 [notification]=8084)
+SERVICES=(event-store projection notification producer gateway)
+declare -A PORTS=([producer]=8081 [event-store]=8082 [projection]=8083 [notification]=8084 [gateway]=8080)
 export API_KEYS=${API_KEYS:-eventscope-demo-key}
 export OTEL_EXPORTER_OTLP_ENDPOINT=${OTEL_EXPORTER_OTLP_ENDPOINT:-http://127.0.0.1:${JAEGER_OTLP_HTTP_PORT}}
 export EVENT_STORE_URL=${EVENT_STORE_URL:-http://127.0.0.1:${PORTS[event-store]}}
@@ -80,6 +81,7 @@ cmd_up() {
   cat <<TXT
 
 Eventscope is running:
+  gateway       http://127.0.0.1:${PORTS[gateway]}   (every route below on one base URL; Swagger UI at /swagger)
   producer      http://127.0.0.1:${PORTS[producer]}   (write routes need  X-API-Key: ${API_KEYS%%,*})
   event store   http://127.0.0.1:${PORTS[event-store]}/api/eventstore/stats
   projection    http://127.0.0.1:${PORTS[projection]}/api/projections
@@ -114,7 +116,7 @@ cmd_running() {
 cmd_ps() {
   printf '%-14s %-8s %-6s %-9s %-8s %s\n' SERVICE PID PORT HEALTH RESTARTS "RSS MiB"
   local svc pid health mem
-  for svc in producer event-store projection notification; do
+  for svc in gateway producer event-store projection notification; do
     pid=$(child_pid "$svc")
     health=down
     mem=-

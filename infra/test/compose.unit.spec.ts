@@ -11,6 +11,7 @@ import { topicNames } from "@eventscope/platform";
 import { PLATFORM_TOPICS } from "../src/topics.ts";
 import { SERVICE_NAMES, SERVICE_PORTS, nativeServiceEnv } from "../src/services.ts";
 import { TEST_ENV_DEFAULTS } from "../src/test-env.ts";
+import { gatewaySettings } from "../../services/gateway/src/config.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const read = (p: string): string => readFileSync(path.join(root, p), "utf8");
@@ -143,6 +144,44 @@ describe("docker-compose.yml against the native stack", () => {
         c.scrape_configs.find((j) => j.job_name === name)?.static_configs.flatMap((sc) => sc.targets) ?? [];
       expect(target(promNative)).toEqual([`127.0.0.1:${SERVICE_PORTS[name]}`]);
       expect(target(promCompose)).toEqual([`${name}:${SERVICE_PORTS[name]}`]);
+    });
+  });
+
+  describe("the gateway", () => {
+    const gateway = services.gateway;
+    const env = gateway?.environment ?? {};
+    const upstreams = {
+      producer: "PRODUCER_URL",
+      "event-store": "EVENT_STORE_URL",
+      projection: "PROJECTION_URL",
+      notification: "NOTIFICATION_URL",
+    } as const;
+
+    it("listens on the native stack's port (services/stack.sh) and waits for the four services", () => {
+      const native = /\[gateway\]=(\d+)/.exec(read("services/stack.sh"))?.[1];
+      expect(native).toBe(String(gatewaySettings.port.default));
+      expect(hostPorts(gateway)).toEqual([Number(native)]);
+      expect(String(env.PORT)).toBe(native);
+      expect(env.HOST).toBe("0.0.0.0");
+      expect(env.OTEL_SERVICE_NAME).toBe("gateway");
+      expect(env.OTEL_EXPORTER_OTLP_ENDPOINT).toBe("http://jaeger:4318");
+      expect(gateway?.build).toEqual({ context: ".", dockerfile: "Dockerfile" });
+      expect(gateway?.command).toEqual(["node", "services/gateway/src/main.ts"]);
+      expect(gateway?.healthcheck?.test.join(" ")).toContain("/health/ready");
+      for (const name of SERVICE_NAMES)
+        expect(gateway?.depends_on?.[name]?.condition, name).toBe("service_healthy");
+    });
+
+    it("proxies to each service's container on its port, as its defaults do natively", () => {
+      for (const name of SERVICE_NAMES) {
+        expect(env[upstreams[name]], name).toBe(`http://${name}:${SERVICE_PORTS[name]}`);
+        const setting = Object.values(gatewaySettings).find((s) => s.env === upstreams[name]);
+        expect(setting?.default, name).toBe(`http://127.0.0.1:${SERVICE_PORTS[name]}`);
+      }
+    });
+
+    it("reads docs/openapi.yaml, which the image does not hold, from a mount", () => {
+      expect(gateway?.volumes).toContain(`./docs/openapi.yaml:${env.OPENAPI_FILE}:ro`);
     });
   });
 
