@@ -6,7 +6,8 @@ import { fileURLToPath } from "node:url";
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 
-export type ServiceName = "producer" | "event-store" | "projection" | "notification" | "gateway";
+export type ServiceName =
+  "producer" | "event-store" | "projection" | "notification" | "gateway" | "process-manager";
 
 export interface RunningProcess {
   name: ServiceName;
