@@ -102,6 +102,21 @@ export function createMetrics(service: string) {
       ["stage"],
       true,
     ),
+    processesStarted: counter("processes_started_total", "Processes (sagas) started", ["type"]),
+    processesCompleted: counter("processes_completed_total", "Processes that reached an end, by outcome", [
+      "type",
+      "outcome",
+    ]),
+    processStepDuration: histogram(
+      "process_step_duration_seconds",
+      "From a process's decision to take a step to the step's event stored",
+      ["type", "step"],
+    ),
+    processesActive: gauge("processes_active", "Processes that have not reached an end", ["type"]),
+    processCommands: counter("process_commands_total", "Commands a process sent, by the producer's answer", [
+      "type",
+      "result",
+    ]),
     deadLetters: counter("dead_letters_total", "Messages parked with a reason", ["topic", "reason"]),
     deadLettersParked: gauge("dead_letters_parked", "Messages parked and not yet replayed", []),
     consumerLag: gauge("kafka_consumer_lag", "Messages not yet consumed", ["group", "topic", "partition"]),

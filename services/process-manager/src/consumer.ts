@@ -1,0 +1,176 @@
+// Consumes events.committed in batches: per stream the next version is fed to every process it
+// concerns, one seen before is skipped, one with versions missing before it is parked; the
+// processes, their new steps and timers, and the checkpoint are written in one transaction
+// before the offsets are committed. A stored event that is one of our steps marks it committed.
+import { fromKafkaRecord, isCommittedEvent, type CommittedEvent } from "@eventscope/contracts";
+import {
+  context,
+  createBatchConsumer,
+  eventTypeLabel,
+  gapReason,
+  isPoison,
+  lockConsumedVersions,
+  reasonOf,
+  saveConsumedVersions,
+  sequenceEvents,
+  startConsumerSpan,
+  trace,
+  traceHeaders,
+  withTransaction,
+  type DeadLetters,
+  type Kafka,
+  type KafkaMessage,
+  type LagReporter,
+  type Logger,
+  type Metrics,
+  type Pool,
+  type Span,
+} from "@eventscope/platform";
+import type { Tracer } from "@opentelemetry/api";
+import { feed, flush, newWork, resolveRoute, type Effects } from "./engine.ts";
+import { sagas, typeOfProcess, type Settings } from "./sagas/index.ts";
+import { markCommitted } from "./store.ts";
+
+export interface ConsumerDeps {
+  kafka: Kafka;
+  pool: Pool;
+  deadLetters: DeadLetters;
+  logger: Logger;
+  metrics: Metrics;
+  tracer: Tracer;
+  groupId: string;
+  topic: string;
+  partitionsConcurrently: number;
+  settings: Settings;
+  /** Told after a transaction that wrote steps or timers, so they are looked at at once. */
+  onWritten: (effects: Effects) => void;
+  lag?: LagReporter;
+}
+
+/** Counts what a committed transaction did. */
+export function countEffects(metrics: Metrics, effects: Effects): void {
+  for (const type of effects.started) metrics.processesStarted.inc({ type });
+  for (const e of effects.ended) metrics.processesCompleted.inc(e);
+}
+
+const stepKind = (step: string): string => step.split(":")[0]!;
+
+export function createCommittedConsumer(deps: ConsumerDeps) {
+  const { pool, logger, metrics, tracer, groupId, topic } = deps;
+
+  async function applyOnce(events: CommittedEvent[], spans: Map<string, Span>) {
+    return withTransaction(pool, async (client) => {
+      const sequenced = sequenceEvents(events, await lockConsumedVersions(client, events));
+      const work = newWork(client, deps.settings);
+      for (const event of sequenced.next) {
+        const span = spans.get(event.eventId);
+        const cause = {
+          eventId: event.eventId,
+          traceparent: span ? traceHeaders(trace.setSpan(context.active(), span)).traceparent : undefined,
+        };
+        for (const saga of sagas)
+          for (const route of saga.route(event)) {
+            const processId = await resolveRoute(work, route);
+            if (processId === undefined || typeOfProcess(processId) !== saga.type) continue;
+            const start = "start" in route && route.start ? event : undefined;
+            await feed(work, processId, { kind: "event", event }, cause, start);
+          }
+      }
+      await flush(work);
+      const committed = await markCommitted(
+        client,
+        sequenced.next.filter((e) => e.metadata.source === "process-manager").map((e) => e.eventId),
+      );
+      await saveConsumedVersions(client, sequenced.heads);
+      return { sequenced, effects: work.effects, committed };
+    });
+  }
+
+  type Parked = { event: CommittedEvent; reason: string; label: string };
+
+  /** A batch PostgreSQL refuses for good is applied in halves until the offending events are found. */
+  async function applyAll(
+    events: CommittedEvent[],
+    spans: Map<string, Span>,
+    parked: Parked[],
+  ): Promise<void> {
+    try {
+      const { sequenced, effects, committed } = await applyOnce(events, spans);
+      for (const gap of sequenced.gaps)
+        parked.push({ event: gap.event, reason: gapReason(gap), label: "gap" });
+      countEffects(metrics, effects);
+      for (const c of committed)
+        metrics.processStepDuration.observe(
+          { type: typeOfProcess(c.processId), step: stepKind(c.step) },
+          c.seconds,
+        );
+      if (effects.steps > 0 || effects.started.length > 0) deps.onWritten(effects);
+    } catch (error) {
+      if (!isPoison(error)) throw error;
+      if (events.length === 1) {
+        parked.push({ event: events[0]!, reason: `unappliable: ${reasonOf(error)}`, label: "poison" });
+        return;
+      }
+      const half = Math.ceil(events.length / 2);
+      await applyAll(events.slice(0, half), spans, parked);
+      await applyAll(events.slice(half), spans, parked);
+    }
+  }
+
+  async function handle(partition: number, messages: KafkaMessage[]): Promise<void> {
+    const started = performance.now();
+    const events: CommittedEvent[] = [];
+    const spans = new Map<string, Span>();
+    const messageOf = new Map<string, KafkaMessage>();
+    for (const message of messages) {
+      let event;
+      try {
+        event = fromKafkaRecord({ key: message.key, value: message.value, headers: message.headers });
+        if (!isCommittedEvent(event)) throw new Error("not a committed event: no position");
+      } catch (error) {
+        await deps.deadLetters.park({ topic, partition, message }, `malformed: ${(error as Error).message}`);
+        metrics.consumeErrors.inc({ topic, group: groupId, reason: "malformed" });
+        continue;
+      }
+      events.push(event);
+      messageOf.set(event.eventId, message);
+      spans.set(
+        event.eventId,
+        startConsumerSpan(tracer, {
+          topic,
+          partition,
+          group: groupId,
+          offset: message.offset,
+          headers: message.headers,
+          event,
+        }),
+      );
+    }
+    if (events.length === 0) return;
+    const parked: Parked[] = [];
+    try {
+      await applyAll(events, spans, parked);
+      for (const p of parked) {
+        await deps.deadLetters.park({ topic, partition, message: messageOf.get(p.event.eventId)! }, p.reason);
+        metrics.consumeErrors.inc({ topic, group: groupId, reason: p.label });
+        logger.warn({ eventId: p.event.eventId, reason: p.reason }, "event parked");
+      }
+    } finally {
+      for (const span of spans.values()) span.end();
+    }
+    for (const event of events)
+      metrics.eventsConsumed.inc({ topic, group: groupId, event_type: eventTypeLabel(event) });
+    metrics.consumeDuration.observe({ topic, group: groupId }, (performance.now() - started) / 1000);
+  }
+
+  return createBatchConsumer({
+    kafka: deps.kafka,
+    logger,
+    metrics,
+    groupId,
+    topic,
+    partitionsConcurrently: deps.partitionsConcurrently,
+    lag: deps.lag,
+    handle,
+  });
+}
