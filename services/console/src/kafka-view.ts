@@ -109,29 +109,19 @@ const unreachable = (error: unknown) =>
 export function createKafkaView(deps: { kafka: Kafka; topics: TopicNames; timeoutMs: number }): KafkaView {
   const { kafka, timeoutMs } = deps;
   const platformTopics = new Set(Object.values(deps.topics));
-  let admin: Admin | undefined;
-  let connecting: Promise<Admin> | undefined;
   let reads = 0;
 
-  const getAdmin = (): Promise<Admin> => {
-    if (admin) return Promise.resolve(admin);
-    connecting ??= (async () => {
-      const a = kafka.admin({ retry: { retries: 2, initialRetryTime: 200, maxRetryTime: 1000 } });
-      await a.connect();
-      admin = a;
-      return a;
-    })().finally(() => (connecting = undefined));
-    return connecting;
-  };
-
+  // A fresh admin client per request: kafkajs's admin keeps refreshing the metadata of every
+  // topic it was ever asked about, and fails for good once one of them is deleted.
   const bounded = async <T>(work: (a: Admin) => Promise<T>): Promise<T> => {
     let timer: NodeJS.Timeout | undefined;
+    const admin = kafka.admin({ retry: { retries: 2, initialRetryTime: 200, maxRetryTime: 1000 } });
     try {
       return await Promise.race([
-        getAdmin().then(work),
+        admin.connect().then(() => work(admin)),
         new Promise<never>((_, reject) => {
           timer = setTimeout(
-            () => reject(unavailable(`Kafka did not answer within ${timeoutMs} ms`, 2)),
+            () => reject(unavailable(`Kafka did not answer within ${timeoutMs * 2} ms`, 2)),
             timeoutMs * 2,
           );
         }),
@@ -140,6 +130,7 @@ export function createKafkaView(deps: { kafka: Kafka; topics: TopicNames; timeou
       throw unreachable(error);
     } finally {
       clearTimeout(timer);
+      await admin.disconnect().catch(() => {});
     }
   };
 
@@ -316,9 +307,7 @@ export function createKafkaView(deps: { kafka: Kafka; topics: TopicNames; timeou
     },
 
     async close() {
-      const a = admin ?? (await connecting?.catch(() => undefined));
-      admin = undefined;
-      await a?.disconnect().catch(() => {});
+      // nothing held between requests
     },
   };
 }

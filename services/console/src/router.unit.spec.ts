@@ -58,7 +58,7 @@ afterAll(async () => {
 async function problem(path: string, init: RequestInit = {}) {
   const before = seen.length;
   const res = await fetch(base + path, init);
-  const body = await res.json();
+  const body: any = await res.json();
   return {
     status: res.status,
     type: res.headers.get("content-type"),
