@@ -2,7 +2,18 @@
 // version it applied of each stream, written in the same transaction as what it applied, read
 // by sequenceEvents (stream-sequence.ts) to tell duplicates from gaps.
 import { streamOfEvent } from "@eventscope/contracts";
-import type { PoolClient } from "./postgres.ts";
+import type { Pool, PoolClient } from "./postgres.ts";
+
+/**
+ * When the service began recording versions (its `*_consumed_streams.sql` migration was
+ * applied): streams stored before then are taken up where they are (see SequenceOptions).
+ */
+export async function consumedStreamsSince(pool: Pool): Promise<number | undefined> {
+  const { rows } = await pool.query<{ applied_at: Date }>(
+    "SELECT applied_at FROM schema_migrations WHERE version LIKE '%\\_consumed\\_streams.sql'",
+  );
+  return rows[0]?.applied_at.getTime();
+}
 
 /**
  * The last version the live consumer applied of each of these events' streams, the rows locked

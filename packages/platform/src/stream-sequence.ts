@@ -15,15 +15,29 @@ export interface Sequenced<T> {
   heads: Map<string, number>;
 }
 
+export interface SequenceOptions {
+  /**
+   * Epoch ms from which the reader records versions. A stream it has no version of, whose event
+   * was stored before then, is taken up at that event's version: its earlier events were applied
+   * before versions were recorded. Every stream stored since must start at version 1.
+   */
+  trackedSince?: number;
+}
+
 /** Sorts events by the last version applied of their stream (`applied`; 0 for a stream never seen). */
-export function sequenceEvents<T extends { aggregateType: string; aggregateId: string; version: number }>(
-  events: T[],
-  applied: ReadonlyMap<string, number>,
-): Sequenced<T> {
+export function sequenceEvents<
+  T extends { aggregateType: string; aggregateId: string; version: number; storedAt?: string },
+>(events: T[], applied: ReadonlyMap<string, number>, options: SequenceOptions = {}): Sequenced<T> {
   const out: Sequenced<T> = { next: [], duplicates: [], gaps: [], heads: new Map() };
   for (const event of events) {
     const stream = streamOfEvent(event);
-    const last = out.heads.get(stream) ?? applied.get(stream) ?? 0;
+    const known = out.heads.get(stream) ?? applied.get(stream);
+    const adopted =
+      known === undefined &&
+      options.trackedSince !== undefined &&
+      event.storedAt !== undefined &&
+      Date.parse(event.storedAt) < options.trackedSince;
+    const last = adopted ? event.version - 1 : (known ?? 0);
     if (event.version <= last) out.duplicates.push(event);
     else if (event.version === last + 1) {
       out.next.push(event);

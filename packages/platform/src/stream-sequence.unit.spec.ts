@@ -27,4 +27,14 @@ describe("sequenceEvents: duplicates are skipped, gaps are never taken for dupli
     expect(s.duplicates).toEqual([]);
     expect(gapReason(s.gaps[0]!)).toBe("gap: User-a is at version 28, version 31 came before 29");
   });
+
+  it("takes up a stream stored before versions were recorded where it is, and holds every newer one to 1..n", () => {
+    const old = { ...e("old", 7), storedAt: "2026-01-01T00:00:00Z" };
+    const fresh = { ...e("new", 3), storedAt: "2026-06-01T00:00:00Z" };
+    const s = sequenceEvents([old, { ...old, version: 8 }, fresh], new Map(), {
+      trackedSince: Date.parse("2026-03-01T00:00:00Z"),
+    });
+    expect(ids(s.next)).toEqual(["old:7", "old:8"]);
+    expect(s.gaps.map((g) => [g.event.aggregateId, g.expected])).toEqual([["new", 1]]);
+  });
 });

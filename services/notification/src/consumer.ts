@@ -16,6 +16,7 @@ import {
   eventTypeLabel,
   gapReason,
   isPoison,
+  consumedStreamsSince,
   lockConsumedVersions,
   reasonOf,
   saveConsumedVersions,
@@ -57,6 +58,12 @@ export interface CommittedConsumerDeps {
 
 export function createCommittedConsumer(deps: CommittedConsumerDeps) {
   const { pool, logger, metrics, tracer, topic, groupId } = deps;
+  let since: Promise<number | undefined> | undefined;
+  const trackedSince = () =>
+    (since ??= consumedStreamsSince(pool).catch((error: unknown) => {
+      since = undefined;
+      throw error;
+    }));
   const consumerSpan = (partition: number, message: KafkaMessage, event: CommittedEvent): Span =>
     startConsumerSpan(tracer, {
       topic,
@@ -81,13 +88,10 @@ export function createCommittedConsumer(deps: CommittedConsumerDeps) {
   async function recordOnce(items: Item[], outcome: Outcome): Promise<void> {
     const byId = new Map(items.map((i) => [i.event.eventId, i]));
     const { sequenced, recorded } = await withTransaction(pool, async (client) => {
-      const sequenced = sequenceEvents(
-        items.map((i) => i.event),
-        await lockConsumedVersions(
-          client,
-          items.map((i) => i.event),
-        ),
-      );
+      const events = items.map((i) => i.event);
+      const sequenced = sequenceEvents(events, await lockConsumedVersions(client, events), {
+        trackedSince: await trackedSince(),
+      });
       const planned = sequenced.next.flatMap((e) => byId.get(e.eventId)!.planned);
       const recorded = await recordDeliveries(client, planned);
       await saveConsumedVersions(client, sequenced.heads);

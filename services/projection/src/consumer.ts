@@ -5,6 +5,7 @@ import {
   eventTypeLabel,
   gapReason,
   isPoison,
+  consumedStreamsSince,
   lockConsumedVersions,
   saveConsumedVersions,
   reasonOf,
@@ -52,10 +53,18 @@ interface Outcome {
  */
 export function createProjectionConsumer(deps: ProjectionConsumerDeps) {
   const { pool, logger, metrics, tracer, groupId, topic } = deps;
+  let since: Promise<number | undefined> | undefined;
+  const trackedSince = () =>
+    (since ??= consumedStreamsSince(pool).catch((error: unknown) => {
+      since = undefined;
+      throw error;
+    }));
 
   async function applyOnce(events: CommittedEvent[], outcome: Outcome): Promise<void> {
     const { sequenced, result } = await withTransaction(pool, async (client) => {
-      const sequenced = sequenceEvents(events, await lockConsumedVersions(client, events));
+      const sequenced = sequenceEvents(events, await lockConsumedVersions(client, events), {
+        trackedSince: await trackedSince(),
+      });
       const result = await applyEvents(client, sequenced.next, { suffix: "" });
       await saveConsumedVersions(client, sequenced.heads);
       return { sequenced, result };
