@@ -6,6 +6,8 @@
 //   (eventSchemas(), envelopeSchema, committedEventSchema, the activity domain's free-form schema);
 // - producer command routes: the producer's own table (services/producer/src/commands.ts);
 // - read-model routes and their filters: the projection's table (services/projection/src/read-models.ts);
+// - each operation's security (the scope its key needs): the services' route tables, as their
+//   app factories build them (`routeTables()`);
 // - everything else (the other routes, responses, read-model shapes of the domain state types,
 //   Kafka headers): the hand-written tables below.
 // test/contracts/openapi.unit.spec.ts checks the documents against the running route tables of every
@@ -24,14 +26,20 @@ import {
   eventSchemas,
   notificationRules,
   rejectionCodes,
+  storedEventType,
   topics,
   type JSONSchema,
 } from "@eventscope/contracts";
 import { DEFAULT_KAFKA_PARTITIONS } from "@eventscope/infra";
+import { commonSettings, createLogger, createMetrics, scopes, trace, type Scope } from "@eventscope/platform";
 import { commandRoutes, type CommandRoute } from "../services/producer/src/commands.ts";
-import { producerSettings } from "../services/producer/src/config.ts";
+import { createProducerApp } from "../services/producer/src/app.ts";
+import { producerSettings, readProducerConfig } from "../services/producer/src/config.ts";
+import { createEventStoreApp } from "../services/event-store/src/app.ts";
 import { eventStoreSettings } from "../services/event-store/src/config.ts";
+import { createProjectionApp } from "../services/projection/src/app.ts";
 import { projectionSettings } from "../services/projection/src/config.ts";
+import { createNotificationApp } from "../services/notification/src/app.ts";
 import { notificationSettings } from "../services/notification/src/config.ts";
 import { documentModels, projectionNames } from "../services/projection/src/read-models.ts";
 import { deliveryStatuses } from "../services/notification/src/deliveries.ts";
@@ -61,6 +69,54 @@ const allServices = Object.keys(services) as Service[];
 
 export const serverUrl = (service: Service): string => `http://localhost:${services[service].port}`;
 const server = (service: Service) => ({ url: serverUrl(service), description: services[service].title });
+
+export interface RouteEntry {
+  method: string;
+  path: string;
+  scope?: Scope;
+}
+
+/**
+ * Every route each service answers, with the scope its key needs, as the services' app factories
+ * build them. No server is started: the dependencies are stubs the handlers would need, and no
+ * handler is called.
+ */
+export function routeTables(): Record<Service, RouteEntry[]> {
+  const common = (service: string) => ({
+    logger: createLogger({ service, level: "silent" }),
+    metrics: createMetrics(service),
+    tracer: trace.getTracer("docs"),
+  });
+  const stub = {} as never;
+  return {
+    producer: createProducerApp({ ...common("producer"), config: readProducerConfig({}), publisher: stub })
+      .routes,
+    "event-store": createEventStoreApp({
+      ...common("event-store"),
+      pool: stub,
+      deadLetters: stub,
+      lag: stub,
+      ready: () => false,
+    }).routes,
+    projection: createProjectionApp({
+      ...common("projection"),
+      pool: stub,
+      deadLetters: stub,
+      lag: stub,
+      ready: () => false,
+      status: async () => [],
+      rebuild: () => false,
+    }).routes,
+    notification: createNotificationApp({
+      ...common("notification"),
+      pool: stub,
+      deadLetters: stub,
+      lag: stub,
+      ready: () => false,
+      onReplayed: () => undefined,
+    }).routes,
+  };
+}
 
 const serviceDescriptions: Record<Service, string> = {
   producer:
@@ -176,7 +232,7 @@ function eventDataUnion(): Json {
 }
 
 const orderStatuses = ["Created", "Validated", "Confirmed", "Shipped", "Delivered", "Cancelled"];
-const paymentStatuses = ["Initiated", "Authorized", "Completed", "Failed"];
+const paymentStatuses = ["Initiated", "Processing", "Authorized", "Completed", "Failed", "Refunded"];
 const ts = (what: string) => orNull(dateTime(`When the ${what} event happened (its timestamp)`));
 const idOrNull = (description: string) => orNull(str(description));
 
@@ -208,6 +264,7 @@ export const readModelSchemas: Record<string, { schema: string; aggregateType: s
         shippedAt: ts("OrderShipped"),
         deliveredAt: ts("OrderDelivered"),
         cancelledAt: ts("OrderCancelled"),
+        paidAt: ts("OrderPaid"),
       },
       "The e-commerce seed's OrderReadModel: the order's state (OrderState) plus the status of its payment.",
     ),
@@ -229,6 +286,8 @@ export const readModelSchemas: Record<string, { schema: string; aggregateType: s
         authorizedAt: ts("PaymentAuthorized"),
         completedAt: ts("PaymentCompleted"),
         failedAt: ts("PaymentFailed"),
+        refundedAt: ts("PaymentRefunded"),
+        refundReason: idOrNull("Set when refunded"),
       },
       "A payment (PaymentState).",
     ),
@@ -264,7 +323,9 @@ export const readModelSchemas: Record<string, { schema: string; aggregateType: s
           description: "Units held per order id",
           additionalProperties: { type: "integer" },
         },
-        lowStockThreshold: orNull(int("Threshold of the last LowStockAlert")),
+        lowStockThreshold: orNull(
+          int("The product's low-stock threshold (set by StockUpdated, or named by the last LowStockAlert)"),
+        ),
         lastAlertAt: ts("last LowStockAlert"),
         updatedAt: orNull(dateTime("Timestamp of the last event")),
       },
@@ -317,11 +378,21 @@ export const readModelSchemas: Record<string, { schema: string; aggregateType: s
     shape: record(
       {
         customerId: idOrNull("The customer id (the aggregate id)"),
-        status: orNull(enumOf(["Active", "Deleted"])),
+        status: orNull(enumOf(["Registered", "Active", "Inactive", "Deleted"])),
         name: idOrNull("Name"),
         email: orNull(str("E-mail address", { format: "email" })),
-        createdAt: ts("CustomerCreated"),
+        phone: idOrNull("Where SMS go, when the customer gave a number"),
+        deviceToken: idOrNull("Where push notifications go, when the customer's app registered a device"),
+        preferences: {
+          type: "object",
+          description: "The customer's preferences (CustomerPreferencesUpdated)",
+        },
+        createdAt: ts("CustomerCreated or CustomerRegistered"),
         updatedAt: orNull(dateTime("Timestamp of the last event")),
+        activatedAt: ts("CustomerActivated (or CustomerCreated, which is active at once)"),
+        deactivatedAt: ts("last CustomerDeactivated"),
+        lastLoginAt: ts("last CustomerLoggedIn"),
+        lastLogoutAt: ts("last CustomerLoggedOut"),
         deletedAt: ts("CustomerDeleted"),
         deleteReason: idOrNull("Set when deleted"),
       },
@@ -364,13 +435,18 @@ const knownRejectionCodes = [
 const problemCodes = [
   "VALIDATION_FAILED",
   "UNAUTHORIZED",
+  "FORBIDDEN",
   "NOT_FOUND",
+  "METHOD_NOT_ALLOWED",
   "CONFLICT",
+  "IDEMPOTENCY_CONFLICT",
   "PAYLOAD_TOO_LARGE",
   "UNSUPPORTED_MEDIA_TYPE",
   "UNAVAILABLE",
   "INTERNAL",
 ];
+const payloadHashSchema = (description: string): Json =>
+  str(description, { pattern: "^sha256:[0-9a-f]{64}$" });
 
 function httpSchemas(): Record<string, Json> {
   const accepted = {
@@ -384,7 +460,12 @@ function httpSchemas(): Record<string, Json> {
       },
     ),
     duplicate: bool(
-      "True when this event id was accepted before (a retried request); nothing was published again",
+      "True when this event id was accepted before with the same payload (a retried request; key order " +
+        "does not matter): the same eventId and statusUrl, nothing published again",
+    ),
+    payloadHash: payloadHashSchema(
+      "`sha256:<hex>` of the payload as sent (sorted-key JSON, with the If-Match version); the stored " +
+        "event carries it as metadata.payloadHash, so the status shows which copy was kept",
     ),
   };
   const deadLetter = record({
@@ -405,6 +486,14 @@ function httpSchemas(): Record<string, Json> {
     id: uuid(),
     url: str("Where deliveries are POSTed", { format: "uri" }),
     eventTypes: arrayOf(str(), 'Event types delivered, or `["*"]` for all'),
+    status: enumOf(
+      ["active", "disabled"],
+      "`disabled` once the failure budget is used up: nothing is planned or sent for it until enabled",
+    ),
+    consecutiveFailures: int("Failed attempts since the last success"),
+    failingSince: orNull(dateTime("First failed attempt of the current run of failures")),
+    disabledAt: orNull(dateTime("When it was switched off")),
+    disabledReason: orNull(str("Why it was switched off (the count, since when, the last error)")),
     createdAt: dateTime(),
   };
   return {
@@ -412,10 +501,11 @@ function httpSchemas(): Record<string, Json> {
       type: "object",
       description:
         "RFC 7807 problem details (`application/problem+json`). Some problems add fields of their own " +
-        "(e.g. `customerId`, `projections`, `deliveryStatus`).",
+        "(e.g. `requiredScope`, `eventIds`, `allowed`, `customerId`, `projections`, `deliveryStatus`, " +
+        "`subscriptionStatus`).",
       required: ["type", "title", "status"],
       properties: {
-        type: str("Problem type URI, https://eventscope.dev/problems/<code> (about:blank for 405 and 500)", {
+        type: str("Problem type URI, https://eventscope.dev/problems/<code> (about:blank for 500)", {
           examples: ["https://eventscope.dev/problems/validation-failed"],
         }),
         title: str("HTTP reason phrase", { examples: ["Bad Request"] }),
@@ -425,6 +515,9 @@ function httpSchemas(): Record<string, Json> {
         retriable: bool("Whether retrying the same request can succeed"),
         errors: arrayOf(ref("FieldProblem"), "One entry per offending field"),
         instance: str("The request path"),
+        requiredScope: enumOf(scopes, "401 and 403: the scope the route needs"),
+        eventIds: arrayOf(uuid(), "409 IDEMPOTENCY_CONFLICT: the ids used before with another payload"),
+        allowed: arrayOf(str(), "405: the methods the path answers (also in the Allow header)"),
       },
       additionalProperties: true,
     },
@@ -517,13 +610,19 @@ function httpSchemas(): Record<string, Json> {
       oneOf: [
         record({ eventId: uuid(), status: enumOf(["pending"]) }),
         record({ eventId: uuid(), status: enumOf(["committed"]), event: ref("CommittedEvent") }),
-        record({
-          eventId: uuid(),
-          status: enumOf(["rejected"]),
-          code: str("Rejection code", { examples: knownRejectionCodes }),
-          reason: str(),
-          rejectedAt: dateTime(),
-        }),
+        object(
+          {
+            eventId: uuid(),
+            status: enumOf(["rejected"]),
+            code: str("Rejection code", { examples: knownRejectionCodes }),
+            reason: str(),
+            rejectedAt: dateTime(),
+            payloadHash: payloadHashSchema(
+              "metadata.payloadHash of the rejected event, when it had one: compare with the 202's",
+            ),
+          },
+          ["eventId", "status", "code", "reason", "rejectedAt"],
+        ),
       ],
     },
     Stream: record({
@@ -610,7 +709,11 @@ function httpSchemas(): Record<string, Json> {
     }),
     SubscriptionRequest: object(
       {
-        url: str("Absolute http or https URL the deliveries are POSTed to", { format: "uri" }),
+        url: str(
+          "Absolute http or https URL the deliveries are POSTed to, without credentials. Its host must " +
+            "resolve, and only to addresses the webhook policy admits (see POST /api/subscriptions)",
+          { format: "uri" },
+        ),
         eventTypes: {
           ...arrayOf(str("", { minLength: 1 }), 'Event types to deliver, or `["*"]` for all'),
           minItems: 1,
@@ -620,6 +723,20 @@ function httpSchemas(): Record<string, Json> {
       ["url", "eventTypes"],
     ),
     Subscription: record(subscription, "A webhook subscription (listings leave the secret out)."),
+    SubscriptionDetail: record(
+      {
+        ...subscription,
+        switches: arrayOf(
+          record({
+            status: enumOf(["active", "disabled"]),
+            reason: str("Why (the failure budget's count and last error, or who switched it on)"),
+            at: dateTime(),
+          }),
+          "Every switch-off and switch-on, oldest first",
+        ),
+      },
+      "A webhook subscription with its switch history (without its secret).",
+    ),
     CreatedSubscription: record(
       { ...subscription, secret: str("The signing secret: shown once, in this answer") },
       "The new subscription, with its secret.",
@@ -633,7 +750,12 @@ function httpSchemas(): Record<string, Json> {
       channel: enumOf(channels),
       status: enumOf(deliveryStatuses),
       attempts: int(),
-      lastError: orNull(str()),
+      lastError: orNull(
+        str(
+          "The last failure, e.g. `HTTP 503`, `HTTP 302: redirect to <Location> not followed`, " +
+            "`target refused: …` (the webhook policy, at send time) or `subscription switched off`",
+        ),
+      ),
       createdAt: dateTime(),
       deliveredAt: orNull(dateTime()),
       nextAttemptAt: orNull(dateTime("When the next attempt is due (pending and retrying only)")),
@@ -661,6 +783,7 @@ const problemResponse = (description: string, extra: Json = {}): Json => ({
 const responseNames: Record<number, string> = {
   400: "BadRequest",
   401: "Unauthorized",
+  403: "Forbidden",
   404: "NotFound",
   409: "Conflict",
   413: "PayloadTooLarge",
@@ -668,22 +791,79 @@ const responseNames: Record<number, string> = {
   503: "Unavailable",
 };
 
+/** The HTTP settings every service shares, with their defaults (commonSettings). */
+const serverDefaults = {
+  requestTimeoutMs: commonSettings.httpRequestTimeoutMs.default,
+  headersTimeoutMs: commonSettings.httpHeadersTimeoutMs.default,
+  keepAliveTimeoutMs: commonSettings.httpKeepAliveTimeoutMs.default,
+  maxConnections: commonSettings.httpMaxConnections.default,
+  jsonMaxDepth: commonSettings.jsonMaxDepth.default,
+  bodyLimit: producerSettings.bodyLimitBytes.default,
+};
+
 function responses(): Record<string, Json> {
   return {
-    BadRequest: problemResponse("Malformed or invalid request; `errors` names each offending field"),
-    Unauthorized: problemResponse("Missing or unknown X-API-Key (only when API_KEYS is set)"),
+    BadRequest: problemResponse(
+      "Malformed or invalid request; `errors` names each offending field: a JSON pointer into the body " +
+        "(`/data/email`, `/1/data/title`, `/a\\u0000`), `body`, a path or query parameter's name, or a " +
+        "header (`If-Match`, `Idempotency-Key`). Input is taken as sent or refused, never repaired: a body " +
+        "that is not valid UTF-8, not JSON, or nested deeper than JSON_MAX_DEPTH " +
+        `(${serverDefaults.jsonMaxDepth}) levels (\`body\`); ` +
+        "a number a double cannot hold exactly (`1e400`, an integer beyond 2^53 - 1) or a string or " +
+        "field name holding NUL or a lone surrogate (its pointer); a path or query parameter that is not " +
+        "valid percent-encoded UTF-8 or holds NUL or a lone surrogate (its name); an integer parameter " +
+        "that is not plain decimal within its range (`limit=0`, `limit=0x10`); a date that is not ISO 8601 " +
+        "with a four-digit year; an If-Match that is not the expected version, or one sent to a route " +
+        "that takes none. Nothing is written.",
+    ),
+    Unauthorized: problemResponse(
+      "No X-API-Key, or one API_KEYS does not list (only when API_KEYS is set). `requiredScope` names " +
+        "the scope the route needs; `errors` names X-API-Key.",
+    ),
+    Forbidden: problemResponse(
+      "The X-API-Key is valid but lacks the route's scope. `requiredScope` names it; `errors` names X-API-Key.",
+    ),
     NotFound: problemResponse("Not found"),
     Conflict: problemResponse("Conflict with the current state"),
-    PayloadTooLarge: problemResponse(
-      `Body larger than BODY_LIMIT_BYTES (default ${producerSettings.bodyLimitBytes.default}); the connection is closed`,
+    IdempotencyConflict: problemResponse(
+      "IDEMPOTENCY_CONFLICT: an id (the body's `eventId`, a CloudEvent's `id`, or the id an " +
+        "Idempotency-Key stands for) was accepted before with a different payload; nothing was published. " +
+        "`errors` names where the id came from (`/eventId`, `/2/id`, `/1/eventId`, `Idempotency-Key`) and " +
+        "`eventIds` lists the ids. The producer knows from its cache of recent ids or by asking the event " +
+        "store (IDEMPOTENCY_LOOKUP_TIMEOUT_MS). When neither can tell in time (the store unreachable, the " +
+        "first copy still on its way) the event is published, the store keeps the first copy, and the " +
+        "status at `statusUrl` shows the stored payloadHash to compare with the 202's.",
     ),
-    UnsupportedMediaType: problemResponse("Content type not accepted by this route"),
+    PayloadTooLarge: problemResponse(
+      `Body larger than the limit (the producer's BODY_LIMIT_BYTES, default ${serverDefaults.bodyLimit}; ` +
+        "256 KiB on the other services); `errors` names `body`; the connection is closed.",
+    ),
+    UnsupportedMediaType: problemResponse(
+      "Content type not accepted by this route, or a charset other than UTF-8; `errors` names `content-type`.",
+    ),
     Unavailable: problemResponse(
       "The broker did not acknowledge in time; nothing was accepted. Retry later",
       {
         headers: { "Retry-After": { $ref: "#/components/headers/RetryAfter" } },
       },
     ),
+    ResolverUnavailable: problemResponse(
+      "The DNS resolver did not answer for the URL's host (a timeout, not a name that does not exist); " +
+        "nothing was changed. Retry later",
+      { headers: { "Retry-After": { $ref: "#/components/headers/RetryAfter" } } },
+    ),
+    MethodNotAllowed: problemResponse(
+      "405 on every service: the path exists but does not answer this method (`METHOD_NOT_ALLOWED`); " +
+        "the Allow header and `allowed` list the methods it answers.",
+      { headers: { Allow: { $ref: "#/components/headers/Allow" } } },
+    ),
+    RequestTimeout: {
+      description:
+        `408 on every service, with no body and the connection closed: the request (headers and body) ` +
+        `did not arrive within HTTP_REQUEST_TIMEOUT_MS (${serverDefaults.requestTimeoutMs}), or its ` +
+        `headers within HTTP_HEADERS_TIMEOUT_MS (${serverDefaults.headersTimeoutMs}). Node checks open ` +
+        "requests every 30 s, so the answer can come that much later.",
+    },
     Error: problemResponse("Unexpected error (500, `INTERNAL`, retriable)"),
   };
 }
@@ -707,22 +887,27 @@ function parameters(): Record<string, Json> {
     IfMatch: param(
       "If-Match",
       "header",
-      str("", { pattern: '^"?[0-9]+"?$' }),
+      str("", { pattern: '^(?:[0-9]{1,9}|"[0-9]{1,9}")$' }),
       "Expected current version of the stream (optimistic concurrency); the store rejects the event " +
-        "with WRONG_EXPECTED_VERSION when the stream is elsewhere. Quotes are allowed.",
+        'with WRONG_EXPECTED_VERSION when the stream is elsewhere. 1 to 9 digits, bare or quoted (`3` or `"3"`); ' +
+        'anything else (`""`, `0x10`, 20 digits) is a 400 naming If-Match, as is If-Match on a batch or on a ' +
+        "route that takes no expected version.",
     ),
     IdempotencyKey: param(
       "Idempotency-Key",
       "header",
-      str("", { maxLength: 200 }),
-      "Names the request: the same key (per API key) always yields the same event id, so a retry is " +
-        "recognised (`duplicate: true`) and stored once.",
+      str("", { pattern: "^[\\x21-\\x7e]{1,200}$" }),
+      "Names the request: 1 to 200 visible ASCII characters (400 naming Idempotency-Key otherwise). The " +
+        "same key (per API key) always yields the same event id, and the ids a route generates (a new " +
+        "aggregate's id, a checkout's orderId) derive from it too: a retry with the same payload is " +
+        "answered as the first time (`duplicate: true`, same eventId, nothing published again); the same " +
+        "key with another payload is a 409 IDEMPOTENCY_CONFLICT.",
     ),
     Limit: param(
       "limit",
       "query",
       int("", { minimum: 1, maximum: 1000, default: 100 }),
-      "Most items returned",
+      "Most items returned: plain decimal, 1 to 1000 (`limit=0` is a 400, never read as 1)",
     ),
     All: param("all", "query", bool(), "Include messages already replayed"),
     Offset: param(
@@ -750,7 +935,6 @@ interface Operation {
   pathParams?: Record<string, Json>;
   requestBody?: Json;
   responses: Record<string, Json>;
-  security?: boolean;
   extra?: Json;
 }
 
@@ -760,20 +944,27 @@ const okResponse = (description: string, schema: Json, headers?: Json): Json => 
   ...(headers ? { headers } : {}),
   content: content(schema),
 });
+const responseRef = (name: string): Json => ({ $ref: `#/components/responses/${name}` });
+/** Problem answers by status; 400 always: every route decodes its path and query strictly. */
 const problems = (...statuses: number[]): Record<string, Json> => {
-  const out: Record<string, Json> = {};
-  for (const status of statuses)
-    out[String(status)] = { $ref: `#/components/responses/${responseNames[status]}` };
-  out.default = { $ref: "#/components/responses/Error" };
+  const out: Record<string, Json> = { "400": responseRef("BadRequest") };
+  for (const status of statuses) out[String(status)] = responseRef(responseNames[status]!);
+  out.default = responseRef("Error");
   return out;
 };
 const pRef = (name: string): Json => ({ $ref: `#/components/parameters/${name}` });
 const header = (name: string): Json => ({ $ref: `#/components/headers/${name}` });
 const acceptedHeaders = { Location: header("StatusLocation"), traceparent: header("Traceparent") };
-const writeProblems = problems(400, 401, 413, 415, 503);
+const writeProblems = { ...problems(413, 415, 503), "409": responseRef("IdempotencyConflict") };
 
 const pathParam = (description: string, schema: Json = str()): Json => ({ description, schema });
 const idParams = { id: pathParam("Aggregate id") };
+
+const idempotencyNote =
+  "An id the client chose (`eventId`, a CloudEvent's `id`, or the one an Idempotency-Key stands for) that " +
+  "was accepted before is answered as the first time when the payload is the same (`duplicate: true`, " +
+  "nothing published again) and with a 409 IDEMPOTENCY_CONFLICT when it differs; one id twice in a " +
+  "request is a 400 (`/1/eventId`: repeats the id of event /0).";
 
 function producerOperations(): Operation[] {
   const maxBatch = producerSettings.maxBatchEvents.default;
@@ -799,8 +990,10 @@ function producerOperations(): Operation[] {
         "Takes the user-activity seed's body `{userId, eventType, metadata}`, a full envelope, a " +
         "structured CloudEvent (`application/cloudevents+json`) or a CloudEvents batch " +
         `(\`application/cloudevents-batch+json\`, at most ${maxBatch} events: answered with AcceptedBatch). ` +
-        "Validated against the event type's data schema; nothing is published when anything is invalid.",
-      parameters: common,
+        "Validated against the event type's data schema; nothing is published when anything is invalid. " +
+        idempotencyNote +
+        " If-Match applies to one event; with a CloudEvents batch it is a 400.",
+      parameters: [pRef("IfMatch"), ...common],
       requestBody: {
         required: true,
         content: {
@@ -823,7 +1016,6 @@ function producerOperations(): Operation[] {
         },
         ...writeProblems,
       },
-      security: true,
     },
     {
       service: "producer",
@@ -831,7 +1023,11 @@ function producerOperations(): Operation[] {
       path: "/api/events/batch",
       operationId: "publishBatch",
       summary: "Publish a batch of envelopes (all or nothing)",
-      description: `At most ${maxBatch} envelopes, as \`{events: [...]}\` or a bare array. All are validated first: one invalid event refuses the batch.`,
+      description:
+        `At most ${maxBatch} envelopes, as \`{events: [...]}\` or a bare array. All are validated first: one ` +
+        "invalid event refuses the batch (`/1/data/title`), as does a body that is no array (`/events`). " +
+        idempotencyNote +
+        " If-Match is a 400 here: a batch names no single stream (use `expectedVersion` per envelope).",
       parameters: common,
       requestBody: {
         required: true,
@@ -848,7 +1044,6 @@ function producerOperations(): Operation[] {
         "202": okResponse("Accepted", ref("AcceptedBatch"), { traceparent: header("Traceparent") }),
         ...writeProblems,
       },
-      security: true,
     },
     {
       service: "producer",
@@ -856,7 +1051,11 @@ function producerOperations(): Operation[] {
       path: "/api/cloudevents",
       operationId: "publishCloudEvents",
       summary: "Publish CloudEvents (structured or batch mode)",
-      parameters: common,
+      description:
+        "A non-UUID `id` is mapped to a name-based UUID. " +
+        idempotencyNote +
+        " If-Match applies to one event; with a batch it is a 400.",
+      parameters: [pRef("IfMatch"), ...common],
       requestBody: { required: true, content: envelopeOrBatch(true) },
       responses: {
         "202": {
@@ -866,7 +1065,6 @@ function producerOperations(): Operation[] {
         },
         ...writeProblems,
       },
-      security: true,
     },
   ];
   return [...base, ...commandRoutes.map(commandOperation)];
@@ -877,13 +1075,16 @@ const commandBodies: Record<string, Json> = {};
 
 /** A command route: its body is the event's data minus the id (and generated) fields. */
 function commandOperation(command: CommandRoute): Operation {
-  const dataSchema = events[command.eventType];
+  // An alias (eventAliases) is validated against, and stored as, the event type it names.
+  const stored = storedEventType(command.eventType);
+  const alias = stored !== command.eventType;
+  const dataSchema = events[stored];
   if (!dataSchema) throw new Error(`${command.path}: no schema for ${command.eventType}`);
   const generated = Object.keys(command.extra?.() ?? {});
   const idField = "field" in command.id ? command.id.field : undefined;
   let body: Json = ref(command.eventType);
   let schema: Json = dataSchema;
-  if (idField !== undefined || generated.length > 0) {
+  if (alias || idField !== undefined || generated.length > 0) {
     const properties = { ...(dataSchema.properties as Record<string, Json>) };
     for (const name of generated) delete properties[name];
     if (idField !== undefined && !(idField in properties))
@@ -899,6 +1100,7 @@ function commandOperation(command: CommandRoute): Operation {
       title: `${command.eventType}Request`,
       description:
         `The body of ${command.method} ${toOpenApiPath(command.path)}: the data of \`${command.eventType}\`` +
+        (alias ? ` (accepted and stored as \`${stored}\`)` : "") +
         (idField ? `, with the aggregate id as \`${idField}\` (generated when absent)` : "") +
         (generated.length > 0
           ? `; ${generated.map((g) => `\`${g}\``).join(", ")} generated by the route`
@@ -913,10 +1115,14 @@ function commandOperation(command: CommandRoute): Operation {
   const bodyRequired =
     ((schema.required as string[] | undefined) ?? []).length > 0 || Number(schema.minProperties ?? 0) > 0;
   const idName = idField ?? "aggregateId";
+  const answered: Record<string, Json> = {
+    ...(idField === undefined ? {} : { [idField]: str("Same as aggregateId") }),
+    ...Object.fromEntries((command.answers ?? []).map((f) => [f, str(`The \`${f}\` the route generated`)])),
+  };
   const acceptedSchema: Json =
-    idField === undefined
+    Object.keys(answered).length === 0
       ? ref("Accepted")
-      : { allOf: [ref("Accepted"), object({ [idField]: str(`Same as aggregateId`) }, [idField])] };
+      : { allOf: [ref("Accepted"), object(answered, Object.keys(answered))] };
   const where =
     idField !== undefined
       ? `the new aggregate's id comes from the body field \`${idField}\` (generated when absent) and is echoed as \`${idName}\``
@@ -929,7 +1135,8 @@ function commandOperation(command: CommandRoute): Operation {
     summary: `Record ${command.eventType} (${command.aggregateType})`,
     description:
       `Records a \`${command.eventType}\` event on the \`${command.aggregateType}\` aggregate; ${where}. ` +
-      `The body is the event's data, validated against \`${command.eventType}\`` +
+      (alias ? `\`${command.eventType}\` is accepted and stored as \`${stored}\`. ` : "") +
+      `The body is the event's data, validated against \`${stored}\`` +
       (bodyRequired ? "." : "; it may be left out.") +
       " 202 means the broker acknowledged it; the store decides it next (see `statusUrl`).",
     parameters: [pRef("IfMatch"), pRef("IdempotencyKey")],
@@ -939,7 +1146,6 @@ function commandOperation(command: CommandRoute): Operation {
       "202": okResponse("Accepted", acceptedSchema, acceptedHeaders),
       ...writeProblems,
     },
-    security: true,
     extra: { "x-event-type": command.eventType, "x-aggregate-type": command.aggregateType },
   };
 }
@@ -973,8 +1179,18 @@ function eventStoreOperations(): Operation[] {
       summary: "Read one aggregate's stream",
       pathParams: { aggregateType, aggregateId: pathParam("Aggregate id") },
       parameters: [
-        param("fromVersion", "query", int("", { minimum: 1, default: 1 }), "First version"),
-        param("toVersion", "query", int("", { minimum: 1 }), "Last version (default: the end)"),
+        param(
+          "fromVersion",
+          "query",
+          int("", { minimum: 1, maximum: 2_147_483_647, default: 1 }),
+          "First version",
+        ),
+        param(
+          "toVersion",
+          "query",
+          int("", { minimum: 1, maximum: 2_147_483_647 }),
+          "Last version (default: the end)",
+        ),
         param("limit", "query", int("", { minimum: 1, maximum: 10_000, default: 1000 }), "Most events"),
       ],
       responses: {
@@ -996,8 +1212,9 @@ function eventStoreOperations(): Operation[] {
         param(
           "after",
           "query",
-          str("", { pattern: "^[0-9]+:[0-9]+$", default: "0:0" }),
-          "Cursor `<transactionId>:<position>` from the previous page",
+          str("", { pattern: "^[0-9]{1,20}:[0-9]{1,19}$", default: "0:0" }),
+          "Cursor `<transactionId>:<position>` from the previous page; parts beyond a transaction id " +
+            "(xid8) or a position (bigint) are a 400",
         ),
         param("limit", "query", int("", { minimum: 1, maximum: 5000, default: 500 }), "Most events"),
       ],
@@ -1023,9 +1240,19 @@ function eventStoreOperations(): Operation[] {
           { ...enumOf(["full", "snapshot"]), default: "snapshot" },
           "How to rebuild",
         ),
-        param("version", "query", int("", { minimum: 1 }), "State as of this stream version"),
-        param("at", "query", dateTime(), "State as of this time (event timestamps)"),
-        param("fromDate", "query", dateTime(), "List history from this time on"),
+        param(
+          "version",
+          "query",
+          int("", { minimum: 1, maximum: 2_147_483_647 }),
+          "State as of this stream version",
+        ),
+        param(
+          "at",
+          "query",
+          dateTime(),
+          "State as of this time (event timestamps): an ISO 8601 date or date-time, four-digit year",
+        ),
+        param("fromDate", "query", dateTime(), "List history from this time on (same form as `at`)"),
       ],
       responses: {
         "200": okResponse("The state and its history", ref("ReplayResult")),
@@ -1091,10 +1318,10 @@ function deadLetterOperations(service: Service, base: string, prefix: string, fr
       path: `${base}/:id/replay`,
       operationId: `${prefix}ReplayDeadLetter`,
       summary: "Send a parked message back to its topic",
-      pathParams: { id: pathParam("Dead-letter id", str("", { pattern: "^[0-9]+$" })) },
+      pathParams: { id: pathParam("Dead-letter id", str("", { pattern: "^[0-9]{1,18}$" })) },
       responses: {
         "200": okResponse("The message, marked replayed", ref("DeadLetter")),
-        ...problems(...(service === "notification" ? [400, 404] : [404])),
+        ...problems(404),
       },
     },
   ];
@@ -1240,6 +1467,17 @@ function projectionOperations(): Operation[] {
   ];
 }
 
+const webhookPolicyNote =
+  "The webhook policy: the URL's host is resolved and every address it resolves to is judged; an " +
+  "address that is loopback (127.0.0.0/8, ::1, `localhost` and `*.localhost`), private (10/8, " +
+  "172.16/12, 192.168/16, fc00::/7, fec0::/10), link-local (169.254/16, fe80::/10), multicast, " +
+  "unspecified (0.0.0.0/8, ::), CGNAT (100.64/10), reserved (documentation and benchmark ranges, 240/4, " +
+  "100::/64, 2001:db8::/32) or a cloud metadata address (169.254.169.254, fd00:ec2::254, 169.254.170.2, 100.100.100.200, " +
+  "168.63.129.16) is refused unless WEBHOOK_ALLOWED_TARGETS admits it (a CIDR, or host:port). Numeric " +
+  "spellings (0x7f000001, 0177.0.0.1) count as the address they are; IPv4-mapped, IPv4-compatible, " +
+  "NAT64 and 6to4 addresses are judged by the IPv4 address inside. One refused address refuses the " +
+  "whole name.";
+
 function notificationOperations(): Operation[] {
   const id = { id: pathParam("Id", uuid()) };
   const rules = [...new Set(notificationRules().map((r) => r.name))];
@@ -1251,16 +1489,26 @@ function notificationOperations(): Operation[] {
       operationId: "createSubscription",
       summary: "Subscribe a webhook to event types",
       description:
-        "Deliveries are POSTed as signed requests (see the `committedEvent` webhook). The secret is shown only in this answer.",
+        "Deliveries are POSTed as signed requests (see the `committedEvent` webhook). The secret is shown " +
+        "only in this answer; it is stored sealed (AES-256-GCM under WEBHOOK_SECRET_KEY, bound to the " +
+        "subscription's id).\n\n" +
+        webhookPolicyNote +
+        " A refused target is a 400 naming `url` (`refused: 10.0.0.5 is a private address; not in " +
+        "WEBHOOK_ALLOWED_TARGETS`), as is a host that does not resolve (`does not resolve (ENOTFOUND)`); " +
+        "a resolver that did not answer is a 503 with Retry-After. Nothing is stored for a refusal.",
       requestBody: { required: true, content: content(ref("SubscriptionRequest")) },
-      responses: { "201": okResponse("Created", ref("CreatedSubscription")), ...problems(400, 413, 415) },
+      responses: {
+        "201": okResponse("Created", ref("CreatedSubscription")),
+        ...problems(413, 415),
+        "503": responseRef("ResolverUnavailable"),
+      },
     },
     {
       service: "notification",
       method: "GET",
       path: "/api/subscriptions",
       operationId: "listSubscriptions",
-      summary: "Webhook subscriptions (without secrets)",
+      summary: "Webhook subscriptions (without secrets), switched-off ones included",
       responses: { "200": okResponse("Subscriptions, oldest first", ref("SubscriptionList")), ...problems() },
     },
     {
@@ -1268,9 +1516,12 @@ function notificationOperations(): Operation[] {
       method: "GET",
       path: "/api/subscriptions/:id",
       operationId: "getSubscription",
-      summary: "One webhook subscription (without its secret)",
+      summary: "One webhook subscription (without its secret), with its switch history",
       pathParams: id,
-      responses: { "200": okResponse("The subscription", ref("Subscription")), ...problems(400, 404) },
+      responses: {
+        "200": okResponse("The subscription", ref("SubscriptionDetail")),
+        ...problems(404),
+      },
     },
     {
       service: "notification",
@@ -1280,7 +1531,36 @@ function notificationOperations(): Operation[] {
       summary: "Delete a webhook subscription",
       description: "Its pending deliveries then fail for good.",
       pathParams: id,
-      responses: { "204": { description: "Deleted" }, ...problems(400, 404) },
+      responses: { "204": { description: "Deleted" }, ...problems(404) },
+    },
+    {
+      service: "notification",
+      method: "POST",
+      path: "/api/subscriptions/:id/enable",
+      operationId: "enableSubscription",
+      summary: "Switch a disabled webhook subscription on again",
+      description:
+        "A subscription whose attempts failed WEBHOOK_FAILURE_BUDGET " +
+        `(${notificationSettings.failureBudget.default}) times in a row, over at least ` +
+        "WEBHOOK_FAILURE_WINDOW_MS " +
+        `(${notificationSettings.failureWindowMs.default}), is switched off: status \`disabled\` with ` +
+        "`disabledReason`, its waiting deliveries dead (`subscription switched off`), nothing planned for " +
+        "it. This switches it on with a clean count and records the switch. Its URL is checked against " +
+        "the webhook policy again first (the policy may have changed): a URL no longer admitted is a 400 " +
+        "naming `url`, a resolver that did not answer a 503. Takes no body.",
+      pathParams: id,
+      responses: {
+        "200": okResponse(
+          "The subscription, active again, with its switch history",
+          ref("SubscriptionDetail"),
+        ),
+        ...problems(404),
+        "409": problemResponse(
+          "The subscription is active (`subscriptionStatus`), or was switched on meanwhile: only a " +
+            "disabled one can be switched on",
+        ),
+        "503": responseRef("ResolverUnavailable"),
+      },
     },
     {
       service: "notification",
@@ -1341,7 +1621,7 @@ function builtinOperations(): Operation[] {
       path: "/health/live",
       operationId: "live",
       summary: "Liveness (every service)",
-      responses: { "200": okResponse("The process answers", ref("Live")) },
+      responses: { "200": okResponse("The process answers", ref("Live")), "400": responseRef("BadRequest") },
     },
     {
       service: allServices,
@@ -1352,6 +1632,7 @@ function builtinOperations(): Operation[] {
         "Readiness (every service): Kafka for the producer, PostgreSQL and the consumer for the others",
       responses: {
         "200": okResponse("Ready", ref("Ready")),
+        "400": responseRef("BadRequest"),
         "503": okResponse("Not ready: a check failed", ref("Ready")),
       },
     },
@@ -1408,6 +1689,7 @@ function builtinOperations(): Operation[] {
             },
           },
         }),
+        "400": responseRef("BadRequest"),
       },
     },
     {
@@ -1421,6 +1703,7 @@ function builtinOperations(): Operation[] {
           description: "The service's metrics",
           content: { "application/openmetrics-text": { schema: { type: "string" } } },
         },
+        "400": responseRef("BadRequest"),
       },
     },
   ];
@@ -1438,8 +1721,29 @@ export function operations(): Operation[] {
   ];
 }
 
+/** The scope an operation's key needs, from the route tables of the services that answer it. */
+function scopeLookup(): (op: Operation) => Scope | undefined {
+  const tables = routeTables();
+  return (op) => {
+    const opServices = Array.isArray(op.service) ? op.service : [op.service];
+    const found = opServices.map((service) => {
+      const route = tables[service].find((r) => r.method === op.method && r.path === op.path);
+      if (!route) throw new Error(`${op.method} ${op.path} is documented, but ${service} does not answer it`);
+      return route.scope;
+    });
+    if (new Set(found).size > 1)
+      throw new Error(`${op.method} ${op.path}: the services ask different scopes`);
+    return found[0];
+  };
+}
+
+const scopeNote = (scope: Scope) =>
+  `Needs an X-API-Key with the \`${scope}\` scope when API_KEYS is set (401 without a valid key, 403 ` +
+  "with a key that lacks the scope).";
+
 export function buildOpenApi(): Json {
   const ops = operations();
+  const scopeOf = scopeLookup();
   const paths: Record<string, Record<string, Json>> = {};
   for (const op of ops) {
     const path = toOpenApiPath(op.path);
@@ -1453,18 +1757,22 @@ export function buildOpenApi(): Json {
       if (!doc) throw new Error(`${op.method} ${op.path}: path parameter ${name} is not described`);
       return param(name, "path", doc.schema as Json, doc.description as string);
     });
+    const scope = scopeOf(op);
+    const description = [op.description, scope && scopeNote(scope)].filter(Boolean).join("\n\n");
     item[method] = {
       operationId: op.operationId,
       tags: opServices,
       summary: op.summary,
-      ...(op.description ? { description: op.description } : {}),
+      ...(description ? { description } : {}),
       servers: opServices.map(server),
       ...(pathParameters.length + (op.parameters?.length ?? 0) > 0
         ? { parameters: [...pathParameters, ...(op.parameters ?? [])] }
         : {}),
       ...(op.requestBody ? { requestBody: op.requestBody } : {}),
-      responses: op.responses,
-      ...(op.security ? { security: [{ ApiKey: [] }] } : {}),
+      responses: scope
+        ? { ...op.responses, "401": responseRef("Unauthorized"), "403": responseRef("Forbidden") }
+        : op.responses,
+      ...(scope ? { security: [{ ApiKey: [scope] }] } : {}),
       ...op.extra,
     };
   }
@@ -1477,8 +1785,18 @@ export function buildOpenApi(): Json {
       version: VERSION,
       description:
         "The four Eventscope services in one document; each operation names the service (server) that " +
-        "answers it. Errors are RFC 7807 problem bodies (`application/problem+json`); a known path with " +
-        "another method answers 405. Every response carries a W3C `traceparent` header.\n\n" +
+        "answers it. Errors are RFC 7807 problem bodies (`application/problem+json`) whose `errors` name " +
+        "each offending field. Every response carries a W3C `traceparent` header.\n\n" +
+        "Access: an operation with a security requirement needs an X-API-Key holding the scope named there " +
+        "(`write`, `read` or `admin`; see the ApiKey scheme); the others are open.\n\n" +
+        "Every service's door, whatever the route: input is taken as sent or refused, never repaired " +
+        "(400 BadRequest, 413, 415: see those responses); a known path with another method is a 405 " +
+        "problem with an Allow header (MethodNotAllowed); a request not received within " +
+        `HTTP_REQUEST_TIMEOUT_MS (${serverDefaults.requestTimeoutMs}) is a 408 (RequestTimeout). Idle ` +
+        "keep-alive connections close after HTTP_KEEP_ALIVE_TIMEOUT_MS " +
+        `(${serverDefaults.keepAliveTimeoutMs}); ` +
+        `connections beyond HTTP_MAX_CONNECTIONS (${serverDefaults.maxConnections}) are closed as soon ` +
+        "as they are accepted.\n\n" +
         "Generated by `node docs/generate.ts` from the contracts and the services' route tables: do not edit.",
       license: { name: "Proprietary" },
     },
@@ -1495,7 +1813,19 @@ export function buildOpenApi(): Json {
             "The body is the committed event, signed like Stripe webhooks: `x-eventscope-signature` is " +
             '`t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>" with the subscription\'s secret>`. ' +
             "A 2xx answer marks the delivery delivered; anything else (or no answer in time) is retried with " +
-            `exponential backoff, and after the last attempt the delivery is dead (replayable).`,
+            "exponential backoff, and after the last attempt the delivery is dead (replayable). A 3xx is a " +
+            "failed attempt (redirects are never followed) and at most WEBHOOK_MAX_RESPONSE_BYTES " +
+            `(${notificationSettings.maxResponseBytes.default}) of any answer is read.\n\n` +
+            "The target is checked against the webhook policy again on every send, inside the socket's own " +
+            "lookup, and the connection goes to the addresses checked (a name rebound to 127.0.0.1 since it " +
+            "was subscribed is refused): a refused target, or a name that no longer resolves, makes the " +
+            "delivery dead at once (`target refused: …`); a resolver that did not answer is a failed " +
+            "attempt, retried. Each subscription has its own send slots (WEBHOOK_CONCURRENCY, " +
+            `${notificationSettings.webhookConcurrency.default}), so a slow endpoint delays no other. After ` +
+            `WEBHOOK_FAILURE_BUDGET (${notificationSettings.failureBudget.default}) consecutive failed ` +
+            "attempts spanning at least WEBHOOK_FAILURE_WINDOW_MS " +
+            `(${notificationSettings.failureWindowMs.default}) the subscription is switched off ` +
+            "(POST /api/subscriptions/{id}/enable switches it on).",
           parameters: [
             param("x-eventscope-event-id", "header", uuid(), "The event's id", true),
             param(
@@ -1539,6 +1869,7 @@ export function buildOpenApi(): Json {
           schema: str("", { format: "uri" }),
         },
         Traceparent: { description: "W3C trace context of the request's trace", schema: str() },
+        Allow: { description: "The methods the path answers", schema: str("", { examples: ["GET, POST"] }) },
         RetryAfter: { description: "Seconds to wait before retrying", schema: int("", { minimum: 0 }) },
       },
       securitySchemes: {
@@ -1547,8 +1878,17 @@ export function buildOpenApi(): Json {
           in: "header",
           name: "X-API-Key",
           description:
-            "Required on the producer's write routes when API_KEYS is set (comma-separated list; the " +
-            `demo stack uses \`${DEMO_KEY}\`). With API_KEYS empty no key is needed.`,
+            "Keys and their scopes come from API_KEYS: `key:scope+scope,...`, e.g. " +
+            "`writer-key:write+read,ops-key:admin`; a key listed without scopes holds all three. Scopes " +
+            "are independent (`admin` does not imply `read`): `write` for every state change on the " +
+            "producer; `read` for the event store's events, streams, feed, replay and rejections, " +
+            "personal data on the projection (user activity, customers), deliveries, and every " +
+            "dead-letter list; `admin` for webhook subscriptions, projection rebuilds, delivery replays " +
+            "and every dead-letter replay. Each operation's security requirement names its scope. " +
+            "401 (no key, or an unknown one) and 403 (a key without the scope) are problems naming " +
+            "X-API-Key with `requiredScope`. Keys are compared as HMAC-SHA256 digests, in constant time, " +
+            `against every configured key. The demo stack uses \`${DEMO_KEY}\` (all scopes). With ` +
+            "API_KEYS empty every route is open and the service logs a warning.",
         },
       },
     },
@@ -1577,7 +1917,10 @@ export const envelopeHeaders: Record<string, Json> = {
   ce_causationid: h("metadata.causationId, when set"),
   ce_userid: h("metadata.userId, when set"),
   ce_acceptedat: h("metadata.acceptedAt: when the producer accepted the event", { format: "date-time" }),
-  ce_metadata: h("Other metadata fields, as a JSON object in a string, when there are any"),
+  ce_metadata: h(
+    "Other metadata fields, as a JSON object in a string, when there are any: e.g. `payloadHash`, the " +
+      "producer's `sha256:<hex>` of the payload as the client sent it (idempotency)",
+  ),
   ce_streamversion: h(
     "version: the expected version + 1 on ingest when the client sent one; the stream version once committed",
     {

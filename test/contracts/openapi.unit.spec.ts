@@ -1,8 +1,8 @@
 // docs/openapi.yaml and docs/asyncapi.yaml against the code: every route each service answers is
-// documented (and nothing else), every event type is in both documents, every $ref resolves, the
-// read-model shapes list the domain states' fields, and the files are what docs/generate.ts makes.
-// No server is started and nothing touches the network: the apps are built with stub dependencies
-// (a handler would fail, but only the route tables are read).
+// documented (and nothing else) with the scope its key needs, every event type is in both documents,
+// every $ref resolves, the read-model shapes list the domain states' fields, and the files are what
+// docs/generate.ts makes. No server is started and nothing touches the network: the apps are built
+// with stub dependencies by routeTables() (a handler would fail, but only the route tables are read).
 import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
@@ -21,13 +21,8 @@ import {
   topics,
   type Domain,
 } from "@eventscope/contracts";
-import { createLogger, createMetrics, trace } from "@eventscope/platform";
-import { createProducerApp } from "../../services/producer/src/app.ts";
-import { readProducerConfig } from "../../services/producer/src/config.ts";
+import { scopes } from "@eventscope/platform";
 import { commandRoutes } from "../../services/producer/src/commands.ts";
-import { createEventStoreApp } from "../../services/event-store/src/app.ts";
-import { createProjectionApp } from "../../services/projection/src/app.ts";
-import { createNotificationApp } from "../../services/notification/src/app.ts";
 import {
   asyncApiFile,
   deadLetterHeaders,
@@ -35,6 +30,7 @@ import {
   openApiFile,
   readModelSchemas,
   renderDocuments,
+  routeTables,
   serverUrl,
   services,
   toOpenApiPath,
@@ -46,44 +42,6 @@ type Json = Record<string, any>;
 type RouteKey = string; // "GET /api/events/{id}"
 
 const methods = ["get", "put", "post", "delete", "patch", "head", "options", "trace"];
-
-function appRoutes(): Record<Service, { method: string; path: string }[]> {
-  const common = (service: string) => ({
-    logger: createLogger({ service, level: "silent" }),
-    metrics: createMetrics(service),
-    tracer: trace.getTracer("docs"),
-  });
-  // Stubs: the factories keep them for their handlers, which these tests never call.
-  const stub = {} as never;
-  return {
-    producer: createProducerApp({ ...common("producer"), config: readProducerConfig({}), publisher: stub })
-      .routes,
-    "event-store": createEventStoreApp({
-      ...common("event-store"),
-      pool: stub,
-      deadLetters: stub,
-      lag: stub,
-      ready: () => false,
-    }).routes,
-    projection: createProjectionApp({
-      ...common("projection"),
-      pool: stub,
-      deadLetters: stub,
-      lag: stub,
-      ready: () => false,
-      status: async () => [],
-      rebuild: () => false,
-    }).routes,
-    notification: createNotificationApp({
-      ...common("notification"),
-      pool: stub,
-      deadLetters: stub,
-      lag: stub,
-      ready: () => false,
-      onReplayed: () => undefined,
-    }).routes,
-  };
-}
 
 const openapiText = await readFile(openApiFile, "utf8");
 const asyncapiText = await readFile(asyncApiFile, "utf8");
@@ -137,7 +95,7 @@ function resolvePointer(document: Json, ref: string): unknown {
 }
 
 describe("openapi.yaml documents every HTTP route", () => {
-  const routes = appRoutes();
+  const routes = routeTables();
 
   it("every route each service answers is documented, with the same method, for that service", () => {
     const docs = documented();
@@ -196,7 +154,7 @@ describe("openapi.yaml documents every HTTP route", () => {
     for (const command of commandRoutes) {
       const op = openapi.paths[toOpenApiPath(command.path)]?.[command.method.toLowerCase()] as Json;
       expect(op["x-event-type"], command.path).toBe(command.eventType);
-      expect(op.security).toEqual([{ ApiKey: [] }]);
+      expect(op.security).toEqual([{ ApiKey: ["write"] }]);
       expect(op.parameters.map((p: Json) => p.$ref ?? p.name)).toEqual(
         expect.arrayContaining(["#/components/parameters/IfMatch", "#/components/parameters/IdempotencyKey"]),
       );
@@ -206,14 +164,95 @@ describe("openapi.yaml documents every HTTP route", () => {
         `#/components/schemas/${command.eventType}Request`,
       ]).toContain(body);
       expect(Object.keys(op.responses)).toEqual(
-        expect.arrayContaining(["202", "400", "401", "413", "415", "503"]),
+        expect.arrayContaining(["202", "400", "401", "403", "409", "413", "415", "503"]),
       );
+      expect(op.responses["409"]).toEqual({ $ref: "#/components/responses/IdempotencyConflict" });
     }
     expect(openapi.components.securitySchemes.ApiKey).toMatchObject({
       type: "apiKey",
       in: "header",
       name: "X-API-Key",
     });
+  });
+});
+
+describe("openapi.yaml documents each route's security", () => {
+  const routes = routeTables();
+
+  it("a route that needs a scope requires exactly it (ApiKey scheme, 401/403, the description), and an open route requires none", () => {
+    const wrong: string[] = [];
+    let scoped = 0;
+    for (const service of serviceNames) {
+      for (const route of routes[service]) {
+        const key = `${service}: ${route.method} ${toOpenApiPath(route.path)}`;
+        const op = openapi.paths[toOpenApiPath(route.path)]?.[route.method.toLowerCase()] as Json | undefined;
+        if (!op) continue; // undocumented: the route test names it
+        if (route.scope === undefined) {
+          if (op.security !== undefined)
+            wrong.push(`${key}: open, documented ${JSON.stringify(op.security)}`);
+          continue;
+        }
+        scoped++;
+        if (JSON.stringify(op.security) !== JSON.stringify([{ ApiKey: [route.scope] }]))
+          wrong.push(`${key}: needs ${route.scope}, documented ${JSON.stringify(op.security)}`);
+        if (op.responses["401"]?.$ref !== "#/components/responses/Unauthorized") wrong.push(`${key}: no 401`);
+        if (op.responses["403"]?.$ref !== "#/components/responses/Forbidden") wrong.push(`${key}: no 403`);
+        if (!String(op.description).includes(`\`${route.scope}\` scope`))
+          wrong.push(`${key}: the description does not name the ${route.scope} scope`);
+      }
+    }
+    expect(wrong).toEqual([]);
+    expect(scoped).toBeGreaterThan(40);
+  });
+
+  it("every security requirement names the ApiKey scheme and one known scope", () => {
+    for (const [path, item] of Object.entries(openapi.paths as Json)) {
+      for (const method of methods) {
+        const op = (item as Json)[method] as Json | undefined;
+        if (!op?.security) continue;
+        expect(op.security, `${method} ${path}`).toHaveLength(1);
+        expect(Object.keys(op.security[0]), `${method} ${path}`).toEqual(["ApiKey"]);
+        expect(op.security[0].ApiKey).toHaveLength(1);
+        expect(scopes, `${method} ${path}`).toContain(op.security[0].ApiKey[0]);
+      }
+    }
+    expect(openapi.security).toBeUndefined();
+    const problem = openapi.components.schemas.Problem.properties as Json;
+    expect(problem.requiredScope.enum).toEqual([...scopes]);
+  });
+});
+
+describe("openapi.yaml documents the door and the webhook policy", () => {
+  it("has the strict-input, 405 and 408 answers", () => {
+    const responses = openapi.components.responses as Json;
+    for (const name of ["BadRequest", "PayloadTooLarge", "UnsupportedMediaType", "MethodNotAllowed"])
+      expect(responses[name].content["application/problem+json"], name).toBeDefined();
+    expect(responses.MethodNotAllowed.headers.Allow).toBeDefined();
+    expect(responses.RequestTimeout.content).toBeUndefined();
+    expect(responses.BadRequest.description).toMatch(/JSON_MAX_DEPTH/);
+    expect(openapi.components.schemas.Accepted.required).toContain("payloadHash");
+  });
+
+  it("documents the subscription routes' policy answers and the enable route", () => {
+    const create = openapi.paths["/api/subscriptions"].post as Json;
+    expect(Object.keys(create.responses)).toEqual(expect.arrayContaining(["201", "400", "503"]));
+    expect(create.description).toMatch(/WEBHOOK_ALLOWED_TARGETS/);
+    const enable = openapi.paths["/api/subscriptions/{id}/enable"].post as Json;
+    expect(Object.keys(enable.responses)).toEqual(
+      expect.arrayContaining(["200", "400", "401", "403", "404", "409", "503"]),
+    );
+    expect(enable.responses["200"].content["application/json"].schema).toEqual({
+      $ref: "#/components/schemas/SubscriptionDetail",
+    });
+    expect(Object.keys(openapi.components.schemas.Subscription.properties)).toEqual(
+      expect.arrayContaining([
+        "status",
+        "consecutiveFailures",
+        "failingSince",
+        "disabledAt",
+        "disabledReason",
+      ]),
+    );
   });
 });
 
