@@ -20,7 +20,9 @@ type Service = keyof typeof ports;
 const sh = (cmd: string, args: string[]) =>
   new Promise<string>((resolve, reject) =>
     execFile(cmd, args, { cwd: repoRoot, env: process.env, timeout: 180_000 }, (err, stdout, stderr) =>
-      err ? reject(new Error(`${cmd} ${args.join(" ")}: ${err.message}\n${stdout}${stderr}`)) : resolve(stdout),
+      err
+        ? reject(new Error(`${cmd} ${args.join(" ")}: ${err.message}\n${stdout}${stderr}`))
+        : resolve(stdout),
     ),
   );
 
@@ -32,10 +34,14 @@ async function ready(url: string): Promise<boolean> {
   }
 }
 const stackReady = async () =>
-  (await Promise.all(Object.values(ports).map((p) => ready(`http://127.0.0.1:${p}/health/ready`)))).every(Boolean);
+  (await Promise.all(Object.values(ports).map((p) => ready(`http://127.0.0.1:${p}/health/ready`)))).every(
+    Boolean,
+  );
 
 const supervised = (svc: Service) => {
-  const [pid] = readFileSync(join(home, "run", `${svc}.child`), "utf8").trim().split(/\s+/);
+  const [pid] = readFileSync(join(home, "run", `${svc}.child`), "utf8")
+    .trim()
+    .split(/\s+/);
   const restarts = Number(readFileSync(join(home, "run", `${svc}.restarts`), "utf8").split(" ")[0]);
   return { pid: Number(pid), restarts };
 };
@@ -44,7 +50,9 @@ async function storeHead(): Promise<string> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    const r = await client.query<{ p: string | null }>("SELECT max(position)::text AS p FROM event_store.events");
+    const r = await client.query<{ p: string | null }>(
+      "SELECT max(position)::text AS p FROM event_store.events",
+    );
     return r.rows[0]?.p ?? "0";
   } finally {
     await client.end();
@@ -76,7 +84,11 @@ async function load(runId: string, rate: number, seconds: number): Promise<Answe
       fetch(`${producer}/api/events`, {
         method: "POST",
         headers: { "content-type": "application/json", "x-api-key": apiKey },
-        body: JSON.stringify({ userId: `load-${runId}-u${i % 40}`, eventType: "fault_test", metadata: { i } }),
+        body: JSON.stringify({
+          userId: `load-${runId}-u${i % 40}`,
+          eventType: "fault_test",
+          metadata: { i },
+        }),
         signal: AbortSignal.timeout(10_000),
       }).then(
         async (res) => {
@@ -99,12 +111,12 @@ async function underLoad(
   const runId = `fault-${label}-${randomBytes(3).toString("hex")}`;
   const fromPosition = await storeHead();
   const since = new Date();
-  const faulted = new Promise<void>((resolve, reject) =>
-    setTimeout(() => fault().then(resolve, reject), (opts.faultAt ?? 4) * 1000),
-  );
+  const faulted = new Promise((r) => setTimeout(r, (opts.faultAt ?? 4) * 1000)).then(fault);
   const [answers] = await Promise.all([load(runId, opts.rate ?? 40, opts.seconds ?? 16), faulted]);
   const accepted = answers.filter((a) => a.status === 202).length;
-  const unanswered = answers.filter((a) => a.status === 0).length;
+  // No answer, or the producer's 504 "in doubt" (handed to the broker, not acknowledged in time):
+  // such an event may or may not be stored, and the ledger counts it so.
+  const unanswered = answers.filter((a) => a.status === 0 || a.status === 504).length;
   let ledger: LedgerResult | undefined;
   await waitFor(
     async () => {
@@ -148,7 +160,7 @@ describe("faults under load", () => {
     expectBalanced(ledger);
   });
 
-  it("the broker restarted: fast 503 with Retry-After while it is down, nothing accepted is lost", async () => {
+  it("the broker restarted: fast 503 (not sent) or 504 (in doubt) with Retry-After, nothing accepted lost or doubled", async () => {
     const { answers, ledger } = await underLoad(
       "broker",
       async () => {
@@ -158,12 +170,12 @@ describe("faults under load", () => {
       },
       { seconds: 24 },
     );
-    const refused = answers.filter((a) => a.status === 503);
-    expect(refused.length).toBeGreaterThan(0);
+    const refused = answers.filter((a) => a.status === 503 || a.status === 504);
+    expect(answers.filter((a) => a.status === 503).length).toBeGreaterThan(0);
     for (const a of refused) expect(a.retryAfter).toMatch(/^\d+$/);
-    // "Fast": the refusal comes within the publish timeout, never a hang until the client gives up.
+    // "Fast": the answer comes within the publish timeout, never a hang until the client gives up.
     expect(Math.max(...refused.map((a) => a.ms))).toBeLessThan(5000);
-    expect(answers.filter((a) => a.status !== 202 && a.status !== 503)).toEqual([]);
+    expect(answers.filter((a) => ![202, 503, 504].includes(a.status))).toEqual([]);
     await waitFor(stackReady, 120_000, "the stack to be ready after the broker restart");
     expectBalanced(ledger);
   });

@@ -31,7 +31,7 @@ export const readHeaders = { "x-api-key": API_KEY };
 
 /** Events the producer accepted (202): the ledger checks each is stored and projected once. */
 export const eventsAccepted = new Counter("events_accepted");
-/** Write requests that got no answer (timeouts): their events may or may not exist. */
+/** Write requests that got no answer (timeouts) or a 504 "in doubt": their events may or may not exist. */
 export const writesUnanswered = new Counter("writes_unanswered");
 /** Write latency tagged with the window only (plus scenario), for percentiles over time. */
 export const writeDuration = new Trend("write_duration", true);
@@ -71,7 +71,7 @@ export function write(
   });
   writeDuration.add(res.timings.duration, { win });
   if (res.status === 202) eventsAccepted.add(1);
-  else if (res.status === 0) writesUnanswered.add(1);
+  else if (res.status === 0 || res.status === 504) writesUnanswered.add(1);
   return res;
 }
 

@@ -89,7 +89,8 @@ export class Recorder {
     if (o.kind !== "write") return;
     this.writeMs.push(o.ms);
     if (failed(o.status)) this.writeFailed++;
-    if (o.status === 0) this.unanswered++;
+    // No answer, or the producer's 504 "in doubt": the event may or may not be stored.
+    if (o.status === 0 || o.status === 504) this.unanswered++;
     if (o.status === 202) {
       this.accepted++;
       this.metrics.inc("loadgen_events_accepted_total", { scenario: o.scenario });

@@ -104,6 +104,18 @@ export const unavailable = (message: string, retryAfterSeconds: number, cause?: 
     cause,
   });
 
+/**
+ * The event was handed to the broker but no acknowledgement came in time: it may or may not be
+ * stored. A retry with the same event id (or Idempotency-Key) is safe; the status URL tells.
+ */
+export const publishInDoubt = (message: string, retryAfterSeconds: number): EventscopeError =>
+  new EventscopeError(message, {
+    code: "PUBLISH_IN_DOUBT",
+    status: 504,
+    retriable: true,
+    retryAfterSeconds,
+  });
+
 export const isEventscopeError = (error: unknown): error is EventscopeError =>
   error instanceof EventscopeError;
 

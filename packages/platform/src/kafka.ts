@@ -1,7 +1,7 @@
 import kafkajs, { type Kafka, type Message, type Producer, type RecordMetadata } from "kafkajs";
 import type { Logger } from "./logger.ts";
 import type { Metrics } from "./metrics.ts";
-import { unavailable } from "./errors.ts";
+import { publishInDoubt, unavailable } from "./errors.ts";
 
 const { Kafka: KafkaClient, logLevel, CompressionTypes, Partitioners } = kafkajs;
 export type { Kafka, Message, Producer, RecordMetadata };
@@ -58,7 +58,12 @@ export interface OutgoingRecord {
 
 export interface Publisher {
   connect(): Promise<void>;
-  /** Resolves once the broker acknowledged every record (acks=all); rejects with a retriable 503 otherwise. */
+  /**
+   * Resolves once the broker acknowledged every record (acks=all). Rejects with a retriable 503
+   * when the records were never handed to the broker (it is known to be down, or the deadline
+   * passed while they were queued), and with a 504 "in doubt" when a request carrying them was
+   * under way at the deadline: such a record may still be stored.
+   */
   publish(topic: string, records: OutgoingRecord[], eventTypes?: string[]): Promise<void>;
   connected(): boolean;
   queued(): number;
@@ -72,6 +77,8 @@ interface Pending {
   resolve: () => void;
   reject: (error: Error) => void;
   settled: boolean;
+  /** Handed to a produce request: from here a failure leaves its fate unknown. */
+  sent: boolean;
   enqueuedAt: number;
 }
 
@@ -101,6 +108,9 @@ export function createPublisher(kafka: Kafka, options: PublisherOptions): Publis
   });
   let isConnected = false;
   let inFlight = false;
+  // After a produce request failed, the broker is taken for down: records are refused at once
+  // (never sent, an honest 503) while one request at a time probes it; a success closes it again.
+  let brokerDown = false;
   let queue: Pending[] = [];
   let queuedRecords = 0;
   producer.on(producer.events.CONNECT, () => (isConnected = true));
@@ -124,6 +134,17 @@ export function createPublisher(kafka: Kafka, options: PublisherOptions): Publis
       if (!next.settled) batch.push(next);
     }
     queuedRecords -= count;
+    if (!isConnected) {
+      // Never connected (or disconnected): nothing of this batch can reach the broker.
+      for (const p of batch) {
+        metrics.publishErrors.inc({ topic: p.topic, reason: "disconnected" }, p.records.length);
+        settle(p, unavailable("not connected to Kafka", 1));
+      }
+      inFlight = false;
+      if (queue.length > 0) void flush();
+      return;
+    }
+    for (const p of batch) p.sent = true;
     const byTopic = new Map<string, Message[]>();
     for (const p of batch) {
       const list = byTopic.get(p.topic) ?? [];
@@ -149,20 +170,34 @@ export function createPublisher(kafka: Kafka, options: PublisherOptions): Publis
         settle(p);
       }
       if (seconds > 1) logger.warn({ seconds, records: count }, "slow produce request");
+      if (brokerDown) logger.info("Kafka acknowledges again");
+      brokerDown = false;
     } catch (error) {
-      logger.warn({ err: error, records: count }, "produce request failed");
+      if (!brokerDown) logger.warn({ err: error, records: count }, "produce request failed");
+      brokerDown = true;
       for (const p of batch) {
         metrics.publishErrors.inc(
           { topic: p.topic, reason: (error as Error).name || "error" },
           p.records.length,
         );
-        settle(p, unavailable("the broker did not acknowledge the event", 1, error));
+        settle(p, publishInDoubt("the produce request failed; the event may still be stored", 1));
       }
     } finally {
       inFlight = false;
       for (const [topic] of byTopic) metrics.producerQueueSize.set({ topic }, queuedRecords);
       if (queue.length > 0) void flush();
     }
+  }
+
+  /** While the broker is taken for down and a probe is under way, the queue is refused at once. */
+  function refuseQueued(): void {
+    for (const p of queue) {
+      if (p.settled) continue;
+      metrics.publishErrors.inc({ topic: p.topic, reason: "broker_down" }, p.records.length);
+      settle(p, unavailable("Kafka is not acknowledging: the event was not sent", 1));
+    }
+    queue = [];
+    queuedRecords = 0;
   }
 
   return {
@@ -181,6 +216,7 @@ export function createPublisher(kafka: Kafka, options: PublisherOptions): Publis
           resolve,
           reject,
           settled: false,
+          sent: false,
           enqueuedAt: performance.now(),
         };
         queue.push(pending);
@@ -188,13 +224,22 @@ export function createPublisher(kafka: Kafka, options: PublisherOptions): Publis
         metrics.producerQueueSize.set({ topic }, queuedRecords);
         const timer = setTimeout(() => {
           metrics.publishErrors.inc({ topic, reason: "timeout" }, records.length);
-          settle(pending, unavailable(`no acknowledgement from Kafka within ${timeoutMs} ms`, 1));
+          settle(
+            pending,
+            pending.sent
+              ? publishInDoubt(
+                  `no acknowledgement from Kafka within ${timeoutMs} ms; the event may still be stored`,
+                  1,
+                )
+              : unavailable(`Kafka did not take the event within ${timeoutMs} ms: it was not sent`, 1),
+          );
         }, timeoutMs);
         timer.unref();
         const clear = () => clearTimeout(timer);
         pending.resolve = () => (clear(), resolve());
         pending.reject = (e) => (clear(), reject(e));
-        void flush();
+        if (brokerDown && inFlight) refuseQueued();
+        else void flush();
       });
     },
     async disconnect() {
