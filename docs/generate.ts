@@ -842,10 +842,18 @@ function responses(): Record<string, Json> {
       "Content type not accepted by this route, or a charset other than UTF-8; `errors` names `content-type`.",
     ),
     Unavailable: problemResponse(
-      "The broker did not acknowledge in time; nothing was accepted. Retry later",
+      "The event was not sent: the producer is not connected to Kafka, takes the broker for down after a " +
+        "failed produce request, or could not hand the event over within PUBLISH_TIMEOUT_MS. Nothing was " +
+        "accepted. Retry later",
       {
         headers: { "Retry-After": { $ref: "#/components/headers/RetryAfter" } },
       },
+    ),
+    PublishInDoubt: problemResponse(
+      "PUBLISH_IN_DOUBT: the event was handed to Kafka but no acknowledgement came within " +
+        "PUBLISH_TIMEOUT_MS (or the produce request failed): it may or may not be stored. Retrying with the " +
+        "same `eventId` or Idempotency-Key is safe (the store keeps one copy); the event's status URL tells.",
+      { headers: { "Retry-After": { $ref: "#/components/headers/RetryAfter" } } },
     ),
     ResolverUnavailable: problemResponse(
       "The DNS resolver did not answer for the URL's host (a timeout, not a name that does not exist); " +
@@ -955,7 +963,11 @@ const problems = (...statuses: number[]): Record<string, Json> => {
 const pRef = (name: string): Json => ({ $ref: `#/components/parameters/${name}` });
 const header = (name: string): Json => ({ $ref: `#/components/headers/${name}` });
 const acceptedHeaders = { Location: header("StatusLocation"), traceparent: header("Traceparent") };
-const writeProblems = { ...problems(413, 415, 503), "409": responseRef("IdempotencyConflict") };
+const writeProblems = {
+  ...problems(413, 415, 503),
+  "409": responseRef("IdempotencyConflict"),
+  "504": responseRef("PublishInDoubt"),
+};
 
 const pathParam = (description: string, schema: Json = str()): Json => ({ description, schema });
 const idParams = { id: pathParam("Aggregate id") };
