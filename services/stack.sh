@@ -18,8 +18,8 @@ set -euo pipefail
 # shellcheck source=infra/native/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../infra/native/common.sh"
 
-SERVICES=(event-store projection notification producer gateway)
-declare -A PORTS=([producer]=8081 [event-store]=8082 [projection]=8083 [notification]=8084 [gateway]=8080)
+SERVICES=(event-store projection notification producer process-manager gateway)
+declare -A PORTS=([producer]=8081 [event-store]=8082 [projection]=8083 [notification]=8084 [process-manager]=8086 [gateway]=8080)
 export API_KEYS=${API_KEYS:-eventscope-demo-key}
 export OTEL_EXPORTER_OTLP_ENDPOINT=${OTEL_EXPORTER_OTLP_ENDPOINT:-http://127.0.0.1:${JAEGER_OTLP_HTTP_PORT}}
 export EVENT_STORE_URL=${EVENT_STORE_URL:-http://127.0.0.1:${PORTS[event-store]}}
@@ -86,6 +86,7 @@ Eventscope is running:
   event store   http://127.0.0.1:${PORTS[event-store]}/api/eventstore/stats
   projection    http://127.0.0.1:${PORTS[projection]}/api/projections
   notification  http://127.0.0.1:${PORTS[notification]}/api/deliveries
+  processes     http://127.0.0.1:${PORTS[process-manager]}/api/processes
   Prometheus    http://127.0.0.1:${PROMETHEUS_PORT}
   Jaeger API    http://127.0.0.1:${JAEGER_QUERY_PORT}/api/services
   mail sink     http://127.0.0.1:${MAIL_API_PORT}/api/v1/messages
@@ -116,7 +117,7 @@ cmd_running() {
 cmd_ps() {
   printf '%-14s %-8s %-6s %-9s %-8s %s\n' SERVICE PID PORT HEALTH RESTARTS "RSS MiB"
   local svc pid health mem
-  for svc in gateway producer event-store projection notification; do
+  for svc in gateway producer event-store projection notification process-manager; do
     pid=$(child_pid "$svc")
     health=down
     mem=-

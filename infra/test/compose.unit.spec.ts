@@ -190,7 +190,15 @@ describe("docker-compose.yml against the native stack", () => {
       c.scrape_configs.map((j) => `${j.job_name} ${j.metrics_path ?? "/metrics"}`);
     expect(jobs(promCompose)).toEqual(jobs(promNative));
     expect(promNative.scrape_configs.map((j) => j.job_name).sort()).toEqual(
-      ["event-store", "jaeger", "notification", "producer", "projection", "prometheus"].sort(),
+      [
+        "event-store",
+        "jaeger",
+        "notification",
+        "process-manager",
+        "producer",
+        "projection",
+        "prometheus",
+      ].sort(),
     );
     expect(promCompose.rule_files).toEqual(promNative.rule_files);
     expect(promNative.rule_files).toEqual(["rules/*.yml"]);
