@@ -426,6 +426,9 @@ const knownRejectionCodes = [
   "WRONG_EXPECTED_VERSION",
   "UNKNOWN_AGGREGATE_TYPE",
   "INVALID_EVENT",
+  // PostgreSQL refused the event for good (SQLSTATE class 22: NUL, a lone surrogate): the reason
+  // carries the SQLSTATE, and the rest of its batch is stored.
+  "UNSTORABLE",
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -763,14 +766,26 @@ function httpSchemas(): Record<string, Json> {
     }),
     DeliveryList: record({ count: int(), deliveries: arrayOf(ref("Delivery"), "Newest first") }),
     Live: record({ status: enumOf(["live"]) }),
-    Ready: record({
-      status: enumOf(["ready", "not ready"]),
-      checks: {
-        type: "object",
-        additionalProperties: { type: "boolean" },
-        description: "Each readiness check",
+    Ready: object(
+      {
+        status: enumOf(["ready", "not ready"]),
+        checks: {
+          type: "object",
+          additionalProperties: { type: "boolean" },
+          description:
+            "Each readiness check (kafka, postgres, consumer, and on the consuming services `partitions`: " +
+            "false while a partition has lag and its committed offset has not moved for LAG_STUCK_AFTER_MS)",
+        },
+        details: {
+          type: "object",
+          additionalProperties: true,
+          description:
+            "Why a failing check fails, by check; `partitions.stuck` lists {group, topic, partition, " +
+            "committed, lag, stuckSeconds}",
+        },
       },
-    }),
+      ["status", "checks"],
+    ),
   };
 }
 
