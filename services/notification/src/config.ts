@@ -58,6 +58,17 @@ export const notificationSettings = {
     default: "customers@eventscope.local",
     description: "Where e-mails go when the event names no address",
   },
+  projectionUrl: {
+    env: "PROJECTION_URL",
+    default: "http://127.0.0.1:8083",
+    description: "The read side, where a customer's e-mail, phone and device are looked up at send time",
+  },
+  projectionApiKey: {
+    env: "PROJECTION_API_KEY",
+    default: "",
+    description:
+      "Key (read scope) for the customer look-ups; empty means the first key of API_KEYS that holds read",
+  },
   smsProviderUrl: {
     env: "SMS_PROVIDER_URL",
     default: "http://127.0.0.1:8025/api/v1/sms",

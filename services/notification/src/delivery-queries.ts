@@ -15,6 +15,8 @@ export interface DeliveryView {
   deliveredAt: string | null;
   nextAttemptAt: string | null;
   target: string;
+  /** Where the target came from: event, customer (read model), default, subscription. */
+  recipient: string | null;
 }
 
 export interface DeliveryFilter {
@@ -26,7 +28,7 @@ export interface DeliveryFilter {
 }
 
 const columns = `id, event_id, event_type, rule, channel, status, attempts, last_error, created_at,
-  delivered_at, next_attempt_at, target`;
+  delivered_at, next_attempt_at, target, recipient`;
 
 const view = (r: any): DeliveryView => ({
   id: r.id,
@@ -42,6 +44,7 @@ const view = (r: any): DeliveryView => ({
   // Only meaningful while another attempt is ahead.
   nextAttemptAt: r.status === "pending" || r.status === "retrying" ? r.next_attempt_at.toISOString() : null,
   target: r.target,
+  recipient: r.recipient ?? null,
 });
 
 export async function listDeliveries(pool: Pool, filter: DeliveryFilter): Promise<DeliveryView[]> {

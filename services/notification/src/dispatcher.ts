@@ -29,6 +29,7 @@ import {
   markFailed,
   type ClaimedDelivery,
 } from "./deliveries.ts";
+import type { Recipients } from "./recipients.ts";
 import type { SecretBox } from "./secret-box.ts";
 import { recordFailure, recordSuccess, type FailureBudget } from "./subscription-health.ts";
 import type { WebhookMetrics } from "./webhook-metrics.ts";
@@ -49,6 +50,8 @@ export interface DispatcherDeps {
   secrets: SecretBox;
   failureBudget: FailureBudget;
   webhookMetrics: WebhookMetrics;
+  /** Replaces a fallback target by the customer's own address, number or device. */
+  recipients?: Recipients;
 }
 
 const spanName = { email: "smtp send", sms: "sms POST", push: "push POST", webhook: "webhook POST" };
@@ -79,7 +82,17 @@ export function createDispatcher(deps: DispatcherDeps) {
   let again = false;
   let stopped = false;
 
-  async function attempt(d: ClaimedDelivery): Promise<void> {
+  async function attempt(claimed: ClaimedDelivery): Promise<void> {
+    let d = claimed;
+    if (deps.recipients) {
+      const { target, recipient } = await deps.recipients.resolve(claimed);
+      d = { ...claimed, target };
+      await pool
+        .query("UPDATE deliveries SET target = $2, recipient = $3 WHERE id = $1", [d.id, target, recipient])
+        .catch((error: unknown) =>
+          logger.warn({ err: error, deliveryId: d.id }, "could not record the recipient"),
+        );
+    }
     const parent = extractContext(d.traceparent ? { traceparent: d.traceparent } : {});
     const span = tracer.startSpan(
       spanName[d.channel],

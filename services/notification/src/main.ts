@@ -12,6 +12,7 @@ import {
   serve,
   startTelemetry,
   topicNames,
+  outgoingKey,
 } from "@eventscope/platform";
 import { createNotificationApp } from "./app.ts";
 import { createChannels } from "./channels.ts";
@@ -20,6 +21,7 @@ import { createCommittedConsumer } from "./consumer.ts";
 import { countByStatus } from "./deliveries.ts";
 import { createDispatcher } from "./dispatcher.ts";
 import { channels as deliveryChannels } from "./plan.ts";
+import { createRecipients } from "./recipients.ts";
 import { createSecretBox, parseSecretKey } from "./secret-box.ts";
 import { countSubscriptions } from "./subscription-health.ts";
 import { sealClearSecrets } from "./subscriptions.ts";
@@ -84,6 +86,12 @@ const dispatcher = createDispatcher({
   secrets,
   failureBudget: { failures: config.failureBudget, windowMs: config.failureWindowMs },
   webhookMetrics,
+  recipients: createRecipients({
+    projectionUrl: config.projectionUrl,
+    apiKey: outgoingKey(config.projectionApiKey, config.apiKeys, "read"),
+    timeoutMs: config.webhookTimeoutMs,
+    emailToDefault: config.emailToDefault,
+  }),
 });
 const lag = createLagMonitor({
   kafka,
