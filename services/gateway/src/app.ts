@@ -100,16 +100,16 @@ export function createGatewayApp(deps: GatewayDeps) {
   ) as Record<Upstream, ReturnType<typeof createUpstreamProxy>>;
 
   // A server span per request (the client's traceparent as parent), RED metrics when it ends.
-  const observe: RequestHandler = (req, res, next) => {
+  const begin = (req: IncomingMessage, res: ServerResponse): Exchange => {
+    const existing = exchanges.get(req);
+    if (existing) return existing;
     const started = process.hrtime.bigint();
-    const path = (req.url.split("?")[0] ?? "/").slice(0, 200);
+    const method = req.method ?? "GET";
+    const path = ((req.url ?? "/").split("?")[0] ?? "/").slice(0, 200);
     const parent = extractContext(req.headers);
     const span = tracer.startSpan(
-      req.method,
-      {
-        kind: SpanKind.SERVER,
-        attributes: { [ATTR_HTTP_REQUEST_METHOD]: req.method, [ATTR_URL_PATH]: path },
-      },
+      method,
+      { kind: SpanKind.SERVER, attributes: { [ATTR_HTTP_REQUEST_METHOD]: method, [ATTR_URL_PATH]: path } },
       parent,
     );
     const active = trace.setSpan(parent, span);
@@ -119,11 +119,11 @@ export function createGatewayApp(deps: GatewayDeps) {
     if (own) res.setHeader("traceparent", own); // a proxied answer carries its service's instead
     res.once("close", () => {
       const status = res.statusCode;
-      span.updateName(`${req.method} ${exchange.route}`);
+      span.updateName(`${method} ${exchange.route}`);
       span.setAttribute(ATTR_HTTP_ROUTE, exchange.route);
       span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
       span.end();
-      const labels = { method: req.method, route: exchange.route, status: String(status) };
+      const labels = { method, route: exchange.route, status: String(status) };
       metrics.httpRequests.inc(labels);
       metrics.httpDuration.observe({
         labels,
@@ -131,7 +131,10 @@ export function createGatewayApp(deps: GatewayDeps) {
         exemplarLabels: { trace_id: span.spanContext().traceId },
       });
     });
-    context.with(active, next);
+    return exchange;
+  };
+  const observe: RequestHandler = (req, res, next) => {
+    context.with(begin(req, res).context, next);
   };
 
   const own =
@@ -161,27 +164,32 @@ export function createGatewayApp(deps: GatewayDeps) {
   };
 
   // Every documented route of a service goes to that service, with the trace continued.
-  const dispatch: RequestHandler = (req, res, next) => {
-    const path = req.url.split("?")[0] ?? "";
-    const match = matchRoute(routes, req.method, path);
-    const exchange = exchanges.get(req);
-    if (match.kind === "none") throw notFound(`no route for ${req.method} ${path.slice(0, 200)}`);
-    if (match.kind === "method") {
-      if (exchange) exchange.route = match.route;
-      throw methodNotAllowed(`${req.method} is not allowed on ${match.path}`, match.allowed);
-    }
-    if (exchange) exchange.route = match.route.route;
-    const upstream = match.route.upstream;
-    exchange?.span.setAttribute(ATTR_GATEWAY_UPSTREAM, upstream);
-    upstreamOf.set(req, upstream);
+  const proxy = (req: IncomingMessage, res: ServerResponse, route: GatewayRoute) => {
+    const exchange = begin(req, res);
+    exchange.route = route.route;
+    exchange.span.setAttribute(ATTR_GATEWAY_UPSTREAM, route.upstream);
+    upstreamOf.set(req, route.upstream);
     // The service's span becomes a child of the gateway's.
-    const carried = traceHeaders(exchange?.context);
+    const carried = traceHeaders(exchange.context);
     if (carried.traceparent) {
       req.headers.traceparent = carried.traceparent;
       if (carried.tracestate) req.headers.tracestate = carried.tracestate;
       else delete req.headers.tracestate;
     }
-    return proxies[upstream].handle(req, res, next);
+    void proxies[route.upstream].handle(req, res, (error?: unknown) => {
+      if (error) answerProblem(error, req, res);
+    });
+  };
+
+  // What is not a documented route of a service: 404, or 405 with what the path allows.
+  const refuse: RequestHandler = (req, res) => {
+    const path = req.url.split("?")[0] ?? "";
+    const match = matchRoute(routes, req.method, path);
+    if (match.kind === "method") {
+      begin(req, res).route = match.route;
+      throw methodNotAllowed(`${req.method} is not allowed on ${match.path}`, match.allowed);
+    }
+    throw notFound(`no route for ${req.method} ${path.slice(0, 200)}`);
   };
 
   const answerProblem = (error: unknown, req: IncomingMessage, res: ServerResponse) => {
@@ -254,10 +262,16 @@ export function createGatewayApp(deps: GatewayDeps) {
     }),
   );
   app.use("/swagger", own("/swagger", swaggerUi()));
-  app.use(dispatch);
+  app.use(refuse);
   app.use(problems);
 
-  const server = createServer(app);
+  // A service's route goes straight to its proxy; express serves the rest (the gateway's own
+  // pages, 404 and 405): its router has no work to do on the hot path.
+  const server = createServer((req, res) => {
+    const match = matchRoute(routes, req.method ?? "GET", (req.url ?? "/").split("?")[0] ?? "");
+    if (match.kind === "route") proxy(req, res, match.route);
+    else void app(req, res);
+  });
   applyServerLimits(server, deps.limits);
   return {
     app,
