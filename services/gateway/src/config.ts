@@ -90,8 +90,24 @@ export const gatewaySettings = {
 
 export type GatewayConfig = ConfigOf<typeof gatewaySettings>;
 
-export const readGatewayConfig = (env: Env = process.env, overrides: Partial<GatewayConfig> = {}) =>
-  readConfig(gatewaySettings, env, overrides);
+const loopback = (host: string) =>
+  /^(127\.\d+\.\d+\.\d+|localhost|\[::1\]|::1|0\.0\.0\.0|\[::\])$/.test(host);
+
+/**
+ * The settings, refusing an upstream that is the gateway itself: EVENT_STORE_URL is also the
+ * producer's setting (where its statusUrl points), and aimed at the front door it would make the
+ * gateway proxy to itself for ever.
+ */
+export function readGatewayConfig(env: Env = process.env, overrides: Partial<GatewayConfig> = {}) {
+  const config = readConfig(gatewaySettings, env, overrides);
+  for (const [name, url] of Object.entries(upstreamUrls(config))) {
+    const { hostname, port, protocol } = new URL(url);
+    const samePort = Number(port || (protocol === "https:" ? 443 : 80)) === config.port;
+    if (samePort && (hostname === config.host || (loopback(hostname) && loopback(config.host))))
+      throw new ConfigError(`the ${name} upstream ${url} is the gateway itself (port ${config.port})`);
+  }
+  return config;
+}
 
 export const openApiPath = (config: GatewayConfig): string =>
   config.openApiFile || fileURLToPath(new URL("../../../docs/openapi.yaml", import.meta.url));
