@@ -1,6 +1,5 @@
 #!/usr/bin/env bash
-# The four platform services and the gateway in front of them as local processes, on top of the
-# infrastructure.
+# The four platform services and the gateway in front of them as local processes, on the infrastructure.
 #
 #   services/stack.sh up      start the infrastructure (infra/native.sh up) and every service not running
 #   services/stack.sh down    stop the services, then the infrastructure
