@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The infrastructure for development and tests: Kafka, PostgreSQL, Prometheus, Jaeger, the SMTP
-# sink (and vegeta, the native load engine, installed only).
+# The infrastructure for development and tests: Kafka (with its metrics agent), PostgreSQL and its
+# exporter, Prometheus, Jaeger, the SMTP sink (and vegeta, the native load engine, installed only).
 #
 #   infra/native.sh up [part...]           install what is missing, start what is not running
 #   infra/native.sh down [--purge] [part...] stop what `up` started (by pid); --purge deletes run data
@@ -9,19 +9,19 @@
 #   infra/native.sh logs [part]            tail the logs (EVENTSCOPE_HOME/logs)
 #   infra/native.sh running                the parts that are running (one per line)
 #
-# Parts: kafka postgres prometheus jaeger smtp vegeta. EVENTSCOPE_INFRA=native|docker|auto (auto:
-# docker compose when a Docker engine answers, else native processes). See infra/README.md.
+# Parts: kafka postgres pg_exporter prometheus jaeger smtp vegeta. EVENTSCOPE_INFRA=native|docker|auto
+# (auto: docker compose when a Docker engine answers, else native processes). See infra/README.md.
 set -euo pipefail
 
 # shellcheck source=infra/native/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/native/common.sh"
-for f in kafka postgres prometheus jaeger smtp vegeta; do
+for f in kafka postgres pg_exporter prometheus jaeger smtp vegeta; do
   # shellcheck source=/dev/null
   source "$INFRA_DIR/native/$f.sh"
 done
 
-ALL_PARTS=(kafka postgres prometheus jaeger smtp vegeta)
-SERVICE_PARTS=(kafka postgres prometheus jaeger smtp) # those with a process
+ALL_PARTS=(kafka postgres pg_exporter prometheus jaeger smtp vegeta)
+SERVICE_PARTS=(kafka postgres pg_exporter prometheus jaeger smtp) # those with a process
 
 usage() {
   sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
@@ -51,7 +51,7 @@ use_docker() {
 }
 
 # The infrastructure services of docker-compose.yml (the platform services are `make up`).
-COMPOSE_INFRA=(kafka topics postgres prometheus grafana jaeger mailpit)
+COMPOSE_INFRA=(kafka topics postgres postgres-exporter prometheus grafana jaeger mailpit)
 
 docker_cmd() {
   local cmd=$1

@@ -9,7 +9,8 @@
 #     data/<part>/     each part's state (Kafka log dirs, PostgreSQL cluster, Prometheus TSDB)
 #     mail/            the SMTP sink's .eml files
 #   EVENTSCOPE_CACHE (default ~/.cache/eventscope): downloads and builds, outside the repo
-#     kafka/<version>/libs  Kafka jars, m2/ Maven's local repository, bin/ jaeger and vegeta,
+#     kafka/<version>/libs  Kafka jars, jmx-exporter/<version>/ the broker's metrics agent,
+#     m2/ Maven's local repository, bin/ jaeger and vegeta,
 #     build/jaeger the throwaway Go module Jaeger is built in
 
 INFRA_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -25,7 +26,9 @@ BIN_DIR=$EVENTSCOPE_CACHE/bin
 export KAFKA_PORT=${KAFKA_PORT:-9092}
 export KAFKA_CONTROLLER_PORT=${KAFKA_CONTROLLER_PORT:-9093}
 export KAFKA_PARTITIONS=${KAFKA_PARTITIONS:-6}
+export KAFKA_METRICS_PORT=${KAFKA_METRICS_PORT:-9404}
 export PGPORT=${PGPORT:-55432}
+export PG_EXPORTER_PORT=${PG_EXPORTER_PORT:-9187}
 export PROMETHEUS_PORT=${PROMETHEUS_PORT:-9090}
 export JAEGER_OTLP_GRPC_PORT=${JAEGER_OTLP_GRPC_PORT:-4317}
 export JAEGER_OTLP_HTTP_PORT=${JAEGER_OTLP_HTTP_PORT:-4318}

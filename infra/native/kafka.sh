@@ -1,15 +1,21 @@
 # shellcheck shell=bash
 # Kafka 4.x in KRaft mode, one combined broker+controller node, from Maven Central jars.
-# Broker on 127.0.0.1:$KAFKA_PORT, controller on 127.0.0.1:$KAFKA_CONTROLLER_PORT.
+# Broker on 127.0.0.1:$KAFKA_PORT, controller on 127.0.0.1:$KAFKA_CONTROLLER_PORT, its metrics on
+# http://127.0.0.1:$KAFKA_METRICS_PORT/metrics (the Prometheus JMX exporter java agent, also from
+# Maven Central, with the rules of observability/kafka/jmx-exporter.yml).
 
 KAFKA_VERSION=${KAFKA_VERSION:-4.1.2} # keep in step with infra/kafka/pom.xml and docker-compose.yml
 KAFKA_HOME=$EVENTSCOPE_CACHE/kafka/$KAFKA_VERSION
 KAFKA_DATA=$DATA_DIR/kafka
 KAFKA_CONF=$EVENTSCOPE_HOME/conf/kafka.properties
 KAFKA_HEAP=${KAFKA_HEAP:--Xms128m -Xmx512m}
+JMX_EXPORTER_VERSION=${JMX_EXPORTER_VERSION:-1.0.1} # keep in step with infra/kafka/jmx-exporter.pom.xml
+JMX_EXPORTER_HOME=$EVENTSCOPE_CACHE/jmx-exporter/$JMX_EXPORTER_VERSION
+JMX_EXPORTER_JAR=$JMX_EXPORTER_HOME/jmx_prometheus_javaagent-$JMX_EXPORTER_VERSION.jar
+JMX_EXPORTER_CONFIG=$REPO_DIR/observability/kafka/jmx-exporter.yml
 
 kafka_version() { echo "$KAFKA_VERSION"; }
-kafka_ports() { echo "$KAFKA_PORT,$KAFKA_CONTROLLER_PORT"; }
+kafka_ports() { echo "$KAFKA_PORT,$KAFKA_CONTROLLER_PORT,$KAFKA_METRICS_PORT"; }
 
 kafka_installed() { [ -f "$KAFKA_HOME/.complete" ] && [ -f "$KAFKA_HOME/libs/kafka_2.13-$KAFKA_VERSION.jar" ]; }
 
@@ -46,6 +52,36 @@ kafka_install() {
   cache_unlock
   ok "kafka $KAFKA_VERSION jars resolved ($(find "$KAFKA_HOME/libs" -name '*.jar' | wc -l) jars)" "$t0"
 }
+
+# The JMX exporter java agent: one shaded jar, resolved like the broker's jars.
+kafka_agent_install() {
+  [ -f "$JMX_EXPORTER_JAR" ] && return 0
+  cache_lock
+  if [ -f "$JMX_EXPORTER_JAR" ]; then
+    cache_unlock
+    return 0
+  fi
+  local t0
+  t0=$(now)
+  command -v mvn >/dev/null || apt_install maven
+  info "resolving jmx_prometheus_javaagent:$JMX_EXPORTER_VERSION with Maven into $JMX_EXPORTER_HOME"
+  rm -rf "$JMX_EXPORTER_HOME.tmp"
+  if ! mvn -B -q -f "$INFRA_DIR/kafka/jmx-exporter.pom.xml" \
+    -Dmaven.repo.local="$EVENTSCOPE_CACHE/m2" \
+    -Djmx.exporter.version="$JMX_EXPORTER_VERSION" \
+    dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$JMX_EXPORTER_HOME.tmp" \
+    >"$LOG_DIR/jmx-exporter-install.log" 2>&1; then
+    tail -n 30 "$LOG_DIR/jmx-exporter-install.log" >&2
+    die "resolving the JMX exporter agent failed (log: $LOG_DIR/jmx-exporter-install.log)"
+  fi
+  [ -f "$JMX_EXPORTER_HOME.tmp/$(basename "$JMX_EXPORTER_JAR")" ] || die "kafka: $(basename "$JMX_EXPORTER_JAR") missing after resolution"
+  rm -rf "$JMX_EXPORTER_HOME"
+  mv "$JMX_EXPORTER_HOME.tmp" "$JMX_EXPORTER_HOME" || die "kafka: cannot move the agent into $JMX_EXPORTER_HOME"
+  cache_unlock
+  ok "jmx_prometheus_javaagent $JMX_EXPORTER_VERSION resolved" "$t0"
+}
+
+kafka_metrics_ok() { http_ok "http://127.0.0.1:$KAFKA_METRICS_PORT/metrics"; }
 
 kafka_write_config() {
   mkdir -p "$(dirname "$KAFKA_CONF")" "$KAFKA_DATA"
@@ -101,7 +137,9 @@ kafka_start() {
   fi
   require_free_port kafka "$KAFKA_PORT"
   require_free_port kafka "$KAFKA_CONTROLLER_PORT"
+  require_free_port kafka "$KAFKA_METRICS_PORT"
   kafka_install
+  kafka_agent_install
   kafka_write_config
   local cp="$KAFKA_HOME/libs/*"
   if [ ! -f "$KAFKA_DATA/meta.properties" ]; then
@@ -118,9 +156,11 @@ kafka_start() {
   # shellcheck disable=SC2086
   start_bg kafka java $KAFKA_HEAP -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:+ExitOnOutOfMemoryError \
     -Djava.awt.headless=true -Dlog4j2.configurationFile="$INFRA_DIR/kafka/log4j2.properties" \
+    -javaagent:"$JMX_EXPORTER_JAR=127.0.0.1:$KAFKA_METRICS_PORT:$JMX_EXPORTER_CONFIG" \
     -cp "$cp" kafka.Kafka "$KAFKA_CONF"
   wait_ready kafka "$READY_TIMEOUT" node --disable-warning=TimeoutNegativeWarning "$INFRA_DIR/src/kafka-cli.ts" ready 2000 || return 1
-  ok "kafka $KAFKA_VERSION ready on 127.0.0.1:$KAFKA_PORT (pid $(part_pid kafka))" "$t0"
+  wait_ready kafka 30 kafka_metrics_ok || return 1
+  ok "kafka $KAFKA_VERSION ready on 127.0.0.1:$KAFKA_PORT, metrics on :$KAFKA_METRICS_PORT (pid $(part_pid kafka))" "$t0"
 }
 
 kafka_topics() {

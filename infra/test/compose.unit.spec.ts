@@ -66,8 +66,9 @@ describe("docker-compose.yml against the native stack", () => {
 
   it("publishes each part on the native stack's default host ports", () => {
     const expected: Record<string, number[]> = {
-      kafka: [nativePorts.KAFKA_PORT ?? NaN],
+      kafka: [nativePorts.KAFKA_PORT ?? NaN, nativePorts.KAFKA_METRICS_PORT ?? NaN],
       postgres: [nativePorts.PGPORT ?? NaN],
+      "postgres-exporter": [nativePorts.PG_EXPORTER_PORT ?? NaN],
       prometheus: [nativePorts.PROMETHEUS_PORT ?? NaN],
       jaeger: [
         "JAEGER_OTLP_GRPC_PORT",
@@ -112,6 +113,52 @@ describe("docker-compose.yml against the native stack", () => {
     // k6 (AGPL-3.0) is never installed by the native set-up: in compose it is the official image.
     expect(services.k6?.image).toMatch(/^grafana\/k6:\d+\.\d+\.\d+$/);
     expect(services.postgres?.image).toBe("postgres:15");
+  });
+
+  it("starts the broker with the same JMX exporter agent and rules as the native stack", () => {
+    const version = shellDefault("infra/native/kafka.sh", "JMX_EXPORTER_VERSION");
+    expect(version).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(read("infra/kafka/jmx-exporter.pom.xml")).toContain(
+      `<jmx.exporter.version>${version}</jmx.exporter.version>`,
+    );
+    const jar = `jmx_prometheus_javaagent-${version}.jar`;
+    const agent = services["jmx-agent"];
+    expect(agent?.volumes).toContain("./infra/kafka/jmx-exporter.pom.xml:/build/pom.xml:ro");
+    expect(agent?.command?.join(" ")).toContain(`/agent/${jar}`);
+    expect(services.kafka?.depends_on?.["jmx-agent"]?.condition).toBe("service_completed_successfully");
+    const opts = String(services.kafka?.environment?.KAFKA_OPTS);
+    const m = /^-javaagent:(\S+)=(\d+):(\S+)$/.exec(opts);
+    expect(m, opts).not.toBeNull();
+    const [, jarPath, port, config] = m!;
+    expect(jarPath).toBe(`/opt/jmx-exporter/${jar}`);
+    expect(services.kafka?.volumes).toContain("jmx-agent:/opt/jmx-exporter:ro");
+    expect(Number(port)).toBe(nativePorts.KAFKA_METRICS_PORT);
+    expect(services.kafka?.volumes).toContain(`./observability/kafka/jmx-exporter.yml:${config}:ro`);
+    // Natively: the same jar and rules file, bound to loopback on KAFKA_METRICS_PORT.
+    const kafkaSh = read("infra/native/kafka.sh");
+    expect(kafkaSh).toContain("JMX_EXPORTER_CONFIG=$REPO_DIR/observability/kafka/jmx-exporter.yml");
+    expect(kafkaSh).toContain(
+      '-javaagent:"$JMX_EXPORTER_JAR=127.0.0.1:$KAFKA_METRICS_PORT:$JMX_EXPORTER_CONFIG"',
+    );
+  });
+
+  it("runs the postgres exporter of Debian's version with the same queries, pointed at the store", () => {
+    const exporter = services["postgres-exporter"];
+    expect(exporter?.image).toBe("prometheuscommunity/postgres-exporter:v0.11.1");
+    expect(exporter?.command).toEqual(["--extend.query-path=/etc/postgres-exporter/queries.yml"]);
+    expect(exporter?.volumes).toContain(
+      "./observability/postgres-exporter/queries.yml:/etc/postgres-exporter/queries.yml:ro",
+    );
+    expect(exporter?.environment?.DATA_SOURCE_NAME).toBe(
+      "postgresql://eventscope:eventscope@postgres:5432/eventscope?sslmode=disable",
+    );
+    expect(exporter?.depends_on?.postgres?.condition).toBe("service_healthy");
+    const native = read("infra/native/pg_exporter.sh");
+    expect(native).toContain("PG_EXPORTER_QUERIES=$REPO_DIR/observability/postgres-exporter/queries.yml");
+    expect(native).toContain(
+      "postgresql://eventscope:eventscope@127.0.0.1:$PGPORT/eventscope?sslmode=disable",
+    );
+    expect(native).toContain('--web.listen-address="127.0.0.1:$PG_EXPORTER_PORT"');
   });
 
   describe.each(SERVICE_NAMES)("service %s", (name) => {
@@ -173,6 +220,13 @@ describe("docker-compose.yml against the native stack", () => {
     });
 
     it("proxies to each service's container on its port, as its defaults do natively", () => {
+      expect(env.PROCESS_MANAGER_URL).toBe(
+        `http://process-manager:${services["process-manager"]?.environment?.PORT}`,
+      );
+      expect(gatewaySettings.processManagerUrl.default).toBe(
+        `http://127.0.0.1:${services["process-manager"]?.environment?.PORT}`,
+      );
+      expect(gateway?.depends_on?.["process-manager"]?.condition).toBe("service_healthy");
       for (const name of SERVICE_NAMES) {
         expect(env[upstreams[name]], name).toBe(`http://${name}:${SERVICE_PORTS[name]}`);
         const setting = Object.values(gatewaySettings).find((s) => s.env === upstreams[name]);
@@ -193,13 +247,21 @@ describe("docker-compose.yml against the native stack", () => {
       [
         "event-store",
         "jaeger",
+        "kafka",
         "notification",
+        "postgres",
         "process-manager",
         "producer",
         "projection",
         "prometheus",
       ].sort(),
     );
+    const targets = (c: PromConfig, job: string): string[] =>
+      c.scrape_configs.find((j) => j.job_name === job)?.static_configs.flatMap((sc) => sc.targets) ?? [];
+    expect(targets(promNative, "kafka")).toEqual([`127.0.0.1:${nativePorts.KAFKA_METRICS_PORT}`]);
+    expect(targets(promCompose, "kafka")).toEqual([`kafka:${nativePorts.KAFKA_METRICS_PORT}`]);
+    expect(targets(promNative, "postgres")).toEqual([`127.0.0.1:${nativePorts.PG_EXPORTER_PORT}`]);
+    expect(targets(promCompose, "postgres")).toEqual([`postgres-exporter:${nativePorts.PG_EXPORTER_PORT}`]);
     expect(promCompose.rule_files).toEqual(promNative.rule_files);
     expect(promNative.rule_files).toEqual(["rules/*.yml"]);
   });
