@@ -23,6 +23,7 @@ import {
   committedEventSchema,
   domains,
   envelopeSchema,
+  eventAliases,
   eventSchemas,
   notificationRules,
   rejectionCodes,
@@ -41,6 +42,10 @@ import { createProjectionApp } from "../services/projection/src/app.ts";
 import { projectionSettings } from "../services/projection/src/config.ts";
 import { createNotificationApp } from "../services/notification/src/app.ts";
 import { notificationSettings } from "../services/notification/src/config.ts";
+import { createProcessManagerApp, processStatuses } from "../services/process-manager/src/app.ts";
+import { processManagerSettings } from "../services/process-manager/src/config.ts";
+import { sagas } from "../services/process-manager/src/sagas/index.ts";
+import { stepNamespace } from "../services/process-manager/src/sagas/step-id.ts";
 import { documentModels, projectionNames } from "../services/projection/src/read-models.ts";
 import { deliveryStatuses } from "../services/notification/src/deliveries.ts";
 import { channels } from "../services/notification/src/plan.ts";
@@ -63,6 +68,7 @@ export const services = {
   "event-store": { port: eventStoreSettings.port.default, title: "Event store" },
   projection: { port: projectionSettings.port.default, title: "Projection (read models)" },
   notification: { port: notificationSettings.port.default, title: "Notification" },
+  "process-manager": { port: processManagerSettings.port.default, title: "Process manager (sagas)" },
 } as const;
 export type Service = keyof typeof services;
 const allServices = Object.keys(services) as Service[];
@@ -115,6 +121,13 @@ export function routeTables(): Record<Service, RouteEntry[]> {
       ready: () => false,
       onReplayed: () => undefined,
     }).routes,
+    "process-manager": createProcessManagerApp({
+      ...common("process-manager"),
+      pool: stub,
+      deadLetters: stub,
+      lag: stub,
+      ready: () => false,
+    }).routes,
   };
 }
 
@@ -132,6 +145,12 @@ const serviceDescriptions: Record<Service, string> = {
   notification:
     "Consumes `events.committed`, applies the notification rules and webhook subscriptions, and records " +
     "and sends every delivery (e-mail over SMTP, SMS, push, signed webhooks) with retries and a dead state.",
+  "process-manager":
+    "Runs the business processes (sagas: order fulfilment with compensation, cart expiry, customer " +
+    "onboarding, stock level): consumes `events.committed` and its own steps' rejections on " +
+    "`events.rejected`, keeps each process's state, steps and timers in PostgreSQL, and sends every step " +
+    "as an event through the producer's POST /api/events (`metadata.source` `process-manager`, a " +
+    "deterministic uuid v5 event id).",
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -219,6 +238,15 @@ function aggregateTypeOf(eventType: string): string {
   return domain.aggregateType;
 }
 
+/** The aliases (packages/contracts/src/aliases.ts), in words: `OrderPlaced` (as `OrderCreated`), ... */
+const aliasList = Object.entries(eventAliases)
+  .map(([alias, stored]) => `\`${alias}\` (as \`${stored}\`)`)
+  .join(", ");
+const aliasNote =
+  `Three event types are aliases, accepted wherever an event type is taken and validated and stored under ` +
+  `the other name: ${aliasList}. A stored event, a topic record and a read model only ever carry the ` +
+  "stored name.";
+
 /** The data of any event: chosen by the event type (`eventType` in the envelope, `ce_type` on Kafka). */
 function eventDataUnion(): Json {
   return {
@@ -226,7 +254,8 @@ function eventDataUnion(): Json {
       "The event's data. Which schema applies is named by the event type (`eventType` in an envelope, " +
       "the `ce_type` header on Kafka): the enumerated types have the schema of that name, and any lowercase " +
       `type matching \`${activityEventTypePattern}\` is user activity (free-form). Several schemas accept ` +
-      "the same JSON (e.g. `{}`), so the list is anyOf and the type decides.",
+      `the same JSON (e.g. \`{}\`), so the list is anyOf and the type decides. ${aliasNote}`,
+    "x-event-aliases": { ...eventAliases },
     anyOf: [...eventTypeNames.map(ref), ref(activitySchemaName)],
   };
 }
@@ -762,9 +791,23 @@ function httpSchemas(): Record<string, Json> {
       createdAt: dateTime(),
       deliveredAt: orNull(dateTime()),
       nextAttemptAt: orNull(dateTime("When the next attempt is due (pending and retrying only)")),
-      target: str("E-mail address, phone or device, or webhook URL"),
+      target: str(
+        "E-mail address, phone or device, or webhook URL: as planned, or the customer's own once looked up at send",
+      ),
+      recipient: orNull(
+        enumOf(
+          deliveryRecipients,
+          "Where `target` came from, set at each send: `event` (the address or number the event carries), " +
+            "`customer` (a planned fallback replaced by the customer's own e-mail, phone or device from the " +
+            "customer read model, found through the event's customer, its order, or its payment's order), " +
+            "`default` (the fallback stands: EMAIL_TO_DEFAULT, or the user or aggregate for SMS and push; " +
+            "nothing found or the read side unreachable), `subscription` (a webhook); null before the first " +
+            "send",
+        ),
+      ),
     }),
     DeliveryList: record({ count: int(), deliveries: arrayOf(ref("Delivery"), "Newest first") }),
+    ...processSchemas(),
     Live: record({ status: enumOf(["live"]) }),
     Ready: object(
       {
@@ -785,6 +828,144 @@ function httpSchemas(): Record<string, Json> {
         },
       },
       ["status", "checks"],
+    ),
+  };
+}
+
+/** services/notification/src/recipients.ts (`Recipient`) and its migration's CHECK. */
+const deliveryRecipients = ["event", "customer", "default", "subscription"];
+
+const processTypes = sagas.map((s) => s.type);
+const stepStatuses = ["pending", "sent", "committed", "rejected", "refused"];
+
+/** What GET /api/processes answers (services/process-manager/src/queries.ts). */
+function processSchemas(): Record<string, Json> {
+  const summary = {
+    id: str(
+      "`<type>:<key>`: `order:<orderId>`, `cart:<cartId>`, `onboarding:<customerId>`, `stock:<productId>`",
+      {
+        examples: ["order:order-123"],
+      },
+    ),
+    type: enumOf(processTypes),
+    status: enumOf(
+      processStatuses,
+      "`active` running; `compensating` undoing what it did (releases, cancel, refund); `completed`, " +
+        "`cancelled` and `failed` are ends",
+    ),
+    stage: str("Where it is, per type", {
+      examples: [
+        "reserving",
+        "validating",
+        "awaiting-payment",
+        "confirming",
+        "confirmed",
+        "compensating",
+        "refunding",
+        "cancelled",
+        "refunded",
+        "open",
+        "expiring",
+        "checked-out",
+        "expired",
+        "awaiting-confirmation",
+        "reminded",
+        "activated",
+        "deleted",
+        "watching",
+      ],
+    }),
+    outcome: orNull(
+      str("How it ended (the `outcome` label of processes_completed_total)", {
+        examples: [
+          "confirmed",
+          "payment-failed",
+          "payment-timeout",
+          "out-of-stock",
+          "cancelled",
+          "refunded",
+          "checked-out",
+          "expired",
+          "activated",
+          "deleted",
+        ],
+      }),
+    ),
+    correlationId: str("The correlation id of the event that started it; every step carries it"),
+    startedBy: uuid("The event that started it"),
+    startedAt: dateTime(),
+    updatedAt: dateTime(),
+    completedAt: orNull(dateTime("When it reached an end")),
+  };
+  const timer = record({
+    name: str("", { examples: ["payment-timeout", "cart-idle", "activation-reminder"] }),
+    dueAt: dateTime(),
+  });
+  return {
+    ProcessSummary: record(
+      { ...summary, nextTimerAt: orNull(dateTime("When its next timer is due")) },
+      "A process (saga instance), as listed.",
+    ),
+    ProcessList: record({
+      count: int("Matching processes in all"),
+      processes: arrayOf(ref("ProcessSummary"), "Most recently changed first"),
+    }),
+    ProcessStep: record(
+      {
+        step: str("The step's name within its process", {
+          examples: [
+            "reserve:sku-1",
+            "validate",
+            "pay",
+            "confirm",
+            "paid",
+            "release:sku-1",
+            "cancel",
+            "refund",
+          ],
+        }),
+        eventId: uuid(
+          "The event the step is sent as: uuid v5 of (process id, step), so a step decided again is the same event",
+        ),
+        eventType: str(),
+        aggregateType: str(),
+        aggregateId: str(),
+        status: enumOf(
+          stepStatuses,
+          "`pending` not yet accepted by the producer; `sent` answered 202; `committed` seen stored on " +
+            "events.committed; `rejected` refused by the event store (events.rejected); `refused` answered " +
+            "400, 409, 413, 415 or 422 by the producer",
+        ),
+        causedBy: orNull(
+          uuid("The event that made the process take the step (its causationId); null for a timer"),
+        ),
+        attempts: int("Sends to the producer so far"),
+        lastError: orNull(str("The last failed send or the rejection (`<code>: <reason>`)")),
+        decidedAt: dateTime("When the process decided it"),
+        sentAt: orNull(dateTime("When the producer answered 202")),
+        committedAt: orNull(dateTime("When the process saw it stored")),
+      },
+      "A step of a process: one event it sends.",
+    ),
+    Process: record(
+      {
+        ...summary,
+        state: { type: "object", description: "The saga's own state (per type; may hold personal data)" },
+        steps: arrayOf(ref("ProcessStep"), "In the order decided (and sent)"),
+        events: arrayOf(
+          record({
+            eventId: uuid(),
+            eventType: str(),
+            streamId: str("`<aggregateType>/<aggregateId>`"),
+            version: int("Stream version"),
+            receivedAt: dateTime(),
+          }),
+          "The committed events the process received, in the order received",
+        ),
+        nextTimer: orNull({ ...timer, description: "The timer due first, if any" }),
+        timers: arrayOf(timer, "Every pending timer, soonest first"),
+      },
+      "A process with its steps, the events it received and its timers.",
     ),
   };
 }
@@ -1018,6 +1199,7 @@ function producerOperations(): Operation[] {
         "structured CloudEvent (`application/cloudevents+json`) or a CloudEvents batch " +
         `(\`application/cloudevents-batch+json\`, at most ${maxBatch} events: answered with AcceptedBatch). ` +
         "Validated against the event type's data schema; nothing is published when anything is invalid. " +
+        `${aliasNote} ` +
         idempotencyNote +
         " If-Match applies to one event; with a CloudEvents batch it is a 400.",
       parameters: [pRef("IfMatch"), ...common],
@@ -1640,6 +1822,60 @@ function notificationOperations(): Operation[] {
   ];
 }
 
+function processManagerOperations(): Operation[] {
+  const { paymentTimeoutMs, cartIdleMs, activationReminderMs, lowStockThreshold } = processManagerSettings;
+  return [
+    {
+      service: "process-manager",
+      method: "GET",
+      path: "/api/processes",
+      operationId: "listProcesses",
+      summary: "Processes (sagas), most recently changed first",
+      description:
+        "An order process starts on OrderCreated, reserves its lines one by one, validates the order, asks " +
+        `for the payment and waits PAYMENT_TIMEOUT_MS (${paymentTimeoutMs.default}); a completed payment ` +
+        "confirms and pays the order, and a failed or late payment or a line out of stock releases what was " +
+        "reserved and cancels the order (compensation); a cancel after payment refunds it. A cart process " +
+        `turns a checkout into OrderCreated, or expires the cart after CART_IDLE_MS (${cartIdleMs.default}) ` +
+        "without a change. An onboarding process waits for CustomerActivated and sends one " +
+        `CustomerActivationReminded after ACTIVATION_REMINDER_MS (${activationReminderMs.default}). A ` +
+        "stock process per product turns StockReplenished into StockUpdated and sends LowStockAlert once " +
+        "when available stock falls below the product's threshold (LOW_STOCK_THRESHOLD, " +
+        `${lowStockThreshold.default}, for a product without one), again only after it recovered.`,
+      parameters: [
+        param("type", "query", enumOf(processTypes), "Only processes of this type"),
+        param("status", "query", enumOf(processStatuses), "Only processes in this status"),
+        pRef("Limit"),
+        pRef("Offset"),
+      ],
+      responses: {
+        "200": okResponse("A page of processes", ref("ProcessList")),
+        ...problems(400),
+      },
+    },
+    {
+      service: "process-manager",
+      method: "GET",
+      path: "/api/processes/:id",
+      operationId: "getProcess",
+      summary: "One process: its state, steps with their event ids, the events it received, its timers",
+      pathParams: {
+        id: pathParam(
+          "Process id, `<type>:<key>` (`order:order-123`; the colon may be sent as is or as %3A)",
+          str("", { examples: ["order:order-123"] }),
+        ),
+      },
+      responses: { "200": okResponse("The process", ref("Process")), ...problems(404) },
+    },
+    ...deadLetterOperations(
+      "process-manager",
+      "/api/process-manager/dead-letters",
+      "processManager",
+      "events.committed",
+    ),
+  ];
+}
+
 function builtinOperations(): Operation[] {
   return [
     {
@@ -1664,7 +1900,7 @@ function builtinOperations(): Operation[] {
       },
     },
     {
-      service: ["event-store", "projection", "notification"],
+      service: ["event-store", "projection", "notification", "process-manager"],
       method: "GET",
       path: "/lag",
       operationId: "consumerLag",
@@ -1745,6 +1981,7 @@ export function operations(): Operation[] {
     ...eventStoreOperations(),
     ...projectionOperations(),
     ...notificationOperations(),
+    ...processManagerOperations(),
   ];
 }
 
@@ -1811,7 +2048,7 @@ export function buildOpenApi(): Json {
       title: "Eventscope HTTP APIs",
       version: VERSION,
       description:
-        "The four Eventscope services in one document; each operation names the service (server) that " +
+        "The five Eventscope services in one document; each operation names the service (server) that " +
         "answers it. Errors are RFC 7807 problem bodies (`application/problem+json`) whose `errors` name " +
         "each offending field. Every response carries a W3C `traceparent` header.\n\n" +
         "Access: an operation with a security requirement needs an X-API-Key holding the scope named there " +
@@ -1909,8 +2146,8 @@ export function buildOpenApi(): Json {
             "`writer-key:write+read,ops-key:admin`; a key listed without scopes holds all three. Scopes " +
             "are independent (`admin` does not imply `read`): `write` for every state change on the " +
             "producer; `read` for the event store's events, streams, feed, replay and rejections, " +
-            "personal data on the projection (user activity, customers), deliveries, and every " +
-            "dead-letter list; `admin` for webhook subscriptions, projection rebuilds, delivery replays " +
+            "personal data on the projection (user activity, customers), deliveries, processes, and " +
+            "every dead-letter list; `admin` for webhook subscriptions, projection rebuilds, delivery replays " +
             "and every dead-letter replay. Each operation's security requirement names its scope. " +
             "401 (no key, or an unknown one) and 403 (a key without the scope) are problems naming " +
             "X-API-Key with `requiredScope`. Keys are compared as HMAC-SHA256 digests, in constant time, " +
@@ -1932,7 +2169,9 @@ const h = (description: string, extra: Json = {}): Json => ({ type: "string", de
 export const envelopeHeaders: Record<string, Json> = {
   ce_specversion: h("CloudEvents spec version", { const: "1.0" }),
   ce_id: h("eventId", { format: "uuid" }),
-  ce_source: h("metadata.source", { examples: ["eventscope/producer"] }),
+  ce_source: h("metadata.source: `process-manager` on every event the process manager sends (its steps)", {
+    examples: ["eventscope/producer", "process-manager"],
+  }),
   ce_type: h("eventType: an enumerated type or a lowercase user-activity type", {
     anyOf: [{ enum: eventTypeNames }, { pattern: activityEventTypePattern }],
   }),
@@ -1941,7 +2180,9 @@ export const envelopeHeaders: Record<string, Json> = {
   ce_aggregatetype: h("aggregateType", { enum: domains.map((d) => d.aggregateType) }),
   ce_aggregateid: h("aggregateId (also the record key)"),
   ce_correlationid: h("metadata.correlationId"),
-  ce_causationid: h("metadata.causationId, when set"),
+  ce_causationid: h(
+    "metadata.causationId, when set (on a process manager's step: the event that caused it; none for a timer)",
+  ),
   ce_userid: h("metadata.userId, when set"),
   ce_acceptedat: h("metadata.acceptedAt: when the producer accepted the event", { format: "date-time" }),
   ce_metadata: h(
@@ -2069,6 +2310,13 @@ export function buildAsyncApi(): Json {
         "protocol binding in binary content mode: the value is the event's data as JSON, every other " +
         "attribute is a `ce_*` header, and the key is the aggregate id. Any CloudEvents consumer can read them.\n\n" +
         `Topics have ${partitions} partitions by default (KAFKA_PARTITIONS); TOPIC_PREFIX prefixes every name.\n\n` +
+        "The process manager sends no record itself (but dead letters): each step of a process is an event " +
+        "POSTed to the producer, so it reaches events.ingest like any other, with `metadata.source` " +
+        "`process-manager` (`ce_source`), the starting event's `correlationId` and the causing event as " +
+        "`causationId`. Its event id is deterministic: a uuid v5 (RFC 4122, SHA-1) in the namespace " +
+        `\`${stepNamespace}\` of \`<processId>\\u0000<step>\` (e.g. \`order:order-123\` and \`reserve:sku-1\`), ` +
+        "so a step decided again after a redelivery or a crash is the same event and is stored once.\n\n" +
+        `${aliasNote}\n\n` +
         "Generated by `node docs/generate.ts` from the contracts: do not edit.",
       tags: allServices.map((s) => ({ name: s, description: serviceDescriptions[s] })),
     },
@@ -2094,14 +2342,16 @@ export function buildAsyncApi(): Json {
         "Committed events",
         "Events the store appended, with their stream version and global position, published before the " +
           "store commits its ingest offsets; a redelivered event is republished as stored (same version). " +
-          "A dead letter of events.committed replayed by the projection or notification service comes back here.",
+          "A dead letter of events.committed replayed by the projection, notification service or process " +
+          "manager comes back here.",
         "committedEvent",
       ),
       rejected: channel(
         topics.rejected,
         "Rejected events",
         "Events the store refused (state machine, expected version, unknown type), with the reason in headers; " +
-          "also readable through GET /api/eventstore/events/{eventId} and /api/eventstore/rejected.",
+          "also readable through GET /api/eventstore/events/{eventId} and /api/eventstore/rejected. The process " +
+          "manager reads it for its own steps (`ce_source` `process-manager`) and skips the rest.",
         "rejectedEvent",
       ),
       deadletter: channel(
@@ -2181,6 +2431,31 @@ export function buildAsyncApi(): Json {
         "deadLetter",
         "notification",
         "The notification service parks committed records it cannot plan",
+      ),
+      processManagerReceiveCommitted: op(
+        "receive",
+        "committed",
+        "committedEvent",
+        "process-manager",
+        "The process manager feeds each committed event, once per (stream, version), to the processes it " +
+          "concerns, and marks its own steps committed",
+        processManagerSettings.groupId.default,
+      ),
+      processManagerReceiveRejected: op(
+        "receive",
+        "rejected",
+        "rejectedEvent",
+        "process-manager",
+        "The process manager learns which of its steps the store refused (e.g. too little stock for a " +
+          "reservation) and compensates; others' rejections are skipped",
+        `${processManagerSettings.groupId.default}-rejected`,
+      ),
+      processManagerSendDeadLetter: op(
+        "send",
+        "deadletter",
+        "deadLetter",
+        "process-manager",
+        "The process manager parks committed records it cannot apply (malformed, a gap, poison)",
       ),
     },
     components: {

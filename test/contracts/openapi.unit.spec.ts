@@ -11,6 +11,7 @@ import {
   carts,
   customers,
   domains,
+  eventAliases,
   eventSchemas,
   inventory,
   orders,
@@ -23,6 +24,10 @@ import {
 } from "@eventscope/contracts";
 import { scopes } from "@eventscope/platform";
 import { commandRoutes } from "../../services/producer/src/commands.ts";
+import { processStatuses } from "../../services/process-manager/src/app.ts";
+import { processManagerSettings } from "../../services/process-manager/src/config.ts";
+import { sagas } from "../../services/process-manager/src/sagas/index.ts";
+import { stepNamespace } from "../../services/process-manager/src/sagas/step-id.ts";
 import {
   asyncApiFile,
   deadLetterHeaders,
@@ -148,6 +153,56 @@ describe("openapi.yaml documents every HTTP route", () => {
         expect(declared, `${method} ${path}`).toEqual(names);
       }
     }
+  });
+
+  it("documents the process manager's routes: filters, 400 and 404, the process with its steps", () => {
+    const list = openapi.paths["/api/processes"].get as Json;
+    const byName = Object.fromEntries((list.parameters as Json[]).map((p) => [p.name ?? p.$ref, p]));
+    expect(byName.type.schema.enum).toEqual(sagas.map((s) => s.type));
+    expect(byName.status.schema.enum).toEqual(processStatuses);
+    expect(Object.keys(list.responses)).toEqual(expect.arrayContaining(["200", "400", "401", "403"]));
+    const one = openapi.paths["/api/processes/{id}"].get as Json;
+    expect(Object.keys(one.responses)).toEqual(expect.arrayContaining(["200", "400", "401", "403", "404"]));
+    const process = openapi.components.schemas.Process as Json;
+    expect(Object.keys(process.properties)).toEqual(
+      expect.arrayContaining([
+        "id",
+        "status",
+        "stage",
+        "outcome",
+        "state",
+        "steps",
+        "events",
+        "nextTimer",
+        "timers",
+      ]),
+    );
+    expect(Object.keys(openapi.components.schemas.ProcessStep.properties)).toEqual(
+      expect.arrayContaining([
+        "eventId",
+        "eventType",
+        "status",
+        "causedBy",
+        "decidedAt",
+        "sentAt",
+        "committedAt",
+      ]),
+    );
+    for (const path of ["/api/process-manager/dead-letters", "/api/process-manager/dead-letters/{id}/replay"])
+      expect(openapi.paths[path], path).toBeDefined();
+  });
+
+  it("documents a delivery's recipient and a checkout's order id", () => {
+    expect(openapi.components.schemas.Delivery.properties.recipient.enum).toEqual([
+      "event",
+      "customer",
+      "default",
+      "subscription",
+      null,
+    ]);
+    const checkout = openapi.paths["/api/carts/{id}/checkout"].post as Json;
+    const answered = checkout.responses["202"].content["application/json"].schema.allOf[1] as Json;
+    expect(answered.required).toEqual(["orderId"]);
   });
 
   it("maps each producer command route to its event's data schema, behind the API key", () => {
@@ -346,8 +401,39 @@ describe("asyncapi.yaml describes the topics", () => {
     expect(of("receive", topics.ingest)).toEqual(["event-store"]);
     expect(of("send", topics.committed)).toEqual(["event-store"]);
     expect(of("send", topics.rejected)).toEqual(["event-store"]);
-    expect(of("receive", topics.committed)).toEqual(["notification", "projection"]);
-    expect(of("send", topics.deadLetter)).toEqual(["event-store", "notification", "projection"]);
+    expect(of("receive", topics.committed)).toEqual(["notification", "process-manager", "projection"]);
+    expect(of("receive", topics.rejected)).toEqual(["process-manager"]);
+    expect(of("send", topics.deadLetter)).toEqual([
+      "event-store",
+      "notification",
+      "process-manager",
+      "projection",
+    ]);
+    const groups = (name: string) =>
+      (asyncapi.operations[name] as Json).bindings.kafka.groupId.enum as string[];
+    expect(groups("processManagerReceiveCommitted")).toEqual([processManagerSettings.groupId.default]);
+    expect(groups("processManagerReceiveRejected")).toEqual([
+      `${processManagerSettings.groupId.default}-rejected`,
+    ]);
+  });
+
+  it("says where the process manager's events come from and how their ids are made", () => {
+    expect(asyncapi.info.description).toContain("`process-manager`");
+    expect(asyncapi.info.description).toContain(stepNamespace);
+    expect(asyncapi.info.description).toMatch(/uuid v5/);
+    expect(asyncapi.components.schemas.CommittedHeaders.properties.ce_source.examples).toContain(
+      "process-manager",
+    );
+  });
+
+  it("names the aliases and what they are stored as, in both documents", () => {
+    expect(Object.keys(eventAliases)).toEqual(["OrderPlaced", "PaymentCaptured", "LowStockAlerted"]);
+    for (const doc of [openapi, asyncapi]) {
+      const data = doc.components.schemas.EventData as Json;
+      expect(data["x-event-aliases"]).toEqual(eventAliases);
+      for (const [alias, stored] of Object.entries(eventAliases))
+        expect(data.description).toContain(`\`${alias}\` (as \`${stored}\`)`);
+    }
   });
 });
 
