@@ -61,6 +61,12 @@ export const gatewaySettings = {
     parse: baseUrl,
     description: "Base URL of the notification service",
   },
+  processManagerUrl: {
+    env: "PROCESS_MANAGER_URL",
+    default: "http://127.0.0.1:8086",
+    parse: baseUrl,
+    description: "Base URL of the process manager (sagas)",
+  },
   upstreamTimeoutMs: {
     env: "UPSTREAM_TIMEOUT_MS",
     default: 15_000,
@@ -117,4 +123,5 @@ export const upstreamUrls = (config: GatewayConfig): Record<Upstream, string> =>
   "event-store": config.eventStoreUrl,
   projection: config.projectionUrl,
   notification: config.notificationUrl,
+  "process-manager": config.processManagerUrl,
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { readGatewayConfig, upstreamUrls } from "./config.ts";
 
 describe("the gateway's settings", () => {
-  it("defaults to the four services on their own ports, itself on 8080", () => {
+  it("defaults to the services on their own ports, itself on 8080", () => {
     const config = readGatewayConfig({});
     expect(config.port).toBe(8080);
     expect(upstreamUrls(config)).toEqual({
@@ -10,6 +10,7 @@ describe("the gateway's settings", () => {
       "event-store": "http://127.0.0.1:8082",
       projection: "http://127.0.0.1:8083",
       notification: "http://127.0.0.1:8084",
+      "process-manager": "http://127.0.0.1:8086",
     });
   });
 

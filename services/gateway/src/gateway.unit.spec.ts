@@ -1,4 +1,4 @@
-// The gateway in front of four stand-in upstreams on loopback (plain node:http servers that say
+// The gateway in front of stand-in upstreams on loopback (plain node:http servers that say
 // who they are and what they received): every operation docs/openapi.yaml documents reaches the
 // service it names, headers and bodies pass untouched, and a missing or silent upstream is a
 // quick problem+json answer.
@@ -331,7 +331,8 @@ describe("its own routes", () => {
     expect(json.servers).toEqual([{ url: "/", description: expect.any(String) }]);
     expect(json.paths["/api/events"].post.servers).toBeUndefined();
     expect(json.paths["/api/events"].get.servers).toBeUndefined();
-    expect(json.tags.map((t: { name: string }) => t.name)).toEqual(upstreamNames);
+    // Every service the document names is one the gateway proxies to.
+    expect(upstreamNames).toEqual(expect.arrayContaining(json.tags.map((t: { name: string }) => t.name)));
     expect(Object.keys(json.paths)).toEqual(Object.keys(document.paths));
   });
 

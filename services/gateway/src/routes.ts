@@ -4,7 +4,13 @@
 // own route tables). One path may have its methods on two services (POST /api/events on the
 // producer, GET /api/events on the projection): the method decides.
 
-export const upstreamNames = ["producer", "event-store", "projection", "notification"] as const;
+export const upstreamNames = [
+  "producer",
+  "event-store",
+  "projection",
+  "notification",
+  "process-manager",
+] as const;
 export type Upstream = (typeof upstreamNames)[number];
 
 const methods = ["get", "put", "post", "delete", "patch"] as const;

@@ -1,5 +1,5 @@
 /**
- * The gateway in front of the four services, all real processes on free ports with topics and
+ * The gateway in front of the four pipeline services, all real processes on free ports with topics and
  * schemas of their own, on the real Kafka and PostgreSQL:
  *  - the seeds' curls through one base URL (customer, user activity, a task, an order), with the
  *    demo key on every request;
@@ -10,6 +10,8 @@
  *    screenshot is kept beside this file (swagger.png).
  */
 import { randomBytes } from "node:crypto";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chromium, type Browser } from "playwright-core";
@@ -25,6 +27,7 @@ import {
   waitFor,
   type RunningProcess,
 } from "@eventscope/testkit";
+import { readOpenApi } from "../src/openapi.ts";
 
 const key = "eventscope-demo-key";
 const jaeger = process.env.JAEGER_QUERY_URL ?? "http://127.0.0.1:16686";
@@ -42,7 +45,15 @@ const pool = testPool();
 const api = (path: string, init: Parameters<typeof request>[1] = {}) =>
   request(`${gateway.url}${path}`, { ...init, headers: { "x-api-key": key, ...init.headers } });
 
+// The process manager (sagas) has tests of its own: here a stand-in that is ready is enough.
+const sagas = createServer((_req, res) =>
+  res.writeHead(200, { "content-type": "application/json" }).end("{}"),
+);
+let processManager = "";
+
 beforeAll(async () => {
+  await new Promise<void>((r) => sagas.listen(0, "127.0.0.1", r));
+  processManager = `http://127.0.0.1:${(sagas.address() as AddressInfo).port}`;
   topics = await createTopics(`${name}.`);
   const common = { TOPIC_PREFIX: `${name}.`, LOG_LEVEL: "warn", API_KEYS: key };
   const store = await startService("event-store", {
@@ -69,6 +80,7 @@ beforeAll(async () => {
   running.push(producer, projection, notification);
   gateway = await startService("gateway", {
     LOG_LEVEL: "warn",
+    PROCESS_MANAGER_URL: processManager,
     PRODUCER_URL: producer.url,
     EVENT_STORE_URL: store.url,
     PROJECTION_URL: projection.url,
@@ -80,6 +92,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all(running.map((p) => p.kill()));
+  sagas.close();
   for (const schema of Object.values(schemas)) await dropSchema(pool, schema);
   await pool.end();
   if (topics) await deleteTopics(topics);
@@ -227,6 +240,7 @@ describe("an upstream that is down", () => {
         PRODUCER_URL: "http://127.0.0.1:9",
         EVENT_STORE_URL: "http://127.0.0.1:9",
         NOTIFICATION_URL: "http://127.0.0.1:9",
+        PROCESS_MANAGER_URL: "http://127.0.0.1:9",
       },
       { waitReady: false },
     );
@@ -272,7 +286,11 @@ describe("Swagger UI in headless Chromium", () => {
     const tags = await page
       .locator("h3.opblock-tag")
       .evaluateAll((els) => els.map((e) => e.getAttribute("data-tag")));
-    expect(tags).toEqual(["producer", "event-store", "projection", "notification"]);
+    const documented = (
+      await readOpenApi(fileURLToPath(new URL("../../../docs/openapi.yaml", import.meta.url)))
+    ).tags as { name: string }[];
+    expect(tags).toEqual(documented.map((t) => t.name));
+    expect(tags).toEqual(expect.arrayContaining(["producer", "event-store", "projection", "notification"]));
 
     // The demo key, through the Authorize dialog.
     await page

@@ -201,6 +201,7 @@ const gatewayFor = async (producer: string, telemetry: boolean) => {
     EVENT_STORE_URL: standInUrl,
     PROJECTION_URL: standInUrl,
     NOTIFICATION_URL: standInUrl,
+    PROCESS_MANAGER_URL: standInUrl,
     OTEL_SDK_DISABLED: String(!telemetry),
   });
   started.push(p);
