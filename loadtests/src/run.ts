@@ -47,6 +47,7 @@ export const scenarioDefaults: Record<ScenarioName, { rate: number; duration: st
   spike: { rate: 2000, duration: "", about: "base rate, a burst at RATE, back to base" },
   soak: { rate: 300, duration: "10m", about: "moderate rate for a long time" },
   flows: { rate: 20, duration: "30s", about: "order, task, customer lifecycles and sessions" },
+  checkout: { rate: 4, duration: "30s", about: "orders through checkout only, run by the process manager" },
 };
 
 export interface RunOptions {
@@ -89,6 +90,9 @@ export interface RunFigures {
   drainSeconds: number | null;
   lost: number | null;
   duplicated: number | null;
+  /** checkout only: the run's orders and how many did not reach a final state. */
+  orders: number | null;
+  ordersNotFinal: number | null;
   /** ramp only: the highest rate within every SLO, and the highest sustained regardless of latency. */
   knee: number | null;
   sustainedRate: number | null;
@@ -443,6 +447,13 @@ export async function runScenario(opts: RunOptions): Promise<RunFigures> {
   if (!(await ready(`${producer}/health/ready`))) {
     throw new Error(`the producer at ${producer} is not ready: start the stack with \`make up\``);
   }
+  // The checkout scenario's orders are run by the process manager: without it none would end.
+  const plan = planFor(scenario, { ...k6Env, RUN_ID: "-" });
+  if (plan.processManager && !(await ready(`${plan.processManager}/health/ready`))) {
+    throw new Error(
+      `the process manager at ${plan.processManager} is not ready: start the stack with \`make up\``,
+    );
+  }
   const databaseUrl =
     opts.databaseUrl ?? env("DATABASE_URL", "postgres://eventscope:eventscope@127.0.0.1:55432/eventscope");
   const home = process.env.EVENTSCOPE_HOME ?? join(repoRoot, ".eventscope");
@@ -454,7 +465,16 @@ export async function runScenario(opts: RunOptions): Promise<RunFigures> {
   const promUp = await prom.ready();
   const fromPosition = await storeHead(databaseUrl);
   const start = Date.now();
-  const sampler = new LagSampler(defaultGroups(process.env.TOPIC_PREFIX ?? ""));
+  const topicPrefix = process.env.TOPIC_PREFIX ?? "";
+  // With the process manager in the run, its consumer's lag counts too (the drain waits for it).
+  const groups = defaultGroups(topicPrefix);
+  if (plan.processManager)
+    groups.push({
+      group: "process-manager",
+      topic: `${topicPrefix}events.committed`,
+      lagUrl: `${plan.processManager}/lag`,
+    });
+  const sampler = new LagSampler(groups);
   await sampler.start(1000);
   const cpu = new CpuSampler(join(home, "run"));
   cpu.follow("runner", process.pid);
@@ -555,6 +575,8 @@ export async function runScenario(opts: RunOptions): Promise<RunFigures> {
         since: new Date(start),
         accepted,
         unanswered,
+        processManagerUrl: plan.processManager,
+        apiKey: plan.apiKey,
       });
     } catch (err) {
       ledgerError = err instanceof Error ? err.message : String(err);
@@ -673,6 +695,19 @@ export async function runScenario(opts: RunOptions): Promise<RunFigures> {
       "events",
       ledger.projectedTwice === 0,
     );
+    if (ledger.orders) {
+      const o = ledger.orders;
+      runner("Orders: not final", "orders not final == 0", 0, o.notFinal, "events", o.notFinal === 0);
+      runner(
+        "Orders: stock held after cancel",
+        "cancelled orders holding stock == 0",
+        0,
+        o.stockHeld,
+        "events",
+        o.stockHeld === 0,
+      );
+      if (o.orders === 0) runner("Orders", "> 0", 0, 0, "events", false);
+    }
   } else {
     runner("Ledger", "checked", 0, null, "events", false);
   }
@@ -838,6 +873,8 @@ export async function runScenario(opts: RunOptions): Promise<RunFigures> {
     drainSeconds,
     lost: ledger?.lost ?? null,
     duplicated: ledger?.duplicated ?? null,
+    orders: ledger?.orders?.orders ?? null,
+    ordersNotFinal: ledger?.orders ? ledger.orders.notFinal + ledger.orders.stockHeld : null,
     knee: knee?.rate ?? null,
     sustainedRate: knee?.sustainedRate ?? null,
     peakRate: knee ? Math.round(knee.peakRate) : null,

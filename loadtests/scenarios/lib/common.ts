@@ -162,26 +162,39 @@ export function probe(data: RunData | undefined): void {
   console.log(JSON.stringify(sample));
 }
 
+/** Polls a read-model document until `done` holds (at most `timeoutMs`): the document, or null. */
+export function pollReadModel(
+  url: string,
+  name: string,
+  done: (doc: Record<string, unknown>) => boolean,
+  timeoutMs: number,
+): Record<string, unknown> | null {
+  const since = Date.now();
+  while (Date.now() - since < timeoutMs) {
+    const r = read(url, name);
+    if (r.status === 200) {
+      const doc = r.json() as Record<string, unknown>;
+      if (done(doc)) return doc;
+    }
+    sleep(0.02);
+  }
+  return null;
+}
+
 /** Polls a read-model document until `done` holds; records flow_visible from `since`. */
 export function awaitReadModel(
   url: string,
   name: string,
   done: (doc: Record<string, unknown>) => boolean,
   since: number,
+  timeoutMs = PROBE_TIMEOUT_MS,
 ): boolean {
-  while (Date.now() - since < PROBE_TIMEOUT_MS) {
-    const r = read(url, name);
-    if (r.status === 200) {
-      const doc = r.json() as Record<string, unknown>;
-      if (done(doc)) {
-        flowVisible.add(Date.now() - since);
-        return true;
-      }
-    }
-    sleep(0.02);
+  if (pollReadModel(url, name, done, timeoutMs - (Date.now() - since)) !== null) {
+    flowVisible.add(Date.now() - since);
+    return true;
   }
   flowFailures.add(1);
-  flowVisible.add(PROBE_TIMEOUT_MS);
+  flowVisible.add(timeoutMs);
   return false;
 }
 

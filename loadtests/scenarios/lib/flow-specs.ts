@@ -5,7 +5,16 @@
  * the read model. Paths and bodies are templates: "{name}" is a variable of the flow (an id made
  * with the run's prefix, or a value captured from an earlier answer). Both engines run these.
  */
-export type FlowName = "order" | "task" | "customer" | "session";
+export type FlowName = "order" | "task" | "customer" | "session" | "checkout" | "checkout-declined";
+
+/** The seed systems' lifecycles (the smoke and flows scenarios run these). */
+export const businessFlows: FlowName[] = ["order", "task", "customer", "session"];
+/**
+ * Orders through checkout only (the checkout scenario): the client sets the stock, fills a cart,
+ * checks it out and settles the payment the process manager asked for; the process manager does
+ * everything between (OrderCreated, StockReserved per line, OrderValidated, PaymentInitiated).
+ */
+export const checkoutFlows: FlowName[] = ["checkout", "checkout-declined"];
 
 export interface FlowStep {
   method: "POST" | "PUT" | "DELETE";
@@ -20,26 +29,99 @@ export interface FlowStep {
 export interface ReadModelCheck {
   path: string;
   name: string;
-  /** The document's field that shows the flow's end, and the value (or the least count). */
+  /** The document's field that shows the flow's end, and the value (or the least count, or any value). */
   field: string;
-  equals?: string;
+  equals?: string | number;
   atLeast?: number;
+  present?: true;
+}
+
+/**
+ * A wait inside a flow: polls a read-model document (bounded) until `until` holds, then takes
+ * variables from it (e.g. the payment id the process manager made for an order).
+ */
+export interface AwaitStep {
+  await: ReadModelCheck;
+  capture: Record<string, string>;
 }
 
 export interface FlowSpec {
   name: FlowName;
   /** Variables made for each flow: `${prefix}${kind}-${unique}`. */
   ids: Record<string, string>;
-  steps: FlowStep[];
+  steps: (FlowStep | AwaitStep)[];
+  /** The final state; flow_visible is measured from the last write until it shows. */
   check: ReadModelCheck;
+  /** Further documents that must show the end too (looked for once `check` holds). */
+  alsoCheck?: ReadModelCheck[];
 }
+
+export const isAwait = (step: FlowStep | AwaitStep): step is AwaitStep => "await" in step;
 
 const items = [
   { productId: "{productId}", quantity: 2, unitPrice: 19.99, name: "Widget" },
   { productId: "{productId}-b", quantity: 1, unitPrice: 5.5, name: "Gadget" },
 ];
 const total = Math.round((2 * 19.99 + 5.5) * 100) / 100;
+/** Units set per product before a checkout: after a declined payment the stock is back to this. */
+export const checkoutStock = 10;
 const journey = ["login", "page_view", "search", "page_view", "add_to_cart", "page_view", "logout"];
+
+function checkoutSpec(name: "checkout" | "checkout-declined", settle: FlowStep[]): FlowSpec {
+  const declined = name === "checkout-declined";
+  const stockOf = (product: string): ReadModelCheck => ({
+    path: `/api/inventory/${product}`,
+    name: "GET /api/inventory/{id}",
+    field: "available",
+    equals: checkoutStock,
+  });
+  return {
+    name,
+    ids: { customerId: "cust", cartId: "cart", productId: "prod" },
+    steps: [
+      ...["{productId}", "{productId}-b"].map((product): FlowStep => ({
+        method: "PUT",
+        path: `/api/inventory/${product}`,
+        body: { quantity: checkoutStock },
+        name: "PUT /api/inventory/{id}",
+      })),
+      {
+        method: "POST",
+        path: "/api/carts",
+        body: { cartId: "{cartId}", customerId: "{customerId}" },
+        name: "POST /api/carts",
+        capture: { cart: "cartId" },
+      },
+      { method: "POST", path: "/api/carts/{cart}/items", body: items[0], name: "POST /api/carts/{id}/items" },
+      { method: "POST", path: "/api/carts/{cart}/items", body: items[1], name: "POST /api/carts/{id}/items" },
+      {
+        method: "POST",
+        path: "/api/carts/{cart}/checkout",
+        body: {},
+        name: "POST /api/carts/{id}/checkout",
+        capture: { order: "orderId" },
+      },
+      // The process manager reserves both lines, validates the order and initiates its payment.
+      {
+        await: {
+          path: "/api/orders/{order}",
+          name: "GET /api/orders/{id}",
+          field: "paymentId",
+          present: true,
+        },
+        capture: { payment: "paymentId" },
+      },
+      ...settle,
+    ],
+    check: {
+      path: "/api/orders/{order}",
+      name: "GET /api/orders/{id}",
+      field: "status",
+      equals: declined ? "Cancelled" : "Confirmed",
+    },
+    ...(declined ? { alsoCheck: [stockOf("{productId}"), stockOf("{productId}-b")] } : {}),
+  };
+}
 
 export const flowSpecs: Record<FlowName, FlowSpec> = {
   /** Cart -> order -> stock -> payment -> shipped -> delivered (the e-commerce seed). */
@@ -216,6 +298,30 @@ export const flowSpecs: Record<FlowName, FlowSpec> = {
       atLeast: journey.length,
     },
   },
+  /** Stock, cart, checkout; the payment the process manager asked for completes: Confirmed. */
+  checkout: checkoutSpec("checkout", [
+    {
+      method: "POST",
+      path: "/api/payments/{payment}/authorize",
+      body: { authorizationCode: "A-{n}" },
+      name: "POST /api/payments/{id}/authorize",
+    },
+    {
+      method: "POST",
+      path: "/api/payments/{payment}/complete",
+      body: {},
+      name: "POST /api/payments/{id}/complete",
+    },
+  ]),
+  /** The same, but the payment fails: Cancelled, and both products' stock back to what was set. */
+  "checkout-declined": checkoutSpec("checkout-declined", [
+    {
+      method: "POST",
+      path: "/api/payments/{payment}/fail",
+      body: { reason: "card declined" },
+      name: "POST /api/payments/{id}/fail",
+    },
+  ]),
 };
 
 /** Replaces "{name}" in every string of a template (paths are URI-encoded, bodies are not). */
@@ -247,5 +353,6 @@ export function flowVars(spec: FlowSpec, prefix: string, unique: string, n: numb
 export function reached(check: ReadModelCheck, doc: Record<string, unknown>): boolean {
   const v = doc[check.field];
   if (check.atLeast !== undefined) return Number(v) >= check.atLeast;
+  if (check.present) return v !== undefined && v !== null && v !== "";
   return v === check.equals;
 }

@@ -37,6 +37,9 @@ function arrivalScenario(exec: string, a: Arrival, maxVUs: number, gracefulStop:
   };
 }
 
+/** The exported function of a flow's script: a flow name written as a JS name ("checkout-declined" -> checkoutDeclined). */
+export const execName = (flow: string): string => flow.replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
+
 export function k6Scenarios(plan: ScenarioPlan): Record<string, K6Scenario> {
   const out: Record<string, K6Scenario> = {};
   if (plan.activity)
@@ -48,10 +51,10 @@ export function k6Scenarios(plan: ScenarioPlan): Record<string, K6Scenario> {
     );
   for (const f of plan.flows) {
     out[f.flow] = f.arrival
-      ? arrivalScenario(f.flow, f.arrival, plan.maxInFlight, `${f.graceSeconds}s`)
+      ? arrivalScenario(execName(f.flow), f.arrival, plan.maxInFlight, `${f.graceSeconds}s`)
       : {
           executor: "per-vu-iterations",
-          exec: f.flow,
+          exec: execName(f.flow),
           vus: 1,
           iterations: 1,
           maxDuration: `${f.graceSeconds}s`,

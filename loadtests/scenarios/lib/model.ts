@@ -7,10 +7,10 @@
  * and Node both import it, so nothing here may touch a runtime's modules.
  */
 import { sloFor, type Slo } from "./slo.ts";
-import { flowSpecs, type FlowName } from "./flow-specs.ts";
+import { businessFlows, type FlowName } from "./flow-specs.ts";
 
-export type ScenarioName = "smoke" | "load" | "ramp" | "spike" | "soak" | "flows";
-export const scenarioNames: ScenarioName[] = ["smoke", "load", "ramp", "spike", "soak", "flows"];
+export type ScenarioName = "smoke" | "load" | "ramp" | "spike" | "soak" | "flows" | "checkout";
+export const scenarioNames: ScenarioName[] = ["smoke", "load", "ramp", "spike", "soak", "flows", "checkout"];
 
 export type Env = Record<string, string | undefined>;
 
@@ -44,6 +44,8 @@ export interface FlowLoad {
   once: boolean;
   /** How long a flow may take after the load's end before it is abandoned. */
   graceSeconds: number;
+  /** Longest wait, ms, for each read-model state the flow looks for (then the flow has failed). */
+  awaitMs: number;
 }
 
 export interface ProbePlan {
@@ -86,6 +88,12 @@ export interface ScenarioPlan {
   slo: Slo;
   /** Seconds of load (the longest arrival). */
   seconds: number;
+  /**
+   * checkout: the process manager whose orders the ledger follows to their final state
+   * (GET /api/processes/order:<id>), and the share of flows whose payment fails.
+   */
+  processManager: string | null;
+  declinedShare: number | null;
 }
 
 const str = (env: Env, name: string, fallback: string): string => {
@@ -177,6 +185,8 @@ export function planFor(scenario: ScenarioName, env: Env): ScenarioPlan {
     steps: null,
     spike: null,
     slo,
+    processManager: null,
+    declinedShare: null,
   };
   const probe = (secs: number): ProbePlan => ({
     rate: probeRate,
@@ -185,11 +195,12 @@ export function planFor(scenario: ScenarioName, env: Env): ScenarioPlan {
     pollMs: num(env, "PROBE_POLL_MS", 5),
   });
   const flowsAt = (arrival: Arrival | null, graceSeconds: number): FlowLoad[] =>
-    (Object.keys(flowSpecs) as FlowName[]).map((flow) => ({
+    businessFlows.map((flow) => ({
       flow,
       arrival,
       once: arrival === null,
       graceSeconds,
+      awaitMs: num(env, "PROBE_TIMEOUT_MS", 10_000),
     }));
   const done = (p: Omit<ScenarioPlan, "seconds">): ScenarioPlan => ({
     ...p,
@@ -226,6 +237,33 @@ export function planFor(scenario: ScenarioName, env: Env): ScenarioPlan {
         ...base,
         activity: null,
         flows: flowsAt(constant(share, duration), 15),
+        probe: probe(duration),
+        thresholds: [...runThresholds(slo), flowFailuresZero],
+      });
+    }
+    case "checkout": {
+      // Orders through checkout only, at a modest rate: RATE flows per second in all (default 4),
+      // DECLINED_SHARE of them (default 0.25, whole flows per second, at least one of each) with
+      // a payment that fails. Each flow waits up to FLOW_AWAIT_MS for the payment the process
+      // manager initiates, then as long for the order's final state.
+      const total = Math.max(2, Math.round(rate));
+      const share = Math.min(1, Math.max(0, num(env, "DECLINED_SHARE", 0.25)));
+      const declined = Math.min(total - 1, Math.max(1, Math.round(total * share)));
+      const awaitMs = Math.max(1000, num(env, "FLOW_AWAIT_MS", 30_000));
+      const graceSeconds = Math.ceil((2 * awaitMs) / 1000) + 10;
+      const flow = (name: FlowName, perSecond: number): FlowLoad => ({
+        flow: name,
+        arrival: constant(perSecond, duration),
+        once: false,
+        graceSeconds,
+        awaitMs,
+      });
+      return done({
+        ...base,
+        processManager: str(env, "PROCESS_MANAGER_URL", "http://127.0.0.1:8086"),
+        declinedShare: declined / total,
+        activity: null,
+        flows: [flow("checkout", total - declined), flow("checkout-declined", declined)],
         probe: probe(duration),
         thresholds: [...runThresholds(slo), flowFailuresZero],
       });

@@ -5,7 +5,14 @@
  * polled in the read model; the probe posts one event and polls until the read model shows it.
  */
 import { Pool } from "undici";
-import { fill, flowSpecs, flowVars, reached, type FlowName } from "../../scenarios/lib/flow-specs.ts";
+import {
+  fill,
+  flowSpecs,
+  flowVars,
+  isAwait,
+  reached,
+  type FlowName,
+} from "../../scenarios/lib/flow-specs.ts";
 import { arrivalSeconds, type Arrival, type ScenarioPlan } from "../../scenarios/lib/model.ts";
 import type { ProbeSample } from "../engine.ts";
 import type { Recorder } from "./recorder.ts";
@@ -79,28 +86,50 @@ export class FlowDriver {
     return { status, json, traceparent };
   }
 
-  /** Polls a read-model document until `done`; the time it took, or null after the timeout. */
+  /** Polls a read-model document until `done`; the time it took and the document, or null after `timeoutMs`. */
   private async awaitReadModel(
     scenario: string,
     path: string,
     name: string,
     done: (doc: Record<string, unknown>) => boolean,
-  ) {
+    timeoutMs: number,
+  ): Promise<{ ms: number; doc: Record<string, unknown> } | null> {
     const since = Date.now();
-    while (Date.now() - since < this.plan.probe.timeoutMs) {
+    while (Date.now() - since < timeoutMs) {
       const r = await this.send(scenario, "read", "GET", path, name);
-      if (r.status === 200 && r.json && done(r.json)) return Date.now() - since;
+      if (r.status === 200 && r.json && done(r.json)) return { ms: Date.now() - since, doc: r.json };
       await sleep(20);
     }
     return null;
   }
 
-  /** One flow: its steps in order (stops at the first not accepted), then its final state. */
-  async flow(name: FlowName): Promise<boolean> {
+  /**
+   * One flow: its steps in order (stops at the first write not accepted, or a wait that timed
+   * out), then its final state, each wait bounded by `awaitMs`.
+   */
+  async flow(name: FlowName, awaitMs = this.plan.probe.timeoutMs): Promise<boolean> {
     const spec = flowSpecs[name];
     const n = ++this.seq;
     const vars = flowVars(spec, this.plan.prefix, `${n}-${Math.random().toString(36).slice(2, 8)}`, n);
     for (const step of spec.steps) {
+      if (isAwait(step)) {
+        const seen = await this.awaitReadModel(
+          name,
+          fill(step.await.path, vars, true),
+          step.await.name,
+          (doc) => reached(step.await, doc),
+          awaitMs,
+        );
+        if (seen === null) {
+          this.recorder.flowEnded(name, null);
+          return false;
+        }
+        for (const [v, field] of Object.entries(step.capture)) {
+          const got = seen.doc[field];
+          if (typeof got === "string" && got !== "") vars[v] = got;
+        }
+        continue;
+      }
       const r = await this.send(
         name,
         "write",
@@ -123,9 +152,21 @@ export class FlowDriver {
       fill(spec.check.path, vars, true),
       spec.check.name,
       (doc) => reached(spec.check, doc),
+      awaitMs,
     );
-    this.recorder.flowEnded(name, visible);
-    return visible !== null;
+    let ok = visible !== null;
+    for (const also of ok ? (spec.alsoCheck ?? []) : []) {
+      const seen = await this.awaitReadModel(
+        name,
+        fill(also.path, vars, true),
+        also.name,
+        (doc) => reached(fill(also, vars), doc),
+        awaitMs,
+      );
+      if (seen === null) ok = false;
+    }
+    this.recorder.flowEnded(name, ok ? visible!.ms : null);
+    return ok;
   }
 
   /** The probe: one event for a user of its own, polled until visible; e2e from the producer's stamp. */

@@ -112,8 +112,8 @@ export function startNative(plan: ScenarioPlan, o: NativeOptions): EngineRun {
       }
     }
     for (const f of plan.flows) {
-      if (f.arrival) jobs.push(driver.arrive(f.flow, f.arrival, t0, () => driver.flow(f.flow)));
-      else driver.once(f.flow, () => driver.flow(f.flow));
+      if (f.arrival) jobs.push(driver.arrive(f.flow, f.arrival, t0, () => driver.flow(f.flow, f.awaitMs)));
+      else driver.once(f.flow, () => driver.flow(f.flow, f.awaitMs));
     }
     jobs.push(
       driver.arrive(
