@@ -1,7 +1,8 @@
 // Every scenario for a few seconds on the native engine against the running stack (`make up`),
 // at modest rates on loopback: each produces its report (JSON and HTML, engine named), its
 // ledger holds, its plan's thresholds were judged, and the flows scenario ends with every flow's
-// final state found in its read model.
+// final state found in its read model. The checkout scenario needs the process manager (8086):
+// every order its checkouts made ends Confirmed or Cancelled (stock back), and the ledger says so.
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
@@ -16,6 +17,7 @@ const cases: [ScenarioName, Omit<RunOptions, "scenario">][] = [
   ["spike", { rate: 60, env: { BASE_RATE: "20", SPIKE_HOLD: "2s", SPIKE_LEAD: "2s", SPIKE_TAIL: "2s" } }],
   ["soak", { rate: 20, duration: "10s" }],
   ["flows", { rate: 8, duration: "4s" }],
+  ["checkout", { rate: 4, duration: "5s" }],
 ];
 
 describe.each(cases)("the %s scenario on the native engine", (scenario, opts) => {
@@ -47,6 +49,32 @@ describe.each(cases)("the %s scenario on the native engine", (scenario, opts) =>
       const visible = summary.metrics.flow_visible!.values.count!;
       expect(visible).toBeGreaterThanOrEqual(scenario === "smoke" ? 4 : 4 * 2 * 4);
       expect(summary.metrics.flow_failures!.values.count).toBe(0);
+    }
+    if (scenario === "checkout") {
+      const flows = report.thresholds.find((t) => t.rule === "flow_failures count==0");
+      expect(flows).toMatchObject({ ok: true, observed: 0 });
+      // 3 completed and 1 declined per second for 5 s: every order final, in both places.
+      const orders = report.ledger!.orders!;
+      expect(orders).toMatchObject({ orders: 20, confirmed: 15, cancelled: 5, notFinal: 0, stockHeld: 0 });
+      expect(orders.byOutcome).toEqual({ confirmed: 15, "payment-failed": 5 });
+      expect(orders.timeToFinalMs.max).toBeGreaterThan(0);
+      expect(f.orders).toBe(20);
+      expect(f.ordersNotFinal).toBe(0);
+      for (const rule of ["orders not final == 0", "cancelled orders holding stock == 0"])
+        expect(report.thresholds.find((t) => t.rule === rule)).toMatchObject({ ok: true, observed: 0 });
+      // The process manager's own steps are counted apart, not as duplicates of the client's.
+      expect(report.ledger!.processManager.byEventType).toMatchObject({
+        OrderCreated: 20,
+        StockReserved: 40,
+        OrderValidated: 20,
+        PaymentInitiated: 20,
+        OrderConfirmed: 15,
+        OrderPaid: 15,
+        StockReleased: 10,
+        OrderCancelled: 5,
+      });
+      expect(report.ledger!.byAggregateType).toMatchObject({ Inventory: 40, Cart: 80, Payment: 15 * 2 + 5 });
+      expect(report.lag.groups.map((g) => g.group)).toContain("process-manager");
     }
   }, 150_000);
 });
