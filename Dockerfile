@@ -1,4 +1,5 @@
-# One image for the four services (producer, event-store, projection, notification); each
+# One image for every service (producer, event-store, projection, notification, process-manager,
+# gateway with the console); each
 # compose service picks its own with its command: node services/<name>/src/main.ts
 # Node 24 runs the TypeScript sources directly (type stripping): there is no build step.
 
@@ -10,6 +11,15 @@ COPY . .
 RUN mkdir /manifests && cp package-lock.json /manifests/ \
  && find . -name package.json -not -path "*/node_modules/*" -exec cp --parents {} /manifests/ \;
 
+# The console's web app, bundled with the workspace's own esbuild (a dev dependency).
+FROM node:24-slim AS console
+WORKDIR /src
+COPY --from=manifests /manifests/ ./
+RUN npm ci --no-audit --no-fund
+COPY packages/ packages/
+COPY services/ services/
+RUN node services/console/src/build-web.ts
+
 FROM node:24-slim
 ENV NODE_ENV=production \
     NODE_OPTIONS=--disable-warning=TimeoutNegativeWarning
@@ -19,6 +29,7 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 COPY packages/ packages/
 COPY services/ services/
+COPY --from=console /src/services/console/dist/ services/console/dist/
 
 USER node
 ARG SERVICE=producer

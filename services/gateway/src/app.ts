@@ -42,6 +42,8 @@ export interface GatewayDeps {
   upstreamMaxSockets?: number;
   readyTimeoutMs?: number;
   limits?: Partial<ServerLimits>;
+  /** Apps the gateway serves itself under a path of their own (the console at /console). */
+  mounts?: { path: string; handler: RequestHandler }[];
 }
 
 // Per request: the gateway's span and the label its metrics and span carry.
@@ -262,6 +264,16 @@ export function createGatewayApp(deps: GatewayDeps) {
     }),
   );
   app.use("/swagger", own("/swagger", swaggerUi()));
+  for (const m of deps.mounts ?? []) {
+    // `/console` alone redirects to `/console/`, where the app's relative links resolve.
+    app.get(
+      m.path,
+      own(m.path, (req, res, next) =>
+        req.originalUrl === m.path ? res.redirect(301, `${m.path}/`) : next(),
+      ),
+    );
+    app.use(m.path, own(m.path, m.handler));
+  }
   app.use(refuse);
   app.use(problems);
 

@@ -355,3 +355,40 @@ describe("its own routes", () => {
     expect(missing.headers.get("content-type")).toMatch(/^application\/problem\+json/);
   });
 });
+
+describe("apps mounted on the gateway (the console at /console)", () => {
+  it("serves a mounted app under its path, redirects the bare path, and routes the rest as before", async () => {
+    const mounted = createGatewayApp({
+      document,
+      upstreams,
+      logger: createLogger({ service: "gateway", level: "silent" }),
+      metrics: createMetrics("gateway"),
+      tracer: trace.getTracer("gateway"),
+      upstreamTimeoutMs: 5000,
+      mounts: [
+        {
+          path: "/console",
+          handler: (req, res) => {
+            res.json({ mounted: true, url: req.url });
+          },
+        },
+      ],
+    });
+    const url = await listen(mounted.server);
+    closed.push(async () => {
+      mounted.close();
+      mounted.server.closeAllConnections();
+      await new Promise<void>((r) => mounted.server.close(() => r()));
+    });
+    const bare = await fetch(`${url}/console`, { redirect: "manual" });
+    expect(bare.status).toBe(301);
+    expect(bare.headers.get("location")).toBe("/console/");
+    expect(await (await fetch(`${url}/console/api/kafka/topics?all=true`)).json()).toEqual({
+      mounted: true,
+      url: "/api/kafka/topics?all=true",
+    });
+    const proxied = await fetch(`${url}/api/eventstore/stats`);
+    expect(proxied.headers.get("x-upstream")).toBe("event-store");
+    expect((await fetch(`${url}/consoles`)).status).toBe(404);
+  });
+});

@@ -1,3 +1,4 @@
+import { createConsoleRouter, readConsoleConfig } from "@eventscope/console";
 import { createLogger, createMetrics, serve, startTelemetry } from "@eventscope/platform";
 import { createGatewayApp } from "./app.ts";
 import { openApiPath, readGatewayConfig, upstreamUrls } from "./config.ts";
@@ -10,6 +11,9 @@ const logger = createLogger({ service, level: config.logLevel, format: config.lo
 const metrics = createMetrics(service);
 const upstreams = upstreamUrls(config);
 const document = await readOpenApi(openApiPath(config));
+// The console (services/console) at /console: its reads and actions go to the services with the
+// visitor's own key, which the services check.
+const consoleRouter = createConsoleRouter({ config: readConsoleConfig(), logger });
 
 const gateway = createGatewayApp({
   document,
@@ -26,6 +30,7 @@ const gateway = createGatewayApp({
     keepAliveTimeoutMs: config.httpKeepAliveTimeoutMs,
     maxConnections: config.httpMaxConnections,
   },
+  mounts: [{ path: "/console", handler: consoleRouter }],
 });
 logger.info({ upstreams, routes: gateway.routes.length }, "routing table read from the OpenAPI document");
 
@@ -36,6 +41,7 @@ await serve({
   host: config.host,
   stop: async () => {
     gateway.close();
+    await consoleRouter.close();
     await telemetry.shutdown();
   },
 });
