@@ -453,9 +453,10 @@ export const dashboardSpecs: DashboardSpec[] = [
     uid: "eventscope-business",
     title: "Eventscope / Business",
     description:
-      "Orders by status from the projection's read model, business events, notifications by channel and status.",
+      "The shop as the e-commerce seed lists it: orders by status, revenue per hour, time from checkout to confirmed, payment failure rate, compensations, notifications by channel and outcome. From the read models (the projection's gauges, the PostgreSQL exporter's read-model queries), the stored events and the process manager.",
     tags: ["eventscope", "business"],
     panels: [
+      { row: "Orders" },
       {
         title: "Orders by status",
         description:
@@ -463,14 +464,64 @@ export const dashboardSpecs: DashboardSpec[] = [
         kind: "bargauge",
         unit: "short",
         targets: [t('sum by (status) (read_model_rows{model="orders"})', "{{status}}", { instant: true })],
-        width: 12,
+        width: 8,
       },
       ts(
-        "Read models by status",
-        "read_model_rows for every read model with a status.",
-        [t("sum by (model, status) (read_model_rows)", "{{model}} {{status}}")],
+        "Orders placed, confirmed, cancelled, delivered (last hour)",
+        "increase(events_stored_total[1h]) of the order events the event store appended.",
+        [
+          t(
+            'sum by (event_type) (increase(events_stored_total{aggregate_type="Order",event_type=~"OrderCreated|OrderConfirmed|OrderCancelled|OrderDelivered"}[1h]))',
+            "{{event_type}}",
+          ),
+        ],
         "short",
-        { width: 12 },
+        { width: 8 },
+      ),
+      ts(
+        "Time from checkout to confirmed",
+        "Seconds from an order being placed (checkout) to its confirmation, over the orders confirmed in the last hour: from the orders read model's createdAt and confirmedAt (eventscope_orders_confirmed_last_hour_*, the PostgreSQL exporter's query).",
+        [
+          t("max(eventscope_orders_confirmed_last_hour_avg_seconds)", "average"),
+          t("max(eventscope_orders_confirmed_last_hour_p50_seconds)", "p50"),
+          t("max(eventscope_orders_confirmed_last_hour_p95_seconds)", "p95"),
+          t("max(eventscope_orders_confirmed_last_hour_max_seconds)", "max"),
+        ],
+        "s",
+        { width: 8 },
+      ),
+      { row: "Payments and revenue" },
+      ts(
+        "Revenue per hour",
+        'Change over the last hour of the amount of completed payments in the payments read model (eventscope_payments_amount{status="Completed"}), by currency: a refund takes its amount back.',
+        [t('sum by (currency) (delta(eventscope_payments_amount{status="Completed"}[1h]))', "{{currency}}")],
+        "short",
+        { width: 8 },
+      ),
+      ts(
+        "Payment failure rate",
+        "PaymentFailed over PaymentCompleted + PaymentFailed stored in the last 15 minutes (declined, timed out, cancelled with the order).",
+        [
+          t(
+            '(sum(increase(events_stored_total{aggregate_type="Payment",event_type="PaymentFailed"}[15m])) or on() vector(0)) / sum(increase(events_stored_total{aggregate_type="Payment",event_type=~"PaymentCompleted|PaymentFailed"}[15m]))',
+            "failed",
+          ),
+        ],
+        "percentunit",
+        {
+          width: 8,
+          thresholds: [
+            { color: "green", value: null },
+            { color: "red", value: 0.1 },
+          ],
+        },
+      ),
+      ts(
+        "Payments by status",
+        "Payments of the payments read model by status (eventscope_payments_count).",
+        [t("sum by (status) (eventscope_payments_count)", "{{status}}")],
+        "short",
+        { width: 8 },
       ),
       ts(
         "Order, payment and cart events /s",
@@ -485,25 +536,73 @@ export const dashboardSpecs: DashboardSpec[] = [
         { stacked: true },
       ),
       ts(
-        "Events stored by aggregate (last hour)",
-        "increase(events_stored_total[1h]) by aggregate type.",
-        [t("sum by (aggregate_type) (increase(events_stored_total[1h]))", "{{aggregate_type}}")],
+        "Read models by status",
+        "read_model_rows for every read model with a status.",
+        [t("sum by (model, status) (read_model_rows)", "{{model}} {{status}}")],
         "short",
       ),
+      { row: "Processes (sagas)" },
+      ts(
+        "Compensations (last hour)",
+        "Orders the process manager ended by compensation, by outcome (processes_completed_total): payment failed or timed out and out of stock (stock released, order cancelled), refunded after a cancel; and its compensating steps /s (release, cancel, refund, payment-timeout). 0 when none.",
+        [
+          t(
+            'sum by (outcome) (increase(processes_completed_total{type="order",outcome=~"payment-failed|payment-timeout|out-of-stock|refunded"}[1h])) or on() vector(0)',
+            "{{outcome}}",
+          ),
+          t(
+            `sum by (step) (rate(process_step_duration_seconds_count{type="order",step=~"release|cancel|refund|payment-timeout"}[${ri}])) or on() vector(0)`,
+            "{{step}} steps /s",
+          ),
+        ],
+        "short",
+        { width: 8 },
+      ),
+      ts(
+        "Processes started /s and active",
+        "processes_started_total by type (order, cart, onboarding, stock) and processes_active, those not yet at an end.",
+        [
+          t(`sum by (type) (rate(processes_started_total[${ri}]))`, "{{type}} started /s"),
+          t("sum by (type) (processes_active)", "{{type}} active"),
+        ],
+        "short",
+        { width: 8 },
+      ),
+      ts(
+        "Processes ended by outcome (last hour)",
+        "processes_completed_total by type and outcome: confirmed, checked-out, activated, and the compensated ones.",
+        [t("sum by (type, outcome) (increase(processes_completed_total[1h]))", "{{type}} {{outcome}}")],
+        "short",
+        { width: 8 },
+      ),
+      ts(
+        "Process step time p99 by step",
+        "process_step_duration_seconds: from a process's decision to take a step to the step's event stored (through the producer and the event store).",
+        histogramQuantiles("process_step_duration_seconds", ["type", "step"]).slice(2),
+        "s",
+        { width: 24 },
+      ),
       { row: "Notifications" },
+      ts(
+        "Notifications by channel and outcome",
+        "Deliveries recorded by channel and status (eventscope_deliveries_count, the PostgreSQL exporter's query of the deliveries table): delivered, pending, retrying, dead.",
+        [t("sum by (channel, status) (eventscope_deliveries_count)", "{{channel}} {{status}}")],
+        "short",
+        { width: 12 },
+      ),
       ts(
         "Notifications sent /s by channel and rule",
         "notifications_sent_total: e-mail over SMTP, signed webhooks, SMS and push.",
         [t(`sum by (channel, rule) (rate(notifications_sent_total[${ri}]))`, "{{channel}} {{rule}}")],
         "ops",
-        { stacked: true, width: 8 },
+        { stacked: true, width: 12 },
       ),
       ts(
         "Deliveries by status",
         "Recorded deliveries (notification_deliveries): pending, delivered, retrying, dead.",
         [t("sum by (status) (notification_deliveries)", "{{status}}")],
         "short",
-        { width: 8 },
+        { width: 12 },
       ),
       ts(
         "Failed delivery attempts /s by channel",
@@ -515,9 +614,16 @@ export const dashboardSpecs: DashboardSpec[] = [
           ),
         ],
         "ops",
-        { width: 8 },
+        { width: 12 },
       ),
       { row: "Replays" },
+      ts(
+        "Events stored by aggregate (last hour)",
+        "increase(events_stored_total[1h]) by aggregate type.",
+        [t("sum by (aggregate_type) (increase(events_stored_total[1h]))", "{{aggregate_type}}")],
+        "short",
+        { width: 8 },
+      ),
       ts(
         "Events replayed (last hour)",
         "events_replayed_total: events read to rebuild an aggregate's state (full replay, snapshot + tail, at a version or time).",
@@ -528,7 +634,7 @@ export const dashboardSpecs: DashboardSpec[] = [
           ),
         ],
         "short",
-        { width: 12 },
+        { width: 8 },
       ),
       ts(
         "Snapshots taken (last hour)",
@@ -540,7 +646,7 @@ export const dashboardSpecs: DashboardSpec[] = [
           ),
         ],
         "short",
-        { width: 12 },
+        { width: 8 },
       ),
     ],
   },
@@ -549,7 +655,7 @@ export const dashboardSpecs: DashboardSpec[] = [
     uid: "eventscope-runtime",
     title: "Eventscope / Runtime and infrastructure",
     description:
-      "Node.js runtime of each service (prom-client defaults), scrape health, and Jaeger's own metrics.",
+      "Node.js runtime of each service (prom-client defaults), scrape health, the Kafka broker (JMX exporter agent), PostgreSQL (postgres exporter) and Jaeger's own metrics.",
     tags: ["eventscope", "runtime"],
     panels: [
       {
@@ -615,6 +721,147 @@ export const dashboardSpecs: DashboardSpec[] = [
         "nodejs_active_handles_total: sockets, timers.",
         [t(`sum by (service) (nodejs_active_handles_total{${svc}})`, "{{service}}")],
         "short",
+      ),
+      { row: "Kafka broker (JMX exporter)" },
+      ts(
+        "Broker bytes in and out /s",
+        "kafka_server_bytes_in_total / bytes_out_total: what producers wrote and consumers (and the store's own reads) fetched, all topics.",
+        [
+          t(`sum(rate(kafka_server_bytes_in_total[${ri}]))`, "in"),
+          t(`sum(rate(kafka_server_bytes_out_total[${ri}]))`, "out"),
+        ],
+        "Bps",
+        { width: 8 },
+      ),
+      ts(
+        "Bytes in /s by topic",
+        "kafka_topic_bytes_in_total per topic.",
+        [t(`sum by (topic) (rate(kafka_topic_bytes_in_total[${ri}]))`, "{{topic}}")],
+        "Bps",
+        { width: 8, stacked: true },
+      ),
+      ts(
+        "Messages in /s by topic",
+        "kafka_topic_messages_in_total per topic.",
+        [t(`sum by (topic) (rate(kafka_topic_messages_in_total[${ri}]))`, "{{topic}}")],
+        "ops",
+        { width: 8, stacked: true },
+      ),
+      ts(
+        "Requests /s by API",
+        "kafka_network_requests_total: Produce, Fetch, OffsetCommit, Heartbeat... as the broker served them.",
+        [t(`sum by (request) (rate(kafka_network_requests_total[${ri}]))`, "{{request}}")],
+        "reqps",
+        { width: 8 },
+      ),
+      ts(
+        "Request time p50 / p99 (broker)",
+        "kafka_network_request_total_time_ms: queue + local + remote + send time, percentiles as the broker computes them over its recent requests. A Produce with acks=all includes the wait for the replicas.",
+        [
+          t(
+            'max by (request, quantile) (kafka_network_request_total_time_ms{request=~"Produce|FetchConsumer|OffsetCommit",quantile=~"0.50|0.99"})',
+            "{{request}} q{{quantile}}",
+          ),
+        ],
+        "ms",
+        { width: 8 },
+      ),
+      {
+        title: "Under-replicated and offline partitions",
+        description:
+          "kafka_server_under_replicated_partitions, kafka_server_under_min_isr_partitions (ReplicaManager) and kafka_controller_offline_partitions: all 0 on a healthy cluster; EventscopeKafkaUnderReplicatedPartitions and EventscopeKafkaOfflinePartitions alert on them.",
+        kind: "stat",
+        unit: "short",
+        targets: [
+          t("max(kafka_server_under_replicated_partitions)", "under-replicated"),
+          t("max(kafka_server_under_min_isr_partitions)", "under min ISR"),
+          t("max(kafka_controller_offline_partitions)", "offline"),
+        ],
+        thresholds: [
+          { color: "green", value: null },
+          { color: "red", value: 1 },
+        ],
+        width: 8,
+      },
+      ts(
+        "Log size by topic",
+        "kafka_log_size_bytes summed over each topic's partitions: bytes on disk (retention 24 h natively).",
+        [t('sum by (topic) (kafka_log_size_bytes{topic!="__cluster_metadata"})', "{{topic}}")],
+        "bytes",
+        { width: 8 },
+      ),
+      ts(
+        "Broker partitions and leaders",
+        "kafka_server_partitions and kafka_server_leader_partitions (ReplicaManager), kafka_controller_global_partitions.",
+        [
+          t("max(kafka_server_partitions)", "partitions"),
+          t("max(kafka_server_leader_partitions)", "leaders"),
+          t("max(kafka_controller_global_partitions)", "in the cluster"),
+        ],
+        "short",
+        { width: 8 },
+      ),
+      ts(
+        "Broker JVM heap",
+        "jvm_memory_used_bytes and jvm_memory_max_bytes (heap) of the broker, from the agent (-Xmx of KAFKA_HEAP).",
+        [
+          t('max(jvm_memory_used_bytes{job="kafka",area="heap"})', "heap used"),
+          t('max(jvm_memory_max_bytes{job="kafka",area="heap"})', "heap max"),
+        ],
+        "bytes",
+        { width: 8 },
+      ),
+      { row: "PostgreSQL (postgres exporter)" },
+      ts(
+        "Connections by state",
+        "pg_stat_activity_count by state against pg_settings_max_connections: EventscopePostgresConnectionsNearLimit fires above 80%.",
+        [
+          t('sum by (state) (pg_stat_activity_count{state=~"active|idle|idle in transaction"})', "{{state}}"),
+          t("max(pg_settings_max_connections)", "max_connections"),
+        ],
+        "short",
+        { width: 8 },
+      ),
+      ts(
+        "Transactions /s: commit and rollback",
+        "pg_stat_database_xact_commit / xact_rollback of the platform's database.",
+        [
+          t(`sum(rate(pg_stat_database_xact_commit{datname="eventscope"}[${ri}]))`, "commit"),
+          t(`sum(rate(pg_stat_database_xact_rollback{datname="eventscope"}[${ri}]))`, "rollback"),
+        ],
+        "ops",
+        { width: 8 },
+      ),
+      ts(
+        "Locks by mode",
+        "pg_locks_count of the platform's database: row locks of the appends, the advisory and exclusive ones of migrations.",
+        [t('sum by (mode) (pg_locks_count{datname="eventscope"})', "{{mode}}")],
+        "short",
+        { width: 8 },
+      ),
+      ts(
+        "WAL written /s",
+        "pg_stat_wal_bytes_total (the exporter's query of pg_stat_wal): what the appends and read models cost in WAL; full page images after each checkpoint.",
+        [t(`sum(rate(pg_stat_wal_bytes_total[${ri}]))`, "WAL bytes")],
+        "Bps",
+        { width: 8 },
+      ),
+      ts(
+        "Largest tables of the store",
+        "pg_store_table_size_bytes: table, indexes and TOAST of the platform's schemas (event_store, projection, notification, process_manager), the 10 largest.",
+        [t("topk(10, max by (schema, table) (pg_store_table_size_bytes))", "{{schema}}.{{table}}")],
+        "bytes",
+        { width: 8 },
+      ),
+      ts(
+        "Database size and rows of the event store",
+        "pg_database_size_bytes of the platform's database; live rows of event_store.events (pg_store_table_live_rows, an estimate).",
+        [
+          t('max(pg_database_size_bytes{datname="eventscope"})', "database bytes"),
+          t('max(pg_store_table_live_rows{schema="event_store",table="events"})', "events rows"),
+        ],
+        "short",
+        { width: 8 },
       ),
       { row: "Jaeger (trace pipeline)" },
       ts(
