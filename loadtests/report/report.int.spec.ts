@@ -14,6 +14,7 @@ import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { openReport, type OpenedReport } from "../src/browser.ts";
 import { renderHtml } from "../src/html.ts";
+import { fmtMs } from "../src/stats.ts";
 import type { Report } from "../src/model.ts";
 import { repoRoot, runScenario } from "../src/run.ts";
 
@@ -45,6 +46,18 @@ async function checkPage(htmlPath: string, report: Report, png: string): Promise
   const verdict = page.locator(".verdict");
   await expect(verdict.textContent()).resolves.toMatch(report.passed ? /PASSED/ : /FAILED/);
   expect(await page.locator(".tile").count()).toBeGreaterThanOrEqual(9);
+  // The average and the maximum of the HTTP latency beside the percentiles, as users quote them.
+  const tileValue = async (label: string) => {
+    const tile = page.locator(".tile", {
+      has: page.locator(".label", { hasText: new RegExp(`^${label}$`) }),
+    });
+    await expect(tile.count(), label).resolves.toBe(1);
+    return tile.locator(".value").textContent();
+  };
+  await expect(tileValue("HTTP average")).resolves.toBe(fmtMs(report.http.avg));
+  await expect(tileValue("HTTP max")).resolves.toBe(fmtMs(report.http.max));
+  await expect(tileValue("HTTP p50")).resolves.toBe(fmtMs(report.http.p50));
+  expect(fmtMs(report.http.max)).toMatch(/^\d+(\.\d+)? (ms|s)$/);
 
   // The charts that must carry data in any run: latency, throughput, lag (messages), e2e, the
   // e2e distribution, CPU. A line is a path with at least two points.
@@ -124,6 +137,9 @@ describe("the HTML report in headless Chromium", () => {
       drainTimeoutMs: 60_000,
     });
     const report = JSON.parse(await readFile(figures.reportJson, "utf8")) as Report;
+    // A fresh run records the average (the fixture predates it: its tile shows "-").
+    expect(report.http.avg).toBeGreaterThan(0);
+    expect(report.http.avg!).toBeLessThanOrEqual(report.http.max!);
     expect(report.ledger?.lost).toBe(0);
     expect(report.ledger?.duplicated).toBe(0);
     await checkPage(figures.reportHtml, report, join(outDir, "real-run.png"));

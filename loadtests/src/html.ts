@@ -356,6 +356,8 @@ export function renderHtml(r: Report): string {
     tile("HTTP p99", fmtMs(r.http.p99), th("http_req_duration{kind:write} p(99)")),
     tile("HTTP p95", fmtMs(r.http.p95), th("http_req_duration{kind:write} p(95)")),
     tile("HTTP p50", fmtMs(r.http.p50), undefined, "writes, whole run"),
+    tile("HTTP average", fmtMs(r.http.avg), undefined, "mean of the writes"),
+    tile("HTTP max", fmtMs(r.http.max), undefined, "slowest write"),
     tile("Errors", fmtPct(r.http.errorRate), th("http_req_failed"), `of ${fmtNum(r.http.requests)} writes`),
     tile(
       "Accepted",

@@ -84,6 +84,8 @@ export interface Report {
     late?: number | null;
     errorRate: number | null;
     rate: number | null;
+    /** Mean of the writes' durations, ms (absent in reports written before it was recorded). */
+    avg?: number | null;
     p50: number | null;
     p90: number | null;
     p95: number | null;

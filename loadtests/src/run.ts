@@ -806,6 +806,7 @@ export async function runScenario(opts: RunOptions): Promise<RunFigures> {
       late: val("late_requests", "count"),
       errorRate: val("http_req_failed{kind:write}", "rate"),
       rate: accepted / loadSeconds,
+      avg: val("http_req_duration{kind:write}", "avg"),
       p50: val("http_req_duration{kind:write}", "med"),
       p90: val("http_req_duration{kind:write}", "p(90)"),
       p95: val("http_req_duration{kind:write}", "p(95)"),

@@ -53,9 +53,11 @@ export function summaryTable(r: Report): string {
   const lagSecs = find(r, (t) => t.name === "Max consumer lag (age)");
   const drain = find(r, (t) => t.name === "Drain time");
 
-  rows.push(["HTTP p50 (writes)", fmtMs(r.http.p50), "", ""]);
+  rows.push(["HTTP average (writes)", fmtMs(r.http.avg), "", ""]);
+  rows.push(["HTTP p50", fmtMs(r.http.p50), "", ""]);
   rows.push(["HTTP p95", fmtMs(r.http.p95), rule(p95, fmtMs), verdict(p95)]);
   rows.push(["HTTP p99", fmtMs(r.http.p99), rule(p99, fmtMs), verdict(p99)]);
+  rows.push(["HTTP max", fmtMs(r.http.max), "", ""]);
   rows.push([
     "HTTP errors",
     `${fmtPct(r.http.errorRate)} of ${fmtNum(r.http.requests)}`,
