@@ -181,8 +181,16 @@ export const orderFulfilment: Saga<S> = {
   type: "order",
   trace: "process",
   route(event) {
+    // The process drives the orders a checkout made (the cart process's OrderCreated); an order a
+    // client posts with POST /api/orders is the client's to walk through its routes, as the seed's
+    // users do, and two drivers of one order would refuse each other's steps.
     if (event.aggregateType === "Order")
-      return [{ processId: orderProcessId(event.aggregateId), start: event.eventType === "OrderCreated" }];
+      return [
+        {
+          processId: orderProcessId(event.aggregateId),
+          start: event.eventType === "OrderCreated" && event.metadata.source === "process-manager",
+        },
+      ];
     if (event.aggregateType === "Inventory" && typeof event.data["orderId"] === "string")
       return [{ processId: orderProcessId(event.data["orderId"]) }];
     if (event.eventType === "PaymentInitiated" && typeof event.data["orderId"] === "string")

@@ -160,3 +160,16 @@ describe("order fulfilment decider", () => {
     );
   });
 });
+
+describe("which orders the process drives", () => {
+  const committed = (source: string) => ({
+    ...(created.kind === "event" ? created.event : ({} as never)),
+    metadata: { correlationId: "c", source },
+  });
+  it("starts for the order a checkout made, not for one a client posted", () => {
+    expect(orderFulfilment.route(committed("process-manager"))).toEqual([
+      { processId: "order:o-1", start: true },
+    ]);
+    expect(orderFulfilment.route(committed("producer"))).toEqual([{ processId: "order:o-1", start: false }]);
+  });
+});
