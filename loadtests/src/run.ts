@@ -891,10 +891,13 @@ function demoFooter(f: RunFigures): string {
   const rel = relative(process.cwd(), f.reportHtml) || f.reportHtml;
   return `
 The stack is still running (stop it with \`make down\`; status: \`make ps\`):
+  console       http://127.0.0.1:8080/console/   (this run's events, their journeys and traces, Kafka, live figures)
+  front door    http://127.0.0.1:8080   (every route; Swagger UI at /swagger)
   producer      http://127.0.0.1:8081/api/events   (write routes need  X-API-Key: eventscope-demo-key)
   event store   http://127.0.0.1:8082/api/eventstore/stats
   projection    http://127.0.0.1:8083/api/projections
   notification  http://127.0.0.1:8084/api/deliveries
+  processes     http://127.0.0.1:8086/api/processes
   Prometheus    http://127.0.0.1:9090/graph?g0.expr=${encodeURIComponent(
     f.engine === "k6"
       ? `k6_write_duration_p99{testid="${f.runId}"}`
