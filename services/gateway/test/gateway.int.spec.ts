@@ -7,11 +7,13 @@
  *  - an upstream that is down: a quick 503 problem+json;
  *  - Swagger UI in headless Chromium (Debian's chromium through playwright-core): every tag
  *    shown, "Try it out" on POST /api/events answers 202, nothing loaded from elsewhere; the
- *    screenshot is kept beside this file (swagger.png).
+ *    screenshot is kept beside this file (swagger.png; UPDATE_SCREENSHOTS=1 refreshes it).
  */
 import { randomBytes } from "node:crypto";
+import { mkdirSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chromium, type Browser } from "playwright-core";
@@ -25,6 +27,7 @@ import {
   testPool,
   uniqueName,
   waitFor,
+  repoRoot,
   type RunningProcess,
 } from "@eventscope/testkit";
 import { readOpenApi } from "../src/openapi.ts";
@@ -32,7 +35,10 @@ import { readOpenApi } from "../src/openapi.ts";
 const key = "eventscope-demo-key";
 const jaeger = process.env.JAEGER_QUERY_URL ?? "http://127.0.0.1:16686";
 const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const screenshot = fileURLToPath(new URL("./swagger.png", import.meta.url));
+// Each run's screenshot goes under .eventscope/; UPDATE_SCREENSHOTS=1 refreshes the kept one.
+const screenshot = process.env.UPDATE_SCREENSHOTS
+  ? fileURLToPath(new URL("./swagger.png", import.meta.url))
+  : join(repoRoot, ".eventscope", "gateway-test", "swagger.png");
 
 const name = uniqueName("gateway");
 const schemas = { store: `${name}_store`, projection: `${name}_projection`, notification: `${name}_notify` };
@@ -321,6 +327,7 @@ describe("Swagger UI in headless Chromium", () => {
     await op
       .locator(".live-responses-table")
       .evaluate((e) => e.scrollIntoView({ block: "center", behavior: "instant" }));
+    mkdirSync(dirname(screenshot), { recursive: true });
     await page.screenshot({ path: screenshot, fullPage: false });
     expect(elsewhere, "nothing loaded from another origin").toEqual([]);
     expect(errors).toEqual([]);
