@@ -9,6 +9,7 @@ export * from "./kafka.ts";
 export * from "./postgres.ts";
 export * from "./service.ts";
 export * from "./dead-letters.ts";
+export { readCommittedBatch, type CommittedBatch } from "./committed-batch.ts";
 export * from "./topics.ts";
 export * from "./lag-verdict.ts";
 export * from "./lag-probe.ts";

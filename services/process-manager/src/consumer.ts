@@ -2,7 +2,7 @@
 // concerns, one seen before is skipped, one with versions missing before it is parked; the
 // processes, their new steps and timers, and the checkpoint are written in one transaction
 // before the offsets are committed. A stored event that is one of our steps marks it committed.
-import { fromKafkaRecord, isCommittedEvent, type CommittedEvent } from "@eventscope/contracts";
+import type { CommittedEvent } from "@eventscope/contracts";
 import {
   context,
   createBatchConsumer,
@@ -13,7 +13,7 @@ import {
   reasonOf,
   saveConsumedVersions,
   sequenceEvents,
-  startConsumerSpan,
+  readCommittedBatch,
   trace,
   traceHeaders,
   withTransaction,
@@ -119,33 +119,15 @@ export function createCommittedConsumer(deps: ConsumerDeps) {
 
   async function handle(partition: number, messages: KafkaMessage[]): Promise<void> {
     const started = performance.now();
-    const events: CommittedEvent[] = [];
-    const spans = new Map<string, Span>();
-    const messageOf = new Map<string, KafkaMessage>();
-    for (const message of messages) {
-      let event;
-      try {
-        event = fromKafkaRecord({ key: message.key, value: message.value, headers: message.headers });
-        if (!isCommittedEvent(event)) throw new Error("not a committed event: no position");
-      } catch (error) {
-        await deps.deadLetters.park({ topic, partition, message }, `malformed: ${(error as Error).message}`);
-        metrics.consumeErrors.inc({ topic, group: groupId, reason: "malformed" });
-        continue;
-      }
-      events.push(event);
-      messageOf.set(event.eventId, message);
-      spans.set(
-        event.eventId,
-        startConsumerSpan(tracer, {
-          topic,
-          partition,
-          group: groupId,
-          offset: message.offset,
-          headers: message.headers,
-          event,
-        }),
-      );
-    }
+    const { events, spans, messageOf } = await readCommittedBatch({
+      topic,
+      group: groupId,
+      partition,
+      messages,
+      tracer,
+      metrics,
+      deadLetters: deps.deadLetters,
+    });
     if (events.length === 0) return;
     const parked: Parked[] = [];
     try {

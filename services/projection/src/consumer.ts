@@ -1,6 +1,6 @@
-import { fromKafkaRecord, isCommittedEvent, type CommittedEvent } from "@eventscope/contracts";
+import type { CommittedEvent } from "@eventscope/contracts";
 import {
-  startConsumerSpan,
+  readCommittedBatch,
   createBatchConsumer,
   eventTypeLabel,
   gapReason,
@@ -19,7 +19,6 @@ import {
   type Logger,
   type Metrics,
   type Pool,
-  type Span,
 } from "@eventscope/platform";
 import type { Tracer } from "@opentelemetry/api";
 import { applyEvents } from "./apply.ts";
@@ -103,33 +102,15 @@ export function createProjectionConsumer(deps: ProjectionConsumerDeps) {
 
   async function processBatch(partition: number, messages: KafkaMessage[]): Promise<void> {
     const started = performance.now();
-    const events: CommittedEvent[] = [];
-    const spans = new Map<string, Span>();
-    const messageOf = new Map<string, KafkaMessage>();
-    for (const message of messages) {
-      let event;
-      try {
-        event = fromKafkaRecord({ key: message.key, value: message.value, headers: message.headers });
-        if (!isCommittedEvent(event)) throw new Error("not a committed event: no position");
-      } catch (error) {
-        await deps.deadLetters.park({ topic, partition, message }, `malformed: ${(error as Error).message}`);
-        metrics.consumeErrors.inc({ topic, group: groupId, reason: "malformed" });
-        continue;
-      }
-      events.push(event);
-      messageOf.set(event.eventId, message);
-      spans.set(
-        event.eventId,
-        startConsumerSpan(tracer, {
-          topic,
-          partition,
-          group: groupId,
-          offset: message.offset,
-          headers: message.headers,
-          event,
-        }),
-      );
-    }
+    const { events, spans, messageOf } = await readCommittedBatch({
+      topic,
+      group: groupId,
+      partition,
+      messages,
+      tracer,
+      metrics,
+      deadLetters: deps.deadLetters,
+    });
     if (events.length === 0) return;
     const outcome: Outcome = { applied: new Map(), parked: [] };
     try {

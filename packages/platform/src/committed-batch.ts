@@ -1,0 +1,55 @@
+// A batch of `events.committed` records as the read side takes it: each record decoded into a
+// committed event with its consumer span started, or parked as malformed (counted) so that the
+// rest of the batch goes on. The projection and the process manager read their batches with it.
+import type { Tracer } from "@opentelemetry/api";
+import type { KafkaMessage } from "kafkajs";
+import { fromKafkaRecord, isCommittedEvent, type CommittedEvent } from "@eventscope/contracts";
+import type { DeadLetters } from "./dead-letters.ts";
+import type { Metrics } from "./metrics.ts";
+import { startConsumerSpan, type Span } from "./telemetry.ts";
+
+export interface CommittedBatch {
+  events: CommittedEvent[];
+  /** Each event's consumer span, by event id: the caller ends them. */
+  spans: Map<string, Span>;
+  /** The record each event came in, by event id (to park it later). */
+  messageOf: Map<string, KafkaMessage>;
+}
+
+export async function readCommittedBatch(options: {
+  topic: string;
+  group: string;
+  partition: number;
+  messages: KafkaMessage[];
+  tracer: Tracer;
+  metrics: Metrics;
+  deadLetters: Pick<DeadLetters, "park">;
+}): Promise<CommittedBatch> {
+  const { topic, group, partition, tracer, metrics, deadLetters } = options;
+  const batch: CommittedBatch = { events: [], spans: new Map(), messageOf: new Map() };
+  for (const message of options.messages) {
+    let event;
+    try {
+      event = fromKafkaRecord({ key: message.key, value: message.value, headers: message.headers });
+      if (!isCommittedEvent(event)) throw new Error("not a committed event: no position");
+    } catch (error) {
+      await deadLetters.park({ topic, partition, message }, `malformed: ${(error as Error).message}`);
+      metrics.consumeErrors.inc({ topic, group, reason: "malformed" });
+      continue;
+    }
+    batch.events.push(event);
+    batch.messageOf.set(event.eventId, message);
+    batch.spans.set(
+      event.eventId,
+      startConsumerSpan(tracer, {
+        topic,
+        partition,
+        group,
+        offset: message.offset,
+        headers: message.headers,
+        event,
+      }),
+    );
+  }
+  return batch;
+}
