@@ -67,3 +67,28 @@ export function reasonOf(error: unknown): string {
   const state = sqlStateOf(error);
   return state ? `${message} (SQLSTATE ${state})` : message;
 }
+
+/**
+ * Runs `attempt` on the whole batch; when it fails for a reason that will not go away, on its
+ * halves in turn, until the single items that fail are found: those go to `setAside` with the
+ * error and the rest is done. One bad event costs about log2(batch) extra attempts, not a stuck
+ * partition. A transient error goes up to the caller (the batch is retried as a whole).
+ */
+export async function isolatePoison<T>(
+  items: T[],
+  attempt: (items: T[]) => Promise<void>,
+  setAside: (item: T, error: unknown) => void | Promise<void>,
+): Promise<void> {
+  try {
+    await attempt(items);
+  } catch (error) {
+    if (!isPoison(error)) throw error;
+    if (items.length === 1) {
+      await setAside(items[0]!, error);
+      return;
+    }
+    const half = Math.ceil(items.length / 2);
+    await isolatePoison(items.slice(0, half), attempt, setAside);
+    await isolatePoison(items.slice(half), attempt, setAside);
+  }
+}

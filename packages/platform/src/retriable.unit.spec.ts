@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { unavailable, validationError } from "./errors.ts";
-import { isPoison, isRetriable, reasonOf, unprocessable } from "./retriable.ts";
+import { isPoison, isRetriable, isolatePoison, reasonOf, unprocessable } from "./retriable.ts";
 
 const pgError = (code: string, message = "boom") => Object.assign(new Error(message), { code });
 
@@ -34,5 +34,29 @@ describe("retriable: which errors a consumer retries and which it parks", () => 
     expect(reasonOf(pgError("22P05", "unsupported Unicode escape sequence"))).toBe(
       "unsupported Unicode escape sequence (SQLSTATE 22P05)",
     );
+  });
+});
+
+describe("isolatePoison", () => {
+  // A batch store that refuses any batch holding a NUL, as PostgreSQL does (22021).
+  const store = (done: string[]) => async (items: string[]) => {
+    if (items.some((i) => i.includes("\u0000"))) throw pgError("22021", "invalid byte sequence");
+    done.push(...items);
+  };
+
+  it("sets aside exactly the items that fail for good and does the rest, in order", async () => {
+    const done: string[] = [];
+    const aside: string[] = [];
+    const items = ["a", "b", "c\u0000", "d", "e", "f\u0000", "g"];
+    await isolatePoison(items, store(done), (item) => void aside.push(item));
+    expect(done).toEqual(["a", "b", "d", "e", "g"]);
+    expect(aside).toEqual(["c\u0000", "f\u0000"]);
+  });
+
+  it("lets a transient error through for the caller to retry, setting nothing aside", async () => {
+    const aside: string[] = [];
+    const failing = () => Promise.reject(pgError("40001", "could not serialize"));
+    await expect(isolatePoison(["a", "b"], failing, (i) => void aside.push(i))).rejects.toThrow("serialize");
+    expect(aside).toEqual([]);
   });
 });

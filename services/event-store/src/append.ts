@@ -1,5 +1,6 @@
 import { streamIdOf, type CommittedEvent, type EventEnvelope } from "@eventscope/contracts";
 import {
+  isolatePoison,
   isPoison,
   reasonOf,
   SpanKind,
@@ -136,17 +137,12 @@ export function createAppender(deps: AppenderDeps) {
    * are appended in turn (each decided against the heads the previous one left) until the
    * offending events are found; those are rejected as UNSTORABLE and the rest is stored.
    */
-  async function appendAll(items: Incoming[], out: Appended): Promise<void> {
-    try {
-      await appendOnce(items, out);
-    } catch (error) {
-      if (!isPoison(error)) throw error;
-      if (items.length === 1) return setAside(items[0]!, error, out);
-      const half = Math.ceil(items.length / 2);
-      await appendAll(items.slice(0, half), out);
-      await appendAll(items.slice(half), out);
-    }
-  }
+  const appendAll = (items: Incoming[], out: Appended): Promise<void> =>
+    isolatePoison(
+      items,
+      (part) => appendOnce(part, out),
+      (item, error) => setAside(item, error, out),
+    );
 
   return async (items: Incoming[]): Promise<Appended> => {
     const out: Appended = { committed: [], rejections: [], repeats: [], decided: new Map(), parked: [] };

@@ -11,11 +11,11 @@ import {
   type CommittedEvent,
 } from "@eventscope/contracts";
 import {
+  isolatePoison,
   context,
   createBatchConsumer,
   eventTypeLabel,
   gapReason,
-  isPoison,
   consumedStreamsSince,
   lockConsumedVersions,
   reasonOf,
@@ -103,20 +103,14 @@ export function createCommittedConsumer(deps: CommittedConsumerDeps) {
   }
 
   /** A batch PostgreSQL refuses for good is recorded in halves until the offending events are found. */
-  async function recordAll(items: Item[], outcome: Outcome): Promise<void> {
-    try {
-      await recordOnce(items, outcome);
-    } catch (error) {
-      if (!isPoison(error)) throw error;
-      if (items.length === 1) {
-        outcome.parked.push({ item: items[0]!, reason: `unrecordable: ${reasonOf(error)}`, label: "poison" });
-        return;
-      }
-      const half = Math.ceil(items.length / 2);
-      await recordAll(items.slice(0, half), outcome);
-      await recordAll(items.slice(half), outcome);
-    }
-  }
+  const recordAll = (items: Item[], outcome: Outcome): Promise<void> =>
+    isolatePoison(
+      items,
+      (part) => recordOnce(part, outcome),
+      (item, error) => {
+        outcome.parked.push({ item, reason: `unrecordable: ${reasonOf(error)}`, label: "poison" });
+      },
+    );
 
   const park = async (partition: number, message: KafkaMessage, reason: string, label: string) => {
     await deps.deadLetters.park({ topic, partition, message }, reason);

@@ -4,11 +4,11 @@
 // before the offsets are committed. A stored event that is one of our steps marks it committed.
 import type { CommittedEvent } from "@eventscope/contracts";
 import {
+  isolatePoison,
   context,
   createBatchConsumer,
   eventTypeLabel,
   gapReason,
-  isPoison,
   lockConsumedVersions,
   reasonOf,
   saveConsumedVersions,
@@ -89,33 +89,25 @@ export function createCommittedConsumer(deps: ConsumerDeps) {
   type Parked = { event: CommittedEvent; reason: string; label: string };
 
   /** A batch PostgreSQL refuses for good is applied in halves until the offending events are found. */
-  async function applyAll(
-    events: CommittedEvent[],
-    spans: Map<string, Span>,
-    parked: Parked[],
-  ): Promise<void> {
-    try {
-      const { sequenced, effects, committed } = await applyOnce(events, spans);
-      for (const gap of sequenced.gaps)
-        parked.push({ event: gap.event, reason: gapReason(gap), label: "gap" });
-      countEffects(metrics, effects);
-      for (const c of committed)
-        metrics.processStepDuration.observe(
-          { type: typeOfProcess(c.processId), step: stepKind(c.step) },
-          c.seconds,
-        );
-      if (effects.steps > 0 || effects.started.length > 0) deps.onWritten(effects);
-    } catch (error) {
-      if (!isPoison(error)) throw error;
-      if (events.length === 1) {
-        parked.push({ event: events[0]!, reason: `unappliable: ${reasonOf(error)}`, label: "poison" });
-        return;
-      }
-      const half = Math.ceil(events.length / 2);
-      await applyAll(events.slice(0, half), spans, parked);
-      await applyAll(events.slice(half), spans, parked);
-    }
-  }
+  const applyAll = (events: CommittedEvent[], spans: Map<string, Span>, parked: Parked[]): Promise<void> =>
+    isolatePoison(
+      events,
+      async (part) => {
+        const { sequenced, effects, committed } = await applyOnce(part, spans);
+        for (const gap of sequenced.gaps)
+          parked.push({ event: gap.event, reason: gapReason(gap), label: "gap" });
+        countEffects(metrics, effects);
+        for (const c of committed)
+          metrics.processStepDuration.observe(
+            { type: typeOfProcess(c.processId), step: stepKind(c.step) },
+            c.seconds,
+          );
+        if (effects.steps > 0 || effects.started.length > 0) deps.onWritten(effects);
+      },
+      (event, error) => {
+        parked.push({ event, reason: `unappliable: ${reasonOf(error)}`, label: "poison" });
+      },
+    );
 
   async function handle(partition: number, messages: KafkaMessage[]): Promise<void> {
     const started = performance.now();

@@ -1,10 +1,10 @@
 import type { CommittedEvent } from "@eventscope/contracts";
 import {
+  isolatePoison,
   readCommittedBatch,
   createBatchConsumer,
   eventTypeLabel,
   gapReason,
-  isPoison,
   consumedStreamsSince,
   lockConsumedVersions,
   saveConsumedVersions,
@@ -81,24 +81,14 @@ export function createProjectionConsumer(deps: ProjectionConsumerDeps) {
   }
 
   /** A batch PostgreSQL refuses for good is applied in halves until the offending events are found. */
-  async function applyAll(events: CommittedEvent[], outcome: Outcome): Promise<void> {
-    try {
-      await applyOnce(events, outcome);
-    } catch (error) {
-      if (!isPoison(error)) throw error;
-      if (events.length === 1) {
-        outcome.parked.push({
-          event: events[0]!,
-          reason: `unappliable: ${reasonOf(error)}`,
-          label: "poison",
-        });
-        return;
-      }
-      const half = Math.ceil(events.length / 2);
-      await applyAll(events.slice(0, half), outcome);
-      await applyAll(events.slice(half), outcome);
-    }
-  }
+  const applyAll = (events: CommittedEvent[], outcome: Outcome): Promise<void> =>
+    isolatePoison(
+      events,
+      (part) => applyOnce(part, outcome),
+      (event, error) => {
+        outcome.parked.push({ event, reason: `unappliable: ${reasonOf(error)}`, label: "poison" });
+      },
+    );
 
   async function processBatch(partition: number, messages: KafkaMessage[]): Promise<void> {
     const started = performance.now();
