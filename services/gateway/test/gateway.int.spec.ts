@@ -144,7 +144,8 @@ describe("the seeds' curls through the gateway", () => {
     expect(res.body).toMatchObject({ message: "Event published successfully" });
     const list = await waitFor(async () => {
       const r = await api(`/api/events/user/${userId}`);
-      return r.body?.count === 1 && r.body;
+      // The count and the page are two queries: wait for both to show the event.
+      return r.body?.count === 1 && r.body.events?.length === 1 && r.body;
     });
     expect(list.events[0]).toMatchObject({ eventType: "login" });
     const all = await api("/api/events");
