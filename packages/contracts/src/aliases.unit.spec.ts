@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { storedEventType } from "./aliases.ts";
-import { normalizeEnvelope, validateEnvelope } from "./envelope.ts";
+import { normalizeEnvelope } from "./envelope.ts";
+import { validateEnvelope } from "./validation.ts";
 
 describe("event aliases", () => {
   it("validates an aliased event against the stored type's schema and stores the stored name", () => {

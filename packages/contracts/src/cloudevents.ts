@@ -2,7 +2,8 @@
 // extension attributes (lowercase alphanumeric names, as the spec requires).
 import { createHash } from "node:crypto";
 import type { CommittedEvent, EventEnvelope, FieldProblem } from "./envelope.ts";
-import { isCommittedEvent, validateEnvelope } from "./envelope.ts";
+import { isCommittedEvent } from "./envelope.ts";
+import { validateEnvelope } from "./validation.ts";
 import { envelopeFrom, extraMetadata, type CloudEventAttributes } from "./cloudevent-attributes.ts";
 
 export const cloudEventContentType = "application/cloudevents+json";

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { normalizeEnvelope, validateEnvelope, type FieldProblem } from "./envelope.ts";
+import { normalizeEnvelope, type FieldProblem } from "./envelope.ts";
+import { validateEnvelope } from "./validation.ts";
 
 const valid = () => ({
   eventId: "3fa85f64-5717-4562-b3fc-2c963f66afa6",

@@ -10,7 +10,8 @@ export type {
   NormalizeOptions,
   RejectedEvent,
 } from "./envelope.ts";
-export { isCommittedEvent, normalizeEnvelope, validateEnvelope } from "./envelope.ts";
+export { isCommittedEvent, normalizeEnvelope } from "./envelope.ts";
+export { validateEnvelope } from "./validation.ts";
 export { committedEventSchema, envelopeSchema, eventSchemas } from "./schemas.ts";
 export { topics, type TopicName } from "./topics.ts";
 export { eventAliases, storedEventType } from "./aliases.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { validateEnvelope } from "../envelope.ts";
+import { validateEnvelope } from "../validation.ts";
 import { domainForEventType } from "../registry.ts";
 import { activity, userActivityEnvelope } from "./activity.ts";
 import { given } from "./spec-support.ts";

@@ -1,6 +1,7 @@
 // Test support for the domain specs: build events, replay a history through decide and evolve.
 import type { Decision, Domain } from "../domain.ts";
-import { validateEnvelope, type EventEnvelope } from "../envelope.ts";
+import type { EventEnvelope } from "../envelope.ts";
+import { validateEnvelope } from "../validation.ts";
 
 let clock = Date.parse("2025-01-15T10:30:00Z");
 
