@@ -3,7 +3,6 @@
 // timingSafeEqual, against every configured key, so neither a key's content nor its length
 // shows in the answer time.
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
-import { ConfigError } from "./config.ts";
 import { forbidden, unauthorized } from "./errors.ts";
 
 export const scopes = ["read", "write", "admin"] as const;
@@ -14,7 +13,10 @@ export interface ApiKey {
   scopes: Scope[];
 }
 
-/** Parses `key[:scope+scope],...`; a key without `:` holds every scope. */
+/**
+ * Parses `key[:scope+scope],...`; a key without `:` holds every scope. A bad entry throws a plain
+ * Error: readConfig names the setting and turns it into a ConfigError.
+ */
 export function parseApiKeys(raw: string): ApiKey[] {
   return raw
     .split(",")
@@ -25,10 +27,10 @@ export function parseApiKeys(raw: string): ApiKey[] {
       if (colon === -1) return { key: entry, scopes: [...scopes] };
       const key = entry.slice(0, colon);
       const named = entry.slice(colon + 1).split("+");
-      if (key.length === 0) throw new ConfigError(`"${entry}" has no key before the colon`);
+      if (key.length === 0) throw new Error(`"${entry}" has no key before the colon`);
       for (const scope of named) {
         if (!(scopes as readonly string[]).includes(scope))
-          throw new ConfigError(`unknown scope "${scope}" (scopes: ${scopes.join(", ")})`);
+          throw new Error(`unknown scope "${scope}" (scopes: ${scopes.join(", ")})`);
       }
       return { key, scopes: named as Scope[] };
     });
