@@ -36,8 +36,9 @@ install: node_modules/.package-lock.json $(CONSOLE_BUNDLE) ## Install the npm wo
 typecheck: install ## Type-check every workspace package
 	tsc -p tsconfig.json
 
-lint: install typecheck ## ESLint (type-aware) and Prettier
+lint: install typecheck ## ESLint (type-aware), Prettier and import cycles
 	eslint --max-warnings 0 .
+	node infra/src/import-cycles.ts packages services
 	prettier --check . --log-level warn
 
 format: install ## Format the tree with Prettier
