@@ -15,7 +15,7 @@ import {
   type Route,
 } from "@eventscope/platform";
 import type { Tracer } from "@opentelemetry/api";
-import { getProcess, listProcesses } from "./queries.ts";
+import { findSteps, getProcess, listProcesses } from "./queries.ts";
 import { sagas } from "./sagas/index.ts";
 
 export interface ProcessManagerAppDeps {
@@ -42,6 +42,17 @@ function oneOf(query: URLSearchParams, name: string, allowed: string[]): string 
   return value;
 }
 
+const uuidForm = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** An event id from the query string, or undefined when absent (400 naming it when not a UUID). */
+function eventIdParam(query: URLSearchParams, name: string): string | undefined {
+  const value = query.get(name);
+  if (value === null || value === "") return undefined;
+  if (!uuidForm.test(value))
+    throw validationError(`invalid ${name}`, [{ field: name, reason: "must be a UUID" }]);
+  return value.toLowerCase();
+}
+
 export function createProcessManagerApp(deps: ProcessManagerAppDeps) {
   const { pool } = deps;
   // A process's state may hold personal data (an onboarding's e-mail address): reads need a key.
@@ -63,6 +74,26 @@ export function createProcessManagerApp(deps: ProcessManagerAppDeps) {
         };
         const filters = { ...(type ? { type } : {}), ...(status ? { status } : {}) };
         return { status: 200, body: await listProcesses(pool, filters, page) };
+      },
+    },
+    {
+      // Before /api/processes/:id: a process id is always `type:key`, never "steps".
+      method: "GET",
+      path: "/api/processes/steps",
+      scope: "read",
+      handler: async ({ query }) => {
+        const causedBy = eventIdParam(query, "causedBy");
+        const eventId = eventIdParam(query, "eventId");
+        if (!causedBy && !eventId)
+          throw validationError("say which steps", [
+            {
+              field: "causedBy",
+              reason: "give causedBy (the event that caused them) or eventId (the step's own)",
+            },
+          ]);
+        const limit = intParam(query, "limit", { fallback: 100, min: 1, max: 1000 });
+        const filter = { ...(causedBy ? { causedBy } : {}), ...(eventId ? { eventId } : {}) };
+        return { status: 200, body: await findSteps(pool, filter, limit) };
       },
     },
     {

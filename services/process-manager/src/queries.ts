@@ -1,5 +1,5 @@
 // What GET /api/processes answers: a process with its steps (event ids and times), the events
-// it received and its next timer; and lists by type and status.
+// it received and its next timer; lists by type and status; and the steps an event caused.
 import type { Pool } from "@eventscope/platform";
 
 const summary = `id, type, status, stage, outcome, correlation_id AS "correlationId", started_by AS "startedBy",
@@ -55,6 +55,32 @@ export async function listProcesses(
     ),
   ]);
   return { count: Number(count.rows[0]!.n), processes: rows.rows };
+}
+
+/**
+ * Steps by the event that caused them (`causedBy`) or by the event a step is (`eventId`), each
+ * with its process: what an event set going, or which process sent it.
+ */
+export async function findSteps(
+  pool: Pool,
+  filter: { causedBy?: string; eventId?: string },
+  limit: number,
+): Promise<{ count: number; steps: unknown[] }> {
+  const where: string[] = [];
+  const values: unknown[] = [];
+  if (filter.causedBy) where.push(`s.caused_by = $${values.push(filter.causedBy)}`);
+  if (filter.eventId) where.push(`s.event_id = $${values.push(filter.eventId)}`);
+  const { rows } = await pool.query(
+    `SELECT s.process_id AS "processId", p.type AS "processType", p.status AS "processStatus",
+            p.stage AS "processStage", s.step, s.event_id AS "eventId", s.event_type AS "eventType",
+            s.aggregate_type AS "aggregateType", s.aggregate_id AS "aggregateId", s.status,
+            s.caused_by AS "causedBy", s.attempts, s.last_error AS "lastError", s.created_at AS "decidedAt",
+            s.sent_at AS "sentAt", s.committed_at AS "committedAt"
+     FROM process_steps s JOIN processes p ON p.id = s.process_id
+     WHERE ${where.join(" AND ")} ORDER BY s.seq LIMIT $${values.push(limit)}`,
+    values,
+  );
+  return { count: rows.length, steps: rows };
 }
 
 /** Processes not yet at an end, per type (the processes_active gauge). */
