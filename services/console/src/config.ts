@@ -33,6 +33,11 @@ export const consoleSettings = {
     default: "http://127.0.0.1:8084",
     description: "The notification service",
   },
+  processManagerUrl: {
+    env: "PROCESS_MANAGER_URL",
+    default: "http://127.0.0.1:8086",
+    description: "The process manager (sagas)",
+  },
   prometheusUrl: {
     env: "PROMETHEUS_URL",
     default: "http://127.0.0.1:9090",

@@ -1,5 +1,6 @@
 // An event through every hop, in one answer: its fate in the event store, its stream around
-// it, the read-model documents it changed, the deliveries it caused and its trace as a
+// it, the read-model documents it changed, the deliveries it caused, the process steps it
+// started (and the process that sent it, when it is a step itself) and its trace as a
 // waterfall. Each hop is asked on its own; one that fails is reported in its place and the
 // others are still shown (only the status itself, which says whether the event exists, fails
 // the whole answer).
@@ -145,6 +146,20 @@ export async function searchEvents(
   }
 }
 
+/** A process step as the process manager's GET /api/processes/steps answers it. */
+export interface ProcessStep {
+  processId: string;
+  processType: string;
+  step: string;
+  /** The event the step produced (a uuid v5 of process id and step). */
+  eventId: string;
+  eventType: string;
+  aggregateType: string;
+  aggregateId: string;
+  status: string;
+  [field: string]: unknown;
+}
+
 export interface Journey {
   eventId: string;
   status: any;
@@ -156,6 +171,7 @@ export interface Journey {
   }> | null;
   readModels: Hop<{ model: string; id: string; document: unknown; applied: boolean | null }[]> | null;
   deliveries: Hop<any[]>;
+  processSteps: Hop<{ started: ProcessStep[]; sentBy: ProcessStep | null }>;
   trace: Hop<{ traceId: string; jaegerUrl: string; waterfall: Waterfall | null }>;
 }
 
@@ -203,6 +219,15 @@ export async function eventJourney(deps: JourneyDeps, eventId: string, apiKey?: 
     return answer.deliveries as any[];
   });
 
+  const processSteps = hop(async () => {
+    const steps = (query: Record<string, string>) =>
+      upstreams
+        .json("process-manager", { path: ["/api/processes/steps"], query, apiKey })
+        .then((answer) => answer.steps as ProcessStep[]);
+    const [started, sentBy] = await Promise.all([steps({ causedBy: eventId }), steps({ eventId })]);
+    return { started, sentBy: sentBy[0] ?? null };
+  });
+
   const trace = hop(async () => {
     const traceId =
       parseTraceparent(event?.metadata?.traceparent)?.traceId ?? (await findTraceId(upstreams, eventId));
@@ -223,6 +248,7 @@ export async function eventJourney(deps: JourneyDeps, eventId: string, apiKey?: 
     stream: stream ? await stream : null,
     readModels: readModels ? await readModels : null,
     deliveries: await deliveries,
+    processSteps: await processSteps,
     trace: await trace,
   };
 }

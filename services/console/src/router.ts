@@ -21,6 +21,7 @@ import type { ConsoleConfig } from "./config.ts";
 import { eventJourney, searchEvents, type JourneyDeps, type Search } from "./journey.ts";
 import { createKafkaView, type ServiceLag } from "./kafka-view.ts";
 import { listReports, liveFigures } from "./live.ts";
+import { topicSizes, withSizes, type TopicSizes } from "./topic-sizes.ts";
 import { createUpstreams, upstreamProblem, type UpstreamName, type Upstreams } from "./upstream.ts";
 import {
   aggregateType,
@@ -58,8 +59,9 @@ const deadLetterRoutes: Record<DeadLetterService, string> = {
   "event-store": "/api/eventstore/dead-letters",
   projection: "/api/projection/dead-letters",
   notification: "/api/notification/dead-letters",
+  "process-manager": "/api/process-manager/dead-letters",
 };
-const lagServices: UpstreamName[] = ["event-store", "projection", "notification"];
+const lagServices: UpstreamName[] = ["event-store", "projection", "notification", "process-manager"];
 const reportFiles = ["index.html", "report.json", "summary.json"];
 
 /** The caller's X-API-Key, checked as any input before it is forwarded. */
@@ -92,6 +94,7 @@ export function createConsoleRouter(options: ConsoleRouterOptions): ConsoleRoute
       "event-store": config.eventStoreUrl,
       projection: config.projectionUrl,
       notification: config.notificationUrl,
+      "process-manager": config.processManagerUrl,
       prometheus: config.prometheusUrl,
       jaeger: config.jaegerUrl,
     },
@@ -180,8 +183,16 @@ export function createConsoleRouter(options: ConsoleRouterOptions): ConsoleRoute
     "/api/kafka/topics",
     json(async (req) => {
       const query = readQuery(req.url, ["all"]);
-      const list = await kafkaView.topics(booleanParam(query, "all"));
-      return { count: list.length, deadLetterTopic: topics.deadLetter, topics: list };
+      const sizeErrors: string[] = [];
+      const [list, sizes] = await Promise.all([
+        kafkaView.topics(booleanParam(query, "all")),
+        topicSizes(upstreams).catch((error: unknown) => {
+          sizeErrors.push(`prometheus: ${(error as Error).message}`);
+          return new Map() as TopicSizes;
+        }),
+      ]);
+      const sized = withSizes(list, sizes);
+      return { count: sized.length, deadLetterTopic: topics.deadLetter, topics: sized, sizeErrors };
     }),
   );
 

@@ -33,6 +33,7 @@ beforeAll(async () => {
       eventStoreUrl: at,
       projectionUrl: at,
       notificationUrl: at,
+      processManagerUrl: at,
       prometheusUrl: at,
       jaegerUrl: at,
       kafkaBrokers: ["127.0.0.1:1"],

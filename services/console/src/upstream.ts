@@ -4,7 +4,14 @@
 // X-API-Key is forwarded so the services, not the console, decide what it may read or do.
 import { EventscopeError, unavailable } from "@eventscope/platform";
 
-export const upstreamNames = ["event-store", "projection", "notification", "prometheus", "jaeger"] as const;
+export const upstreamNames = [
+  "event-store",
+  "projection",
+  "notification",
+  "process-manager",
+  "prometheus",
+  "jaeger",
+] as const;
 export type UpstreamName = (typeof upstreamNames)[number];
 
 export interface UpstreamAnswer {

@@ -19,7 +19,7 @@ const aggregateTypeForm = /^[A-Za-z][A-Za-z0-9]{0,99}$/;
 // Control characters (C0, DEL, C1) have no place in an id a person types.
 const controlChars = /\p{Cc}/u;
 
-export const deadLetterServices = ["event-store", "projection", "notification"] as const;
+export const deadLetterServices = ["event-store", "projection", "notification", "process-manager"] as const;
 export type DeadLetterService = (typeof deadLetterServices)[number];
 
 const refuse = (field: string, reason: string): never => {

@@ -69,6 +69,7 @@ describe("console input validation", () => {
 
   it("knows the dead-letter services and report ids, nothing else", () => {
     expect(deadLetterService("projection")).toBe("projection");
+    expect(deadLetterService("process-manager")).toBe("process-manager");
     expect(refusal(() => deadLetterService("producer")).field).toBe("service");
     expect(deadLetterId("12")).toBe("12");
     expect(refusal(() => deadLetterId("1; DROP")).field).toBe("id");

@@ -161,6 +161,11 @@ function EventJourney({ eventId }: { eventId: string }) {
             <HopError hop={j.deliveries} />
             {j.deliveries.ok ? <Deliveries list={j.deliveries.value} /> : null}
           </section>
+          <section class="card" id="process-steps">
+            <h3>Process steps</h3>
+            <HopError hop={j.processSteps} />
+            {j.processSteps?.ok ? <ProcessSteps steps={j.processSteps.value} /> : null}
+          </section>
           <section class="card" id="trace">
             <h3>Trace</h3>
             <HopError hop={j.trace} />
@@ -274,6 +279,67 @@ const Deliveries = ({ list }: { list: any[] }) =>
       </tbody>
     </table>
   );
+
+const stepClass = (status: string) =>
+  status === "committed" ? "ok" : status === "rejected" || status === "refused" ? "bad" : "";
+
+function ProcessSteps({ steps }: { steps: { started: any[]; sentBy: any } }) {
+  const by = steps.sentBy;
+  return (
+    <div>
+      {by ? (
+        <p class="sent-by">
+          sent by process <code>{by.processId}</code> as its step <code>{by.step}</code>
+          {by.causedBy ? (
+            <>
+              , caused by <a href={`#/journey/${by.causedBy}`}>{by.causedBy}</a>
+            </>
+          ) : (
+            " (on a timer)"
+          )}
+        </p>
+      ) : null}
+      {steps.started.length === 0 ? (
+        <p>no process step started by this event</p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th>process</th>
+              <th>step</th>
+              <th>status</th>
+              <th>attempts</th>
+              <th>event produced</th>
+              <th>type</th>
+              <th>aggregate</th>
+              <th>last error</th>
+            </tr>
+          </thead>
+          <tbody>
+            {steps.started.map((s) => (
+              <tr key={s.eventId} class="process-step" data-step={s.step}>
+                <td>
+                  {s.processId} <span class="muted">{s.processStatus}</span>
+                </td>
+                <td>{s.step}</td>
+                <td class={`step-status ${stepClass(s.status)}`}>{s.status}</td>
+                <td>{s.attempts}</td>
+                <td class="produced">
+                  <a href={`#/journey/${s.eventId}`}>{s.eventId}</a>
+                </td>
+                <td>{s.eventType}</td>
+                <td>
+                  {s.aggregateType}/{s.aggregateId}
+                </td>
+                <td>{s.lastError ?? ""}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </div>
+  );
+}
 
 function TraceView({ trace }: { trace: any }) {
   const w = trace.waterfall;

@@ -1,6 +1,6 @@
 import { useState } from "preact/hooks";
 import { api, q } from "./api.ts";
-import { ErrorBox, Json, num, useLoad, Verdict } from "./util.tsx";
+import { bytes, ErrorBox, Json, num, useLoad, Verdict } from "./util.tsx";
 
 export function KafkaPage() {
   const [all, setAll] = useState(false);
@@ -28,6 +28,9 @@ function Topics({ all }: { all: boolean }) {
     <section class="card" id="topics">
       <h2>Topics</h2>
       <ErrorBox error={topics.error} />
+      {topics.data?.sizeErrors?.length ? (
+        <p class="muted">sizes not known: {topics.data.sizeErrors.join("; ")}</p>
+      ) : null}
       <table>
         <thead>
           <tr>
@@ -38,6 +41,7 @@ function Topics({ all }: { all: boolean }) {
             <th>low</th>
             <th>high watermark</th>
             <th>messages</th>
+            <th>size</th>
           </tr>
         </thead>
         <tbody>
@@ -60,6 +64,15 @@ function Topics({ all }: { all: boolean }) {
                 <td>{num(p.low)}</td>
                 <td>{num(p.high)}</td>
                 <td>{num(p.messages)}</td>
+                <td
+                  class="bytes"
+                  title={p.bytes === null ? "no figure in Prometheus (yet)" : `${p.bytes} bytes`}
+                >
+                  {bytes(p.bytes)}
+                  {i === 0 && t.partitions.length > 1 && t.bytes !== null ? (
+                    <span class="muted topic-bytes"> (topic {bytes(t.bytes)})</span>
+                  ) : null}
+                </td>
               </tr>
             )),
           )}

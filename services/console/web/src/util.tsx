@@ -53,6 +53,19 @@ export const ms = (n: number | null | undefined): string =>
 export const num = (n: number | null | undefined): string =>
   n === null || n === undefined ? "–" : n.toLocaleString("en");
 
+/** Bytes as a person reads them: 1,024-based units, three significant figures. */
+export const bytes = (n: number | null | undefined): string => {
+  if (n === null || n === undefined) return "–";
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let value = n;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${value} B` : `${value.toPrecision(3)} ${units[unit]}`;
+};
+
 export const Verdict = ({ verdict }: { verdict: string | null | undefined }) => (
   <span class={`verdict v-${(verdict ?? "unknown").toLowerCase()}`}>{verdict ?? "?"}</span>
 );
