@@ -16,7 +16,16 @@ import {
   type Route,
 } from "@eventscope/platform";
 import type { Tracer } from "@opentelemetry/api";
-import { eventStatus, readFeed, readStream, replay, stats, parseCursor } from "./queries.ts";
+import {
+  eventStatus,
+  lastPosition,
+  listRejected,
+  parseCursor,
+  readFeed,
+  readStream,
+  replay,
+  stats,
+} from "./queries.ts";
 
 export interface EventStoreAppDeps {
   /** Consumer lag, served on GET /lag. */
@@ -124,10 +133,7 @@ export function createEventStoreApp(deps: EventStoreAppDeps) {
     {
       method: "GET",
       path: "/api/eventstore/head",
-      handler: async () => {
-        const { rows } = await pool.query<{ p: string | null }>("SELECT max(position) AS p FROM events");
-        return { status: 200, body: { lastPosition: rows[0]?.p ?? "0" } };
-      },
+      handler: async () => ({ status: 200, body: { lastPosition: await lastPosition(pool) } }),
     },
     {
       method: "GET",
@@ -139,13 +145,11 @@ export function createEventStoreApp(deps: EventStoreAppDeps) {
       path: "/api/eventstore/rejected",
       scope: "read",
       handler: async ({ query }) => {
-        const { rows } = await pool.query(
-          `SELECT event_id AS "eventId", event_type AS "eventType", aggregate_type AS "aggregateType",
-                  aggregate_id AS "aggregateId", code, reason, rejected_at AS "rejectedAt"
-           FROM rejected_events ORDER BY rejected_at DESC LIMIT $1`,
-          [intParam(query, "limit", { fallback: 100, min: 1, max: 1000 })],
+        const rejected = await listRejected(
+          pool,
+          intParam(query, "limit", { fallback: 100, min: 1, max: 1000 }),
         );
-        return { status: 200, body: { count: rows.length, rejected: rows } };
+        return { status: 200, body: { count: rejected.length, rejected } };
       },
     },
     ...deadLetterRoutes("/api/eventstore/dead-letters", deps.deadLetters),

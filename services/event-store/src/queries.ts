@@ -140,6 +140,33 @@ export async function replay(pool: Pool, aggregateType: string, aggregateId: str
   };
 }
 
+/** The highest position stored ("0" for an empty store). */
+export async function lastPosition(pool: Pool): Promise<string> {
+  const { rows } = await pool.query<{ p: string | null }>("SELECT max(position) AS p FROM events");
+  return rows[0]?.p ?? "0";
+}
+
+export interface RejectedSummary {
+  eventId: string;
+  eventType: string;
+  aggregateType: string;
+  aggregateId: string;
+  code: string;
+  reason: string;
+  rejectedAt: Date;
+}
+
+/** The latest rejections, newest first. */
+export async function listRejected(pool: Pool, limit: number): Promise<RejectedSummary[]> {
+  const { rows } = await pool.query<RejectedSummary>(
+    `SELECT event_id AS "eventId", event_type AS "eventType", aggregate_type AS "aggregateType",
+            aggregate_id AS "aggregateId", code, reason, rejected_at AS "rejectedAt"
+     FROM rejected_events ORDER BY rejected_at DESC LIMIT $1`,
+    [limit],
+  );
+  return rows;
+}
+
 export async function stats(pool: Pool) {
   const [byType, totals, rejected] = await Promise.all([
     pool.query<{ aggregate_type: string; event_type: string; n: string }>(
