@@ -127,6 +127,13 @@ export const commonSettings = {
     parse: int,
     description: "Deepest nesting of a JSON body (400 beyond it)",
   },
+  kafkaSpanLinks: {
+    env: "OTEL_KAFKA_SPAN_LINKS",
+    default: false,
+    parse: bool,
+    description:
+      "true: a consumed event starts a new trace linked to the producer's; false: it continues the producer's trace (one trace per event)",
+  },
 } satisfies ConfigSpec;
 
 export const settingsTable = (spec: ConfigSpec): string =>
