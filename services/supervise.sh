@@ -73,7 +73,8 @@ delay=1
 printf '0 0 -\n' >"$RESTARTS_FILE"
 while [ "$stopping" = 0 ]; do
   started=$SECONDS
-  node "$REPO_DIR/services/$svc/src/main.ts" &
+  # The instrumentations must be enabled before the service's modules load (ESM).
+  node --import "$REPO_DIR/packages/platform/src/instrument.ts" "$REPO_DIR/services/$svc/src/main.ts" &
   child=$!
   printf '%s %s\n' "$child" "$(proc_start "$child")" >"$CHILD_FILE"
 

@@ -12,7 +12,7 @@ import {
 } from "@opentelemetry/api";
 import { NodeSDK } from "@opentelemetry/sdk-node";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
-import { BatchSpanProcessor } from "@opentelemetry/sdk-trace-base";
+import { BatchSpanProcessor } from "@opentelemetry/sdk-trace";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from "@opentelemetry/semantic-conventions";
 import {
@@ -27,6 +27,8 @@ import {
   ATTR_EVENT_TYPE,
   ATTR_STREAM_VERSION,
 } from "./semconv.ts";
+import { commonSettings, readConfig, type Env } from "./config.ts";
+import { registeredInstrumentations } from "./instrumentations.ts";
 
 export { SpanKind, SpanStatusCode, context, trace };
 export type { Span, Context, Link };
@@ -40,10 +42,13 @@ export interface Telemetry {
 /**
  * Starts the OpenTelemetry Node SDK exporting OTLP/HTTP to Jaeger. The SDK's own OTEL_*
  * variables are honoured as they are (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SERVICE_NAME,
- * OTEL_TRACES_SAMPLER, OTEL_SDK_DISABLED, ...). Spans are made by hand at each hop, so the
- * trace of an event is one continuous tree across Kafka whatever the module format.
+ * OTEL_TRACES_SAMPLER, OTEL_SDK_DISABLED, ...). HTTP, express, PostgreSQL, undici and pino are
+ * traced by their instrumentations, which `instrument.ts` enables before the service's modules
+ * load (node --import); the steps of Eventscope itself (decide, append, apply, dispatch, the
+ * Kafka hops) are spans made by hand, so an event's trace is one tree across Kafka.
  */
-export function startTelemetry(serviceName: string, env = process.env): Telemetry {
+export function startTelemetry(serviceName: string, env: Env = process.env): Telemetry {
+  linkMode = readConfig({ kafkaSpanLinks: commonSettings.kafkaSpanLinks }, env).kafkaSpanLinks;
   if (/^true$/i.test(env.OTEL_SDK_DISABLED ?? "")) {
     return { tracer: trace.getTracer(serviceName), enabled: false, shutdown: async () => {} };
   }
@@ -53,13 +58,14 @@ export function startTelemetry(serviceName: string, env = process.env): Telemetr
       [ATTR_SERVICE_VERSION]: "0.1.0",
     }),
     spanProcessors: [
-      new BatchSpanProcessor(new OTLPTraceExporter(), {
+      new BatchSpanProcessor({
+        exporter: new OTLPTraceExporter(),
         maxQueueSize: 8192,
         maxExportBatchSize: 1024,
         scheduledDelayMillis: 500,
       }),
     ],
-    instrumentations: [],
+    instrumentations: registeredInstrumentations(),
   });
   sdk.start();
   return { tracer: trace.getTracer(serviceName, "0.1.0"), enabled: true, shutdown: () => sdk.shutdown() };
@@ -142,4 +148,5 @@ export function startConsumerSpan(tracer: Tracer, options: ConsumerSpanOptions):
   );
 }
 
-const linkMode = /^true$/i.test(process.env.OTEL_KAFKA_SPAN_LINKS ?? "");
+// OTEL_KAFKA_SPAN_LINKS (commonSettings.kafkaSpanLinks), read once by startTelemetry.
+let linkMode = false;

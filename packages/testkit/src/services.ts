@@ -71,7 +71,9 @@ export async function startService(
   const url = `http://127.0.0.1:${port}`;
 
   const launch = async () => {
-    child = spawn(process.execPath, [join(repoRoot, "services", name, "src", "main.ts")], {
+    // The OpenTelemetry instrumentations are enabled before the service's modules load (ESM).
+    const hook = join(repoRoot, "packages", "platform", "src", "instrument.ts");
+    child = spawn(process.execPath, ["--import", hook, join(repoRoot, "services", name, "src", "main.ts")], {
       cwd: repoRoot,
       env: { ...process.env, LOG_LEVEL: "info", ...env, PORT: String(port) },
       stdio: ["ignore", "pipe", "pipe"],
