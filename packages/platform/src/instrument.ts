@@ -14,7 +14,8 @@ import {
 } from "./instrumentations.ts";
 
 if (!/^true$/i.test(process.env.OTEL_SDK_DISABLED ?? "")) {
-  const instrumentations = createInstrumentations(selectedInstrumentations());
+  const names = selectedInstrumentations();
+  const instrumentations = createInstrumentations(names);
   const include = patchedModules(instrumentations);
   if (supportsSyncHooks()) {
     register({ include });
@@ -25,5 +26,5 @@ if (!/^true$/i.test(process.env.OTEL_SDK_DISABLED ?? "")) {
     for (const i of instrumentations) i.enable();
     await waitForAllMessagesAcknowledged();
   }
-  setRegisteredInstrumentations(instrumentations);
+  setRegisteredInstrumentations(names, instrumentations);
 }

@@ -92,12 +92,21 @@ export const patchedModules = (instrumentations: readonly Instrumentation[]): st
   ),
 ];
 
-let registered: Instrumentation[] = [];
+let registered: { names: InstrumentationName[]; instrumentations: Instrumentation[] } = {
+  names: [],
+  instrumentations: [],
+};
 
 /** Records the instrumentations the loader hook enabled, for `startTelemetry`. */
-export function setRegisteredInstrumentations(instrumentations: Instrumentation[]): void {
-  registered = instrumentations;
+export function setRegisteredInstrumentations(
+  names: InstrumentationName[],
+  instrumentations: Instrumentation[],
+): void {
+  registered = { names, instrumentations };
 }
 
 /** The instrumentations enabled before the program's modules loaded (none without the hook). */
-export const registeredInstrumentations = (): Instrumentation[] => registered;
+export const registeredInstrumentations = (): Instrumentation[] => registered.instrumentations;
+
+/** Whether the named instrumentation was enabled by the loader hook. */
+export const isInstrumented = (name: InstrumentationName): boolean => registered.names.includes(name);

@@ -3,10 +3,8 @@ import {
   isolatePoison,
   isPoison,
   reasonOf,
-  SpanKind,
-  ATTR_DB_SYSTEM_NAME,
-  ATTR_DB_OPERATION_NAME,
-  ATTR_DB_COLLECTION_NAME,
+  context,
+  trace,
   ATTR_DB_OPERATION_BATCH_SIZE,
   type Logger,
   type Metrics,
@@ -51,19 +49,14 @@ export function createAppender(deps: AppenderDeps) {
   const { pool, heads, tracer, metrics, logger } = deps;
 
   async function traced(batch: AppendBatch, items: Incoming[]): Promise<CommittedEvent[]> {
-    const span = tracer.startSpan("INSERT events", {
-      kind: SpanKind.CLIENT,
-      attributes: {
-        [ATTR_DB_SYSTEM_NAME]: "postgresql",
-        [ATTR_DB_OPERATION_NAME]: "INSERT",
-        [ATTR_DB_COLLECTION_NAME]: "events",
-        [ATTR_DB_OPERATION_BATCH_SIZE]: batch.events.length,
-      },
+    // The step's span; the pg instrumentation's INSERT span is its child (db.* attributes).
+    const span = tracer.startSpan("append", {
+      attributes: { [ATTR_DB_OPERATION_BATCH_SIZE]: batch.events.length },
       links: items.slice(0, 64).map((i) => ({ context: i.span.spanContext() })),
     });
     const started = performance.now();
     try {
-      return await appendBatch(pool, batch);
+      return await context.with(trace.setSpan(context.active(), span), () => appendBatch(pool, batch));
     } catch (error) {
       span.recordException(error as Error);
       throw error;
