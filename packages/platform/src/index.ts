@@ -23,3 +23,4 @@ export * from "./server-limits.ts";
 export * from "./retriable.ts";
 export * from "./stream-sequence.ts";
 export * from "./consumed-streams.ts";
+export * from "./secret-box.ts";

@@ -1,49 +1,8 @@
-// Webhook secrets at rest: sealed with AES-256-GCM under WEBHOOK_SECRET_KEY, bound to their
-// subscription (the id is the additional authenticated data, so a sealed secret copied onto
-// another row does not open). A dump of the table alone signs nothing. The sealed form names
-// the key by a short fingerprint, so a service started with another key says which one.
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
+// Webhook secrets at rest: the platform's secret box under WEBHOOK_SECRET_KEY, each secret bound
+// to its subscription (the id is the additional authenticated data).
+import { createSecretBox as platformSecretBox, type SecretBox } from "@eventscope/platform";
 
-const prefix = "gcm1";
+export { parseSecretKey, type SecretBox } from "@eventscope/platform";
 
-export interface SecretBox {
-  seal(secret: string, subscriptionId: string): string;
-  open(sealed: string, subscriptionId: string): string;
-  /** The key's fingerprint (not the key): safe to log. */
-  keyId: string;
-}
-
-/** The key as 64 hex digits or base64 of 32 bytes. */
-export function parseSecretKey(raw: string): Buffer {
-  const key = /^[0-9a-f]{64}$/i.test(raw) ? Buffer.from(raw, "hex") : Buffer.from(raw, "base64");
-  if (key.length !== 32) throw new Error("expected 32 bytes as 64 hex digits or base64");
-  return key;
-}
-
-export function createSecretBox(key: Buffer): SecretBox {
-  const keyId = createHash("sha256").update(key).digest("hex").slice(0, 8);
-  return {
-    keyId,
-    seal(secret, subscriptionId) {
-      const iv = randomBytes(12);
-      const cipher = createCipheriv("aes-256-gcm", key, iv).setAAD(Buffer.from(subscriptionId));
-      const sealed = Buffer.concat([cipher.update(secret, "utf8"), cipher.final()]);
-      return [prefix, keyId, iv, cipher.getAuthTag(), sealed]
-        .map((part) => (typeof part === "string" ? part : part.toString("base64url")))
-        .join(".");
-    },
-    open(sealed, subscriptionId) {
-      const [format, sealedWith, iv, tag, data] = sealed.split(".");
-      if (format !== prefix || !iv || !tag || data === undefined)
-        throw new Error("not a sealed webhook secret");
-      if (sealedWith !== keyId)
-        throw new Error(`secret sealed with key ${sealedWith}, but WEBHOOK_SECRET_KEY is key ${keyId}`);
-      const decipher = createDecipheriv("aes-256-gcm", key, Buffer.from(iv, "base64url"))
-        .setAAD(Buffer.from(subscriptionId))
-        .setAuthTag(Buffer.from(tag, "base64url"));
-      return Buffer.concat([decipher.update(Buffer.from(data, "base64url")), decipher.final()]).toString(
-        "utf8",
-      );
-    },
-  };
-}
+export const createSecretBox = (key: Buffer): SecretBox =>
+  platformSecretBox(key, "WEBHOOK_SECRET_KEY", "webhook secret");
