@@ -23,11 +23,8 @@ import {
   type Domain,
 } from "@eventscope/contracts";
 import { scopes } from "@eventscope/platform";
-import { commandRoutes } from "../../services/producer/src/commands.ts";
-import { processStatuses } from "../../services/process-manager/src/app.ts";
-import { processManagerSettings } from "../../services/process-manager/src/config.ts";
-import { sagas } from "../../services/process-manager/src/sagas/index.ts";
-import { stepNamespace } from "../../services/process-manager/src/sagas/step-id.ts";
+import { processManagerSettings, processStatuses, sagas, stepNamespace } from "@eventscope/process-manager";
+import { commandRoutes } from "@eventscope/producer";
 import {
   asyncApiFile,
   deadLetterHeaders,

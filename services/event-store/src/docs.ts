@@ -1,0 +1,315 @@
+// The event store's part of the documents: event status, streams, the gap-safe feed, replay,
+// statistics and rejections; what it reads from and writes to the topics.
+import { domains } from "@eventscope/contracts";
+import { asyncOperation } from "../../../docs/lib/asyncapi.ts";
+import {
+  okResponse,
+  param,
+  pathParam,
+  pRef,
+  problems,
+  routeTableDeps,
+  stub,
+  type Operation,
+  type ServiceDocs,
+} from "../../../docs/lib/openapi.ts";
+import { deadLetterOperations } from "../../../docs/lib/platform.ts";
+import {
+  arrayOf,
+  bool,
+  dateTime,
+  enumOf,
+  int,
+  num,
+  object,
+  orNull,
+  record,
+  ref,
+  str,
+  uuid,
+  type Json,
+} from "../../../docs/lib/schema.ts";
+import { knownRejectionCodes, payloadHashSchema } from "../../../docs/lib/events.ts";
+import { stateSchemaOf } from "../../../docs/lib/read-models.ts";
+import { createEventStoreApp } from "./app.ts";
+import { eventStoreSettings } from "./config.ts";
+
+function operations(): Operation[] {
+  const aggregateTypes = domains.map((d) => d.aggregateType);
+  const aggregateType = pathParam("Aggregate type", str("", { examples: aggregateTypes }));
+  const deadLetters = deadLetterOperations(
+    "event-store",
+    "/api/eventstore/dead-letters",
+    "eventStore",
+    "events.ingest",
+  );
+  return [
+    {
+      service: "event-store",
+      method: "GET",
+      path: "/api/eventstore/events/:eventId",
+      operationId: "getEventStatus",
+      summary: "Status of an accepted event (the producer's statusUrl)",
+      description:
+        "pending (not decided yet), committed (with the stored event) or rejected (with code and reason).",
+      pathParams: { eventId: pathParam("Event id", uuid()) },
+      responses: { "200": okResponse("The event's status", ref("EventStatus")), ...problems(400) },
+    },
+    {
+      service: "event-store",
+      method: "GET",
+      path: "/api/eventstore/streams/:aggregateType/:aggregateId",
+      operationId: "readStream",
+      summary: "Read one aggregate's stream",
+      pathParams: { aggregateType, aggregateId: pathParam("Aggregate id") },
+      parameters: [
+        param(
+          "fromVersion",
+          "query",
+          int("", { minimum: 1, maximum: 2_147_483_647, default: 1 }),
+          "First version",
+        ),
+        param(
+          "toVersion",
+          "query",
+          int("", { minimum: 1, maximum: 2_147_483_647 }),
+          "Last version (default: the end)",
+        ),
+        param("limit", "query", int("", { minimum: 1, maximum: 10_000, default: 1000 }), "Most events"),
+      ],
+      responses: {
+        "200": okResponse("The events, in version order (none for an unknown stream)", ref("Stream")),
+        ...problems(400),
+      },
+    },
+    {
+      service: "event-store",
+      method: "GET",
+      path: "/api/eventstore/feed",
+      operationId: "readFeed",
+      summary: "The global feed, gap-safe",
+      description:
+        "Every stored event in commit order (transaction id, then position). Only events of transactions " +
+        "older than the oldest one still running are served, so a reader that keeps `nextCursor` never skips " +
+        "an event whose position was taken before a concurrent transaction committed.",
+      parameters: [
+        param(
+          "after",
+          "query",
+          str("", { pattern: "^[0-9]{1,20}:[0-9]{1,19}$", default: "0:0" }),
+          "Cursor `<transactionId>:<position>` from the previous page; parts beyond a transaction id " +
+            "(xid8) or a position (bigint) are a 400",
+        ),
+        param("limit", "query", int("", { minimum: 1, maximum: 5000, default: 500 }), "Most events"),
+      ],
+      responses: { "200": okResponse("A page of the feed", ref("FeedPage")), ...problems(400) },
+    },
+    {
+      service: "event-store",
+      method: "GET",
+      path: "/api/eventstore/replay/:aggregateType/:aggregateId",
+      operationId: "replayAggregate",
+      summary: "Rebuild an aggregate's state by replay",
+      description:
+        "Full replay or snapshot + partial replay, as of a version or a point in time; says how much work it " +
+        "took. `fromDate` (the e-commerce seed's parameter) only trims the listed history.",
+      pathParams: {
+        aggregateType: pathParam("Aggregate type", enumOf(aggregateTypes)),
+        aggregateId: pathParam("Aggregate id"),
+      },
+      parameters: [
+        param(
+          "strategy",
+          "query",
+          { ...enumOf(["full", "snapshot"]), default: "snapshot" },
+          "How to rebuild",
+        ),
+        param(
+          "version",
+          "query",
+          int("", { minimum: 1, maximum: 2_147_483_647 }),
+          "State as of this stream version",
+        ),
+        param(
+          "at",
+          "query",
+          dateTime(),
+          "State as of this time (event timestamps): an ISO 8601 date or date-time, four-digit year",
+        ),
+        param("fromDate", "query", dateTime(), "List history from this time on (same form as `at`)"),
+      ],
+      responses: {
+        "200": okResponse("The state and its history", ref("ReplayResult")),
+        ...problems(400, 404),
+      },
+    },
+    {
+      service: "event-store",
+      method: "GET",
+      path: "/api/eventstore/head",
+      operationId: "storeHead",
+      summary: "The last global position (how far readers can be behind)",
+      responses: {
+        "200": okResponse("The last position", {
+          type: "object",
+          required: ["lastPosition"],
+          properties: { lastPosition: { type: "string", description: "bigint as a decimal string" } },
+        }),
+        ...problems(),
+      },
+    },
+    {
+      service: "event-store",
+      method: "GET",
+      path: "/api/eventstore/stats",
+      operationId: "storeStats",
+      summary: "Store statistics",
+      responses: { "200": okResponse("Counts, size and last position", ref("StoreStats")), ...problems() },
+    },
+    {
+      service: "event-store",
+      method: "GET",
+      path: "/api/eventstore/rejected",
+      operationId: "listRejected",
+      summary: "Rejected events, newest first",
+      parameters: [pRef("Limit")],
+      responses: {
+        "200": okResponse("Rejections with code and reason", ref("RejectedList")),
+        ...problems(400),
+      },
+    },
+    ...deadLetters,
+  ];
+}
+
+function schemas(): Record<string, Json> {
+  return {
+    EventStatus: {
+      description: "Where an accepted event is: not decided yet, committed, or rejected with a reason.",
+      oneOf: [
+        record({ eventId: uuid(), status: enumOf(["pending"]) }),
+        record({ eventId: uuid(), status: enumOf(["committed"]), event: ref("CommittedEvent") }),
+        object(
+          {
+            eventId: uuid(),
+            status: enumOf(["rejected"]),
+            code: str("Rejection code", { examples: knownRejectionCodes }),
+            reason: str(),
+            rejectedAt: dateTime(),
+            payloadHash: payloadHashSchema(
+              "metadata.payloadHash of the rejected event, when it had one: compare with the 202's",
+            ),
+          },
+          ["eventId", "status", "code", "reason", "rejectedAt"],
+        ),
+      ],
+    },
+    Stream: record({
+      aggregateType: str(),
+      aggregateId: str(),
+      count: int(),
+      events: arrayOf(ref("CommittedEvent"), "In version order"),
+    }),
+    FeedPage: record({
+      events: arrayOf(ref("CommittedEvent"), "In commit order"),
+      nextCursor: str("Cursor for the next page (`<transactionId>:<position>`)", {
+        pattern: "^[0-9]+:[0-9]+$",
+      }),
+      caughtUp: bool("True when the page ended at the safe horizon: later events come in a later read"),
+    }),
+    ReplayResult: record({
+      aggregateType: str(),
+      aggregateId: str(),
+      version: int("Stream version the state is at"),
+      state: {
+        description: "The aggregate's state, of its domain's state type",
+        anyOf: domains.map((d) => ref(stateSchemaOf(d.aggregateType))),
+      },
+      strategy: enumOf(["full", "snapshot"]),
+      snapshotVersion: orNull(int("Version of the snapshot started from (snapshot strategy)")),
+      eventsReplayed: int("Events folded to get the state"),
+      durationMs: num("Time the reconstruction took"),
+      history: arrayOf(ref("CommittedEvent"), "The stream up to `version`, from `fromDate` on when given"),
+    }),
+    StoreStats: record({
+      events: int(),
+      streams: int(),
+      snapshots: int(),
+      sizeBytes: int("Size of the events table with its indexes"),
+      lastPosition: str("Highest global position", { pattern: "^[0-9]+$" }),
+      eventsByType: arrayOf(record({ aggregateType: str(), eventType: str(), count: int() })),
+      rejectedByCode: {
+        type: "object",
+        additionalProperties: { type: "integer" },
+        description: "Rejected events per rejection code",
+      },
+    }),
+    RejectedList: record({
+      count: int(),
+      rejected: arrayOf(
+        record({
+          eventId: uuid(),
+          eventType: str(),
+          aggregateType: str(),
+          aggregateId: str(),
+          code: str("Rejection code", { examples: knownRejectionCodes }),
+          reason: str(),
+          rejectedAt: dateTime(),
+        }),
+        "Newest first",
+      ),
+    }),
+  };
+}
+
+export const eventStoreDocs: ServiceDocs = {
+  service: "event-store",
+  title: "Event store",
+  port: eventStoreSettings.port.default,
+  description:
+    "The authority: consumes `events.ingest`, decides each event against its aggregate, appends it to " +
+    "PostgreSQL and publishes it to `events.committed` (or `events.rejected` with a reason). Serves " +
+    "event status, streams, the gap-safe global feed, replay and statistics.",
+  consumer: true,
+  routes: () =>
+    createEventStoreApp({
+      ...routeTableDeps("event-store"),
+      pool: stub,
+      deadLetters: stub,
+      lag: stub,
+      ready: () => false,
+    }).routes,
+  operations,
+  schemas,
+  messaging: () => ({
+    eventStoreReceiveIngest: asyncOperation(
+      "receive",
+      "ingest",
+      "ingestEvent",
+      "event-store",
+      "The store decides and appends accepted events in batches",
+      eventStoreSettings.groupId.default,
+    ),
+    eventStoreSendCommitted: asyncOperation(
+      "send",
+      "committed",
+      "committedEvent",
+      "event-store",
+      "The store publishes appended events",
+    ),
+    eventStoreSendRejected: asyncOperation(
+      "send",
+      "rejected",
+      "rejectedEvent",
+      "event-store",
+      "The store publishes refused events with the reason",
+    ),
+    eventStoreSendDeadLetter: asyncOperation(
+      "send",
+      "deadletter",
+      "deadLetter",
+      "event-store",
+      "The store parks unreadable ingest records",
+    ),
+  }),
+};

@@ -1,0 +1,3 @@
+// The projection's public surface: its documentation and settings.
+export { projectionDocs } from "./docs.ts";
+export { projectionSettings } from "./config.ts";
