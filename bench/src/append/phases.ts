@@ -4,8 +4,7 @@
 //   node bench/src/append/phases.ts            (BATCH_SIZES=1,10,100,500 SHAPES=... RUNS=3)
 // A diagnostic beside the benchmark, not part of `make bench`.
 import { createPool, migrate, quoteIdent, withTransaction, type PoolClient } from "@eventscope/platform";
-import { decideBatch, type Head } from "../../../services/event-store/src/decide.ts";
-import { appendBatch } from "../../../services/event-store/src/store.ts";
+import { appendBatch, decideBatch, type Head } from "@eventscope/event-store";
 import { median, renderTable } from "../stats.ts";
 import { planWorkload, type Shape } from "../workload.ts";
 import { runTag, SNAPSHOT_EVERY, STORE_MIGRATIONS } from "./systems.ts";

@@ -4,7 +4,7 @@
 // transaction) unless it is marked as a diagnostic, which leaves work out to show what it costs.
 import type { CommittedEvent } from "@eventscope/contracts";
 import type { PoolClient } from "@eventscope/platform";
-import type { AppendBatch } from "../../../services/event-store/src/store.ts";
+import type { AppendBatch } from "@eventscope/event-store";
 import type { AppendFn } from "./systems.ts";
 
 export interface AppendVariant {

@@ -1,19 +1,21 @@
 // The systems the append benchmark compares. Each one lives in its own fresh schema (or
 // database, for Emmett), has one connection per writer and is emptied before every measurement.
 import { randomBytes } from "node:crypto";
-import { fileURLToPath } from "node:url";
 import { getPostgreSQLEventStore, type PostgresEventStore } from "@event-driven-io/emmett-postgresql";
 import { createPool, migrate, quoteIdent, withTransaction, type Pool } from "@eventscope/platform";
 import pg from "pg";
-import { decideBatch, type Head } from "../../../services/event-store/src/decide.ts";
-import { appendBatch, type AppendBatch } from "../../../services/event-store/src/store.ts";
+import {
+  appendBatch,
+  decideBatch,
+  eventStoreMigrations,
+  type AppendBatch,
+  type Head,
+} from "@eventscope/event-store";
 import type { CommittedEvent } from "@eventscope/contracts";
 import type { PoolClient } from "@eventscope/platform";
 import type { PlannedEvent } from "../workload.ts";
 
-export const STORE_MIGRATIONS = fileURLToPath(
-  new URL("../../../services/event-store/src/migrations", import.meta.url),
-);
+export const STORE_MIGRATIONS = eventStoreMigrations;
 
 /** The event store's default (SNAPSHOT_EVERY). */
 export const SNAPSHOT_EVERY = 100;

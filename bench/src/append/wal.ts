@@ -6,8 +6,7 @@
 //   node bench/src/append/wal.ts [multi-stream|single-stream] [--fillfactor=70]
 // A diagnostic beside the benchmark, not part of `make bench`.
 import { createPool, migrate, quoteIdent, withTransaction, type Pool } from "@eventscope/platform";
-import { decideBatch, type Head } from "../../../services/event-store/src/decide.ts";
-import { appendBatch, type AppendBatch } from "../../../services/event-store/src/store.ts";
+import { appendBatch, decideBatch, type AppendBatch, type Head } from "@eventscope/event-store";
 import { renderTable } from "../stats.ts";
 import { planWorkload, type PlannedEvent, type Shape } from "../workload.ts";
 import { headsOf } from "./prototype.ts";
