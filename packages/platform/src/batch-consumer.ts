@@ -1,4 +1,4 @@
-import type { Kafka, KafkaMessage } from "kafkajs";
+import type { Kafka, KafkaMessage } from "./kafka/types.ts";
 import type { LagReporter } from "./lag-monitor.ts";
 import type { Logger } from "./logger.ts";
 import type { Metrics } from "./metrics.ts";
@@ -25,7 +25,7 @@ export interface BatchConsumerOptions {
   /**
    * Processes messages of one partition, in order. Returning commits past them. A retriable
    * error (see retriable.ts) has the chunk handled again after a backoff; any other
-   * has kafkajs redeliver it (the consumer restarts from the last committed offset). A message
+   * has the client redeliver it (the consumer restarts from the last committed offset). A message
    * that can never be processed is the handler's to park or reject, never to throw.
    */
   handle(partition: number, messages: KafkaMessage[]): Promise<void>;
@@ -38,84 +38,73 @@ export interface BatchConsumer {
 }
 
 /**
- * A kafkajs consumer in batch mode that every consuming service shares: offsets are resolved
- * only after a chunk was handled, a crashed member is noticed within the session timeout, and a
- * failing chunk is counted, logged and redelivered.
+ * A consumer in batch mode that every consuming service shares, whichever client reads: offsets
+ * are resolved only after a chunk was handled, a crashed member is noticed within the session
+ * timeout, and a failing chunk is counted, logged and redelivered.
  */
 export function createBatchConsumer(options: BatchConsumerOptions): BatchConsumer {
   const { logger, metrics, groupId, topic } = options;
   const maxChunk = options.maxChunk ?? Number.MAX_SAFE_INTEGER;
-  const consumer = options.kafka.consumer({
+  const consumer = options.kafka.groupConsumer({
     groupId,
-    allowAutoTopicCreation: false,
-    // A crashed member is noticed within this time and its partitions handed over.
-    sessionTimeout: 10_000,
-    heartbeatInterval: 1000,
-    maxWaitTimeInMs: 100,
+    topic,
+    partitionsConcurrently: options.partitionsConcurrently,
+    sessionTimeoutMs: 10_000,
+    heartbeatIntervalMs: 1000,
+    maxWaitMs: 100,
     maxBytesPerPartition: 1024 * 1024,
-    retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 5000 },
+    onRebalance: options.onRebalance,
+    onCrash: (error) => logger.error({ err: error, topic }, "consumer crashed; restarting"),
   });
   let running = false;
-  if (options.onRebalance) consumer.on(consumer.events.GROUP_JOIN, options.onRebalance);
-  consumer.on(consumer.events.CRASH, (e) =>
-    logger.error({ err: e.payload.error, topic }, "consumer crashed; restarting"),
-  );
 
   return {
     async start() {
-      await consumer.connect();
-      await consumer.subscribe({ topic, fromBeginning: true });
-      await consumer.run({
-        partitionsConsumedConcurrently: options.partitionsConcurrently,
-        eachBatchAutoResolve: false,
-        eachBatch: async (payload) => {
-          const { batch } = payload;
-          if (batch.messages.length === 0) return;
-          options.lag?.batchStarted(batch.topic, batch.partition, batch.messages[0]);
-          for (let i = 0; i < batch.messages.length; i += maxChunk) {
-            if (!payload.isRunning() || payload.isStale()) return;
-            const chunk = batch.messages.slice(i, i + maxChunk);
-            for (let attempt = 1; ; attempt++) {
-              try {
-                await options.handle(batch.partition, chunk);
-                break;
-              } catch (error) {
-                const retriable = isRetriable(error);
-                metrics.consumeErrors.inc({
-                  topic,
-                  group: groupId,
-                  reason: retriable ? "transient" : (error as Error).name || "error",
-                });
-                // A transient error is waited out here, on this partition alone: rejoining the
-                // group would stall every other partition too. Anything else fails loudly.
-                if (!retriable || !payload.isRunning() || payload.isStale()) {
-                  logger.error(
-                    { err: error, partition: batch.partition },
-                    "batch failed; it will be redelivered",
-                  );
-                  throw error;
-                }
-                const delayMs = backoffMs(attempt);
-                logger.warn(
-                  { err: error, partition: batch.partition, attempt, delayMs },
-                  "transient error; retrying the batch",
+      await consumer.run(async (batch) => {
+        options.lag?.batchStarted(batch.topic, batch.partition, batch.messages[0]);
+        for (let i = 0; i < batch.messages.length; i += maxChunk) {
+          if (!batch.isRunning() || batch.isStale()) return;
+          const chunk = batch.messages.slice(i, i + maxChunk);
+          for (let attempt = 1; ; attempt++) {
+            try {
+              await options.handle(batch.partition, chunk);
+              break;
+            } catch (error) {
+              const retriable = isRetriable(error);
+              metrics.consumeErrors.inc({
+                topic,
+                group: groupId,
+                reason: retriable ? "transient" : (error as Error).name || "error",
+              });
+              // A transient error is waited out here, on this partition alone: rejoining the
+              // group would stall every other partition too. Anything else fails loudly.
+              if (!retriable || !batch.isRunning() || batch.isStale()) {
+                logger.error(
+                  { err: error, partition: batch.partition },
+                  "batch failed; it will be redelivered",
                 );
-                await sleep(delayMs);
-                await payload.heartbeat();
-                if (!payload.isRunning() || payload.isStale()) return;
+                throw error;
               }
+              const delayMs = backoffMs(attempt);
+              logger.warn(
+                { err: error, partition: batch.partition, attempt, delayMs },
+                "transient error; retrying the batch",
+              );
+              await sleep(delayMs);
+              await batch.heartbeat();
+              if (!batch.isRunning() || batch.isStale()) return;
             }
-            payload.resolveOffset(chunk.at(-1)!.offset);
-            await payload.heartbeat();
           }
-        },
+          await batch.commit(chunk.at(-1)!.offset);
+          await batch.heartbeat();
+        }
       });
       running = true;
     },
     running: () => running,
     async stop() {
       running = false;
-      await consumer.disconnect();
+      await consumer.stop();
     },
   };
 }

@@ -2,7 +2,7 @@
 // committed event with its consumer span started, or parked as malformed (counted) so that the
 // rest of the batch goes on. The projection and the process manager read their batches with it.
 import type { Tracer } from "@opentelemetry/api";
-import type { KafkaMessage } from "kafkajs";
+import type { KafkaMessage } from "./kafka/types.ts";
 import { fromKafkaRecord, isCommittedEvent, type CommittedEvent } from "@eventscope/contracts";
 import type { DeadLetters } from "./dead-letters.ts";
 import type { Metrics } from "./metrics.ts";

@@ -1,6 +1,7 @@
 // Configuration precedence, spelled out once: explicit option, then environment variable, then
 // default. Each service declares its settings in one place with `readConfig`.
 import { parseApiKeys, type ApiKey } from "./api-keys.ts";
+import { kafkaClientNames, type KafkaClientName } from "./kafka/types.ts";
 
 export type Env = Record<string, string | undefined>;
 
@@ -71,6 +72,16 @@ export const commonSettings = {
     default: ["127.0.0.1:9092"],
     parse: list,
     description: "Kafka bootstrap servers, comma-separated",
+  },
+  kafkaClient: {
+    env: "KAFKA_CLIENT",
+    default: "kafkajs" as KafkaClientName,
+    parse: (raw: string): KafkaClientName => {
+      if ((kafkaClientNames as readonly string[]).includes(raw)) return raw as KafkaClientName;
+      throw new ConfigError(`expected one of ${kafkaClientNames.join(", ")}, got "${raw}"`);
+    },
+    description:
+      "Kafka client library: kafkajs or platformatic (@platformatic/kafka); anything else is refused at start",
   },
   databaseUrl: {
     env: "DATABASE_URL",

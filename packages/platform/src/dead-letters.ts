@@ -1,4 +1,4 @@
-import type { KafkaMessage } from "kafkajs";
+import type { KafkaMessage } from "./kafka/types.ts";
 import type { Metrics } from "./metrics.ts";
 import type { Pool } from "./postgres.ts";
 import type { Publisher } from "./kafka.ts";

@@ -1,59 +1,21 @@
-import kafkajs, { type Kafka, type Message, type Producer, type RecordMetadata } from "kafkajs";
+// The platform's Kafka entry points: `createKafka` (the client chosen by KAFKA_CLIENT) and the
+// publisher every producing service shares. The client-specific code lives in kafka/.
 import type { Logger } from "./logger.ts";
 import type { Metrics } from "./metrics.ts";
+import { commonSettings, readConfig } from "./config.ts";
 import { publishInDoubt, unavailable } from "./errors.ts";
+import { createKafkajs, createKafkajsClient, filterKafkajsTimerWarnings } from "./kafka/kafkajs.ts";
+import { createPlatformatic } from "./kafka/platformatic.ts";
+import type { Kafka, KafkaOptions, OutgoingRecord } from "./kafka/types.ts";
 
-const { Kafka: KafkaClient, logLevel, CompressionTypes, Partitioners } = kafkajs;
-export type { Kafka, Message, Producer, RecordMetadata };
-export type { EachBatchPayload, Consumer, KafkaMessage, Admin } from "kafkajs";
+export type * from "./kafka/types.ts";
+export { kafkaClientNames } from "./kafka/types.ts";
+export { createKafkajsClient, filterKafkajsTimerWarnings };
 
-export interface KafkaOptions {
-  brokers: string[];
-  clientId: string;
-  logger: Logger;
-  connectionTimeoutMs?: number;
-}
-
-// kafkajs arms timers with negative delays on current Node (harmless, reported upstream); keep
-// that one warning out of the logs and let every other process warning through.
-let warningFilterInstalled = false;
-export function filterKafkajsTimerWarnings(): void {
-  if (warningFilterInstalled) return;
-  warningFilterInstalled = true;
-  const listeners = process.listeners("warning");
-  process.removeAllListeners("warning");
-  process.on("warning", (warning) => {
-    if (warning.name === "TimeoutNegativeWarning") return;
-    for (const listener of listeners) listener(warning);
-  });
-}
-
-/** A kafkajs client whose own logs go through pino. */
+/** A Kafka client: `options.client`, else KAFKA_CLIENT, else the default (see config.ts). */
 export function createKafka(options: KafkaOptions): Kafka {
-  filterKafkajsTimerWarnings();
-  const log = options.logger.child({ component: "kafkajs" });
-  return new KafkaClient({
-    clientId: options.clientId,
-    brokers: options.brokers,
-    connectionTimeout: options.connectionTimeoutMs ?? 3000,
-    requestTimeout: 10_000,
-    retry: { initialRetryTime: 100, retries: 8, maxRetryTime: 5000 },
-    logLevel: logLevel.WARN,
-    logCreator:
-      () =>
-      ({ level, log: entry }) => {
-        const { message, ...rest } = entry;
-        if (level <= logLevel.ERROR) log.error(rest, message);
-        else if (level === logLevel.WARN) log.warn(rest, message);
-        else log.debug(rest, message);
-      },
-  });
-}
-
-export interface OutgoingRecord {
-  key: string;
-  value: Buffer | string;
-  headers: Record<string, string>;
+  const client = options.client ?? readConfig({ kafkaClient: commonSettings.kafkaClient }).kafkaClient;
+  return client === "platformatic" ? createPlatformatic(options) : createKafkajs(options);
 }
 
 export interface Publisher {
@@ -91,30 +53,22 @@ export interface PublisherOptions {
 }
 
 /**
- * An idempotent, acks=all producer that batches by itself: kafkajs has no linger, so while one
- * request is in flight every record that arrives is queued and goes out in the next request.
- * At low load a record is sent at once; under load batches grow with the round trip.
+ * An idempotent, acks=all publisher that batches by itself, whichever client sends: while one
+ * produce request is in flight every record that arrives is queued and goes out in the next
+ * request (a linger that adapts to the round trip: neither client lingers on a plain send). At
+ * low load a record is sent at once; under load batches grow with the round trip.
  */
 export function createPublisher(kafka: Kafka, options: PublisherOptions): Publisher {
   const { metrics, logger } = options;
   const timeoutMs = options.timeoutMs ?? 5000;
   const maxBatch = options.maxBatchRecords ?? 2000;
-  const producer = kafka.producer({
-    idempotent: true,
-    maxInFlightRequests: 1,
-    allowAutoTopicCreation: false,
-    // murmur2, as the Java client: a key lands on the same partition whoever produced it.
-    createPartitioner: Partitioners.DefaultPartitioner,
-  });
-  let isConnected = false;
+  const producer = kafka.sender();
   let inFlight = false;
   // After a produce request failed, the broker is taken for down: records are refused at once
   // (never sent, an honest 503) while one request at a time probes it; a success closes it again.
   let brokerDown = false;
   let queue: Pending[] = [];
   let queuedRecords = 0;
-  producer.on(producer.events.CONNECT, () => (isConnected = true));
-  producer.on(producer.events.DISCONNECT, () => (isConnected = false));
 
   function settle(pending: Pending, error?: Error): void {
     if (pending.settled) return;
@@ -134,7 +88,7 @@ export function createPublisher(kafka: Kafka, options: PublisherOptions): Publis
       if (!next.settled) batch.push(next);
     }
     queuedRecords -= count;
-    if (!isConnected) {
+    if (!producer.connected()) {
       // Never connected (or disconnected): nothing of this batch can reach the broker.
       for (const p of batch) {
         metrics.publishErrors.inc({ topic: p.topic, reason: "disconnected" }, p.records.length);
@@ -145,21 +99,19 @@ export function createPublisher(kafka: Kafka, options: PublisherOptions): Publis
       return;
     }
     for (const p of batch) p.sent = true;
-    const byTopic = new Map<string, Message[]>();
+    const byTopic = new Map<string, OutgoingRecord[]>();
     for (const p of batch) {
       const list = byTopic.get(p.topic) ?? [];
-      for (const r of p.records) list.push({ key: r.key, value: r.value, headers: r.headers });
+      for (const r of p.records) list.push(r);
       byTopic.set(p.topic, list);
     }
     const started = performance.now();
     try {
       if (batch.length > 0) {
-        await producer.sendBatch({
-          acks: -1,
-          timeout: timeoutMs,
-          compression: CompressionTypes.None,
-          topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-        });
+        await producer.send(
+          [...byTopic].map(([topic, records]) => ({ topic, records })),
+          timeoutMs,
+        );
       }
       const seconds = (performance.now() - started) / 1000;
       for (const p of batch) {
@@ -201,11 +153,8 @@ export function createPublisher(kafka: Kafka, options: PublisherOptions): Publis
   }
 
   return {
-    async connect() {
-      await producer.connect();
-      isConnected = true;
-    },
-    connected: () => isConnected,
+    connect: () => producer.connect(),
+    connected: () => producer.connected(),
     queued: () => queuedRecords,
     publish(topic, records, eventTypes) {
       return new Promise<void>((resolve, reject) => {

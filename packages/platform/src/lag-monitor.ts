@@ -1,4 +1,4 @@
-import type { Admin, Kafka, KafkaMessage } from "kafkajs";
+import type { Kafka, KafkaAdmin as Admin, KafkaMessage } from "./kafka/types.ts";
 import type { ReadinessResult, Route } from "./http.ts";
 import type { Logger } from "./logger.ts";
 import type { Metrics } from "./metrics.ts";

@@ -9,7 +9,7 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import type { Kafka } from "kafkajs";
 import {
   checkText,
-  createKafka,
+  createKafkajsClient,
   isEventscopeError,
   notFound,
   toProblem,
@@ -87,7 +87,8 @@ const json =
 export function createConsoleRouter(options: ConsoleRouterOptions): ConsoleRouter {
   const { config, logger } = options;
   const topics = topicNames(config.topicPrefix);
-  const kafka = options.kafka ?? createKafka({ brokers: config.kafkaBrokers, clientId: "console", logger });
+  const kafka =
+    options.kafka ?? createKafkajsClient({ brokers: config.kafkaBrokers, clientId: "console", logger });
   const kafkaView = createKafkaView({ kafka, topics, timeoutMs: config.upstreamTimeoutMs });
   const upstreams: Upstreams = createUpstreams(
     {

@@ -1,4 +1,4 @@
-import type { Admin, Pool } from "@eventscope/platform";
+import type { KafkaAdmin, Pool } from "@eventscope/platform";
 import { projectionNames } from "./read-models.ts";
 
 export interface ProjectionStatus {
@@ -18,7 +18,7 @@ export interface ProjectionStatus {
 
 export interface StatusDeps {
   pool: Pool;
-  admin: Admin;
+  admin: KafkaAdmin;
   eventStoreUrl: string;
   groupId: string;
   topic: string;

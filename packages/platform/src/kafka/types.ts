@@ -1,0 +1,171 @@
+// The platform's Kafka use, as one small interface: what the publisher, the batch consumer, the
+// lag monitor and its probe need of a client, and nothing else. Two adapters implement it
+// (kafkajs.ts, platformatic.ts); `KAFKA_CLIENT` chooses one. Offsets are decimal strings
+// everywhere (a double cannot hold every 64-bit offset; the services already read them so).
+import type { Logger } from "../logger.ts";
+
+export const kafkaClientNames = ["kafkajs", "platformatic"] as const;
+export type KafkaClientName = (typeof kafkaClientNames)[number];
+
+/** A header as a client hands it over: bytes, text, a repeated header, or nothing. */
+export type HeaderValue = Buffer | string | (Buffer | string)[] | undefined;
+
+/** A consumed record, whichever client read it. */
+export interface KafkaMessage {
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Record<string, HeaderValue>;
+  offset: string;
+  /** Epoch milliseconds, as a decimal string. */
+  timestamp: string;
+}
+
+export interface OutgoingRecord {
+  key: string;
+  value: Buffer | string;
+  headers: Record<string, string | Buffer>;
+}
+
+export interface TopicRecords {
+  topic: string;
+  records: OutgoingRecord[];
+}
+
+/**
+ * One idempotent, acks=all producer. `send` resolves once the broker acknowledged every record
+ * of the request, and rejects when it did not (fate unknown: the publisher calls that in doubt).
+ */
+export interface RecordSender {
+  connect(): Promise<void>;
+  connected(): boolean;
+  send(batches: TopicRecords[], timeoutMs: number): Promise<void>;
+  disconnect(): Promise<void>;
+}
+
+export interface SenderOptions {
+  /** Produce requests under way at once (the client keeps the idempotent order within it). */
+  maxInFlight?: number;
+}
+
+/** A chunk of one partition's records, handed to the batch handler. */
+export interface ConsumedBatch {
+  topic: string;
+  partition: number;
+  messages: KafkaMessage[];
+  /** False once the consumer stops. */
+  isRunning(): boolean;
+  /** True once the partition may have moved to another member (a rebalance since the fetch). */
+  isStale(): boolean;
+  heartbeat(): Promise<void>;
+  /**
+   * Commits everything up to and including `offset` as processed; nothing when the batch went
+   * stale (its partition may be another member's by now).
+   */
+  commit(offset: string): Promise<void>;
+}
+
+export interface GroupConsumerOptions {
+  groupId: string;
+  topic: string;
+  /** Partitions handled at the same time (each partition's records stay in order). */
+  partitionsConcurrently: number;
+  /** A crashed member is noticed within this time and its partitions handed over. */
+  sessionTimeoutMs: number;
+  heartbeatIntervalMs: number;
+  maxWaitMs: number;
+  maxBytesPerPartition: number;
+  /** Called when this member (re)joins the group: partitions may have moved. */
+  onRebalance?: (() => void) | undefined;
+  /** Told when the client gave up and restarts from the last committed offsets. */
+  onCrash?: ((error: unknown) => void) | undefined;
+}
+
+/**
+ * A group member reading one topic from the beginning (of what its group has not committed).
+ * A batch whose handler throws is redelivered from the last committed offset.
+ */
+export interface GroupConsumer {
+  run(eachBatch: (batch: ConsumedBatch) => Promise<void>): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface TopicSpec {
+  topic: string;
+  numPartitions: number;
+  configEntries?: { name: string; value: string }[];
+}
+
+export interface PartitionOffsets {
+  partition: number;
+  low: string;
+  high: string;
+}
+
+export interface GroupOffsets {
+  topic: string;
+  /** `offset` is "-1" where the group never committed. */
+  partitions: { partition: number; offset: string }[];
+}
+
+export interface TopicDescription {
+  name: string;
+  partitions: { partition: number; leader: number }[];
+}
+
+export interface KafkaAdmin {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  /** Creates the topics that do not exist yet; true when it created any. */
+  createTopics(topics: TopicSpec[]): Promise<boolean>;
+  describeTopics(topics: string[]): Promise<TopicDescription[]>;
+  deleteTopics(topics: string[]): Promise<void>;
+  /** Low and high watermarks per partition. */
+  fetchTopicOffsets(topic: string): Promise<PartitionOffsets[]>;
+  /** A group's committed offsets. */
+  fetchOffsets(options: { groupId: string; topics: string[] }): Promise<GroupOffsets[]>;
+  /** Per partition, the first offset whose timestamp is at or after `timestamp` (the high watermark if none). */
+  fetchTopicOffsetsByTimestamp(
+    topic: string,
+    timestamp: number,
+  ): Promise<{ partition: number; offset: string }[]>;
+}
+
+/** The message at or after an offset, for the age of the oldest unconsumed message. */
+export interface TimestampAt {
+  offset: number;
+  timestamp: number;
+}
+
+export interface LagProbe {
+  /** Epoch ms of the first message at or after `offset`; undefined when none came in time. */
+  timestampAt(partition: number, offset: number, timeoutMs: number): Promise<TimestampAt | undefined>;
+  stop(): Promise<void>;
+}
+
+export interface LagProbeOptions {
+  topic: string;
+  /** Prefix of the probe's group id where the client needs one; a unique suffix is added. */
+  groupPrefix: string;
+  logger?: Logger | undefined;
+  /** Told of every message timestamp read, for the monitor's cache. */
+  onTimestamp?: ((partition: number, offset: number, timestamp: number) => void) | undefined;
+}
+
+/** A configured client: the factory of everything the platform does with Kafka. */
+export interface Kafka {
+  readonly client: KafkaClientName;
+  readonly brokers: string[];
+  sender(options?: SenderOptions): RecordSender;
+  groupConsumer(options: GroupConsumerOptions): GroupConsumer;
+  admin(): KafkaAdmin;
+  lagProbe(options: LagProbeOptions): LagProbe;
+}
+
+export interface KafkaOptions {
+  brokers: string[];
+  clientId: string;
+  logger: Logger;
+  connectionTimeoutMs?: number;
+  /** kafkajs or platformatic; KAFKA_CLIENT otherwise (see config.ts). */
+  client?: KafkaClientName;
+}
