@@ -221,9 +221,14 @@ export async function eventJourney(deps: JourneyDeps, eventId: string, apiKey?: 
 
   const processSteps = hop(async () => {
     const steps = (query: Record<string, string>) =>
-      upstreams
-        .json("process-manager", { path: ["/api/processes/steps"], query, apiKey })
-        .then((answer) => answer.steps as ProcessStep[]);
+      upstreams.json("process-manager", { path: ["/api/processes/steps"], query, apiKey }).then((answer) => {
+        if (!Array.isArray(answer?.steps))
+          throw new EventscopeError("the process manager answered no list of steps", {
+            code: "UPSTREAM_ERROR",
+            status: 502,
+          });
+        return answer.steps as ProcessStep[];
+      });
     const [started, sentBy] = await Promise.all([steps({ causedBy: eventId }), steps({ eventId })]);
     return { started, sentBy: sentBy[0] ?? null };
   });

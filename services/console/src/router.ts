@@ -236,7 +236,7 @@ export function createConsoleRouter(options: ConsoleRouterOptions): ConsoleRoute
           const answer = await upstreams
             .call(service, { path: [deadLetterRoutes[service]], query: { limit }, apiKey })
             .catch((error: unknown) => ({ status: 503, body: { detail: (error as Error).message } }));
-          if (answer.status === 200)
+          if (answer.status === 200 && Array.isArray(answer.body?.deadLetters))
             return { service, ok: true, deadLetters: answer.body.deadLetters as unknown[] };
           return {
             service,

@@ -1,9 +1,10 @@
 /**
  * The console in headless Chromium (Debian's chromium through playwright-core, as the report
- * test does) in front of the real services: producer, event store, projection and notification
- * on free ports with topics and schemas of their own, the console's standalone main beside them,
- * and the shared Kafka, PostgreSQL, Jaeger and Prometheus. Screenshots of each page are kept in
- * .eventscope/console-test/ (UPDATE_SCREENSHOTS=1 also refreshes test/screenshots/).
+ * test does) in front of the real services: producer, event store, projection, notification and
+ * process manager on free ports with topics and schemas of their own, the console's standalone
+ * main beside them, and the shared Kafka, PostgreSQL, Jaeger and Prometheus. Each run's
+ * screenshots go to .eventscope/console-test/ (UPDATE_SCREENSHOTS=1 also refreshes the kept ones
+ * in test/screenshots/).
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
@@ -49,10 +50,12 @@ const schemas = {
   store: `${name}_store`,
   projection: `${name}_projection`,
   notification: `${name}_notification`,
+  processes: `${name}_pm`,
 };
 let topics: TopicNames;
 const services: RunningProcess[] = [];
 let producer: RunningProcess;
+let manager: RunningProcess;
 let consoleProcess: ChildProcess | undefined;
 let consoleUrl = "";
 let browser: Browser;
@@ -82,6 +85,41 @@ async function open(hash: string): Promise<void> {
   await page.goto(`${consoleUrl}/${hash}`, { waitUntil: "load" });
 }
 
+/** Searches on a fresh journey page and waits for the result row of `expected`. */
+async function searchFor(
+  by: "aggregate" | "correlationId" | "userId",
+  value: string,
+  expected: string,
+  aggregateType?: string,
+): Promise<string> {
+  await open("#/journey");
+  await page.selectOption("select[name=by]", by);
+  if (aggregateType) await page.fill("input[name=aggregateType]", aggregateType);
+  await page.fill("input[name=value]", value);
+  await page.click("form.search button[type=submit]");
+  await page.waitForSelector(`table.results a[href="#/journey/${expected}"]`, { timeout: 5000 });
+  return (await page.locator("table.results").textContent()) ?? "";
+}
+
+/** Refreshes the journey on the page until `ready` holds (each hop answers in its own time). */
+async function refreshUntil(ready: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  await waitFor(
+    async () => {
+      await page.click(".journey .toolbar button");
+      await page.waitForSelector("#trace", { timeout: 5000 });
+      await page.waitForFunction(
+        () =>
+          !(globalThis as any).document
+            .querySelector(".journey .toolbar button")
+            ?.textContent?.includes("loading"),
+      );
+      return ready();
+    },
+    timeoutMs,
+    what,
+  );
+}
+
 beforeAll(async () => {
   if (!existsSync(join(here, "..", "dist", "index.html"))) {
     const built = spawnSync(process.execPath, [join(here, "..", "src", "build-web.ts")], {
@@ -102,18 +140,27 @@ beforeAll(async () => {
     DATABASE_SCHEMA: schemas.store,
     EVENT_STORE_URL: store.url,
   });
-  const projection = await startService("projection", {
+  const [projection, notification] = await Promise.all([
+    startService("projection", {
+      ...common,
+      DATABASE_SCHEMA: schemas.projection,
+      CONSUMER_GROUP: `${name}-projection`,
+      EVENT_STORE_URL: store.url,
+    }),
+    startService("notification", {
+      ...common,
+      DATABASE_SCHEMA: schemas.notification,
+      CONSUMER_GROUP: `${name}-notification`,
+    }),
+  ]);
+  manager = await startService("process-manager", {
     ...common,
-    DATABASE_SCHEMA: schemas.projection,
-    CONSUMER_GROUP: `${name}-projection`,
-    EVENT_STORE_URL: store.url,
+    DATABASE_SCHEMA: schemas.processes,
+    CONSUMER_GROUP: `${name}-pm`,
+    PRODUCER_URL: producer.url,
+    API_KEY: demoApiKey,
   });
-  const notification = await startService("notification", {
-    ...common,
-    DATABASE_SCHEMA: schemas.notification,
-    CONSUMER_GROUP: `${name}-notification`,
-  });
-  services.push(store, producer, projection, notification);
+  services.push(store, producer, projection, notification, manager);
 
   const port = await freePort();
   consoleUrl = `http://127.0.0.1:${port}`;
@@ -128,6 +175,7 @@ beforeAll(async () => {
       EVENT_STORE_URL: store.url,
       PROJECTION_URL: projection.url,
       NOTIFICATION_URL: notification.url,
+      PROCESS_MANAGER_URL: manager.url,
     },
     stdio: ["ignore", "inherit", "inherit"],
   });
@@ -163,22 +211,19 @@ describe("the console in headless Chromium", () => {
     });
     expect(posted.status).toBe(202);
     eventId = posted.body.eventId as string;
+    const userId = `user-${randomUUID()}`;
+    const login = await call(`${producer.url}/api/events`, {
+      body: { userId, eventType: "login", metadata: { ipAddress: "192.168.1.1" } },
+    });
+    expect(login.status).toBe(202);
 
     await open("#/journey");
     await page.fill("input[name=value]", eventId);
     await page.click("form.search button[type=submit]");
     await page.waitForSelector("#status");
     // Every hop answers in its own time: refresh until the delivery and the four services' spans are there.
-    await waitFor(
+    await refreshUntil(
       async () => {
-        await page.click(".journey .toolbar button");
-        await page.waitForSelector("#trace", { timeout: 5000 });
-        await page.waitForFunction(
-          () =>
-            !(globalThis as any).document
-              .querySelector(".journey .toolbar button")
-              ?.textContent?.includes("loading"),
-        );
         const services = await page.locator(".span-row .service").allTextContents();
         const deliveries = await page.locator("tr.delivery").count();
         const applied = await page.locator("#read-models .model").count();
@@ -188,7 +233,7 @@ describe("the console in headless Chromium", () => {
           applied > 0
         );
       },
-      45_000,
+      20_000,
       "the journey's hops and trace",
     );
     await expect(page.locator("#status .status").textContent()).resolves.toBe("committed");
@@ -203,24 +248,97 @@ describe("the console in headless Chromium", () => {
     expect(bars).toBeGreaterThanOrEqual(4);
     const jaeger = await page.locator("a.jaeger").getAttribute("href");
     expect(jaeger).toMatch(/\/trace\/[0-9a-f]{32}$/);
+    await expect(page.locator("#process-steps").textContent()).resolves.toContain(
+      "no process step started by this event",
+    );
     await screenshot("journey.png");
 
-    // The same event by its aggregate and by its correlation id.
-    await page.selectOption("select[name=by]", "aggregate");
-    await page.fill("input[name=aggregateType]", "Customer");
-    await page.fill("input[name=value]", customerId);
-    await page.click("form.search button[type=submit]");
-    await expect(page.locator("table.results").textContent()).resolves.toContain(eventId);
-    const correlation = await call(`${consoleUrl}/api/search?correlationId=${eventId}`);
-    expect(correlation.body.results.map((r: { eventId: string }) => r.eventId)).toContain(eventId);
+    // The same event by its aggregate and by its correlation id (a first event's own id).
+    await expect(searchFor("aggregate", customerId, eventId, "Customer")).resolves.toContain(
+      "CustomerCreated",
+    );
+    const correlated = await searchFor("correlationId", eventId, eventId);
+    expect(correlated).toContain(`Customer/${customerId}`);
+    expect(correlated).not.toContain(login.body.eventId);
+    // A user's activity by the user id, once the projection has it.
+    const loginId = login.body.eventId as string;
+    await waitFor(
+      async () => (await searchFor("userId", userId, loginId)).includes("login"),
+      20_000,
+      "the login in the user's activity",
+    );
+    await page.click(`table.results a[href="#/journey/${loginId}"]`);
+    await page.waitForSelector("#status .status");
+    await expect(page.locator("#status .status").textContent()).resolves.toBe("committed");
   });
 
-  it("lists the platform's topics and consumer groups with their lag", async () => {
+  it("shows the process steps an event started, each with its status and the event it produced", async () => {
+    const productId = `prod-${randomUUID()}`;
+    const product = { productId, name: "Lamp", sku: productId, price: 3 };
+    expect((await call(`${producer.url}/api/products`, { body: product })).status).toBe(202);
+    const replenished = await call(`${producer.url}/api/products/${productId}/replenish`, {
+      body: { quantity: 6 },
+    });
+    expect(replenished.status).toBe(202);
+    const cause = replenished.body.eventId as string;
+
+    await open(`#/journey/${cause}`);
+    await page.waitForSelector("#process-steps");
+    const step = page.locator("tr.process-step").first();
+    await refreshUntil(
+      async () =>
+        (await step.count()) > 0 && (await step.locator(".step-status").textContent()) === "committed",
+      20_000,
+      "the replenishment's step committed",
+    );
+    const cells = await step.locator("td").allTextContents();
+    expect(cells[0]).toContain(`stock:${productId}`);
+    expect(cells[1]).toBe("replenish:2");
+    expect(cells[5]).toBe("StockUpdated");
+    expect(cells[6]).toBe(`Inventory/${productId}`);
+    const produced = (await step.locator("td.produced a").textContent())!;
+    expect(produced).toMatch(/^[0-9a-f-]{36}$/);
+    await screenshot("process-steps.png");
+
+    // The event the step produced: stored, and sent by the process because of the replenishment.
+    await step.locator("td.produced a").click();
+    await page.waitForSelector("#process-steps .sent-by");
+    await expect(page.locator("#status .status").textContent()).resolves.toBe("committed");
+    await expect(page.locator("#status dd").first().textContent()).resolves.toBe("StockUpdated");
+    const sentBy = (await page.locator("#process-steps .sent-by").textContent())!;
+    expect(sentBy).toContain(`stock:${productId}`);
+    expect(sentBy).toContain(`caused by ${cause}`);
+
+    // The process manager's route itself: read scope, and an id that is not one is refused.
+    const steps = await call(`${manager.url}/api/processes/steps?causedBy=${cause}`);
+    expect(steps.body.steps.map((s: { eventId: string }) => s.eventId)).toEqual([produced]);
+    expect((await fetch(`${manager.url}/api/processes/steps?causedBy=${cause}`)).status).toBe(401);
+    const refused = await call(`${manager.url}/api/processes/steps?causedBy=nope`);
+    expect(refused.status).toBe(400);
+    expect(refused.body.errors).toEqual([{ field: "causedBy", reason: "must be a UUID" }]);
+  });
+
+  it("lists the platform's topics with their sizes and consumer groups with their lag", async () => {
+    // Prometheus scrapes the broker's log sizes every few seconds: wait for this test's topic.
+    const sized = await waitFor(
+      async () => {
+        const answer = await call(`${consoleUrl}/api/kafka/topics`);
+        const committed = answer.body.topics.find((t: { topic: string }) => t.topic === topics.committed);
+        return committed?.bytes > 0 && committed;
+      },
+      25_000,
+      `a size for ${topics.committed}`,
+    );
     await open("#/kafka");
     await page.waitForSelector(`[data-topic="${topics.committed}"]`);
     for (const topic of Object.values(topics))
       expect(await page.locator(`[data-topic="${topic}"]`).count()).toBe(6);
-    for (const group of [`${name}-store`, `${name}-projection`, `${name}-notification`]) {
+    const shown = await page.locator(`[data-topic="${topics.committed}"] td.bytes`).allTextContents();
+    sized.partitions.forEach((p: { bytes: number | null }, i: number) => {
+      if (p.bytes !== null && p.bytes > 0) expect(shown[i]).toMatch(/^\d[\d.]* (B|KiB|MiB|GiB)/);
+    });
+    expect(shown[0]).toMatch(/\(topic \d[\d.]* (B|KiB|MiB|GiB)\)$/);
+    for (const group of [`${name}-store`, `${name}-projection`, `${name}-notification`, `${name}-pm`]) {
       await page.waitForSelector(`[data-group="${group}"]`, { timeout: 15_000 });
       const text = await page.locator(`[data-group="${group}"] h3`).textContent();
       expect(text).toMatch(/lag \d+/);
@@ -241,10 +359,20 @@ describe("the console in headless Chromium", () => {
     }).admin();
     await admin.connect();
     const offsets = await admin.fetchTopicOffsets(topics.committed).finally(() => admin.disconnect());
-    const partition = offsets.find((o) => Number(o.high) > 0)!.partition;
+    // The customer's event among the other tests' events: its partition and offset.
+    let found: { partition: number; offset: string } | undefined;
+    for (const { partition, high } of offsets.filter((o) => Number(o.high) > 0)) {
+      const read = await call(
+        `${consoleUrl}/api/kafka/topics/${topics.committed}/partitions/${partition}/messages?limit=${high}`,
+      );
+      const m = read.body.messages.find((x: any) => x.headers.cloudEvents.id === eventId);
+      if (m) found = { partition, offset: m.offset as string };
+    }
+    expect(found).toBeDefined();
     await open("#/kafka");
     await page.fill("#messages input[name=topic]", topics.committed);
-    await page.fill("#messages input[name=partition]", String(partition));
+    await page.fill("#messages input[name=partition]", String(found!.partition));
+    await page.fill("#messages input[name=offset]", found!.offset);
     await page.click("#messages button[type=submit]");
     await page.waitForSelector("#messages .message");
     const message = page.locator("#messages .message").first();
@@ -273,19 +401,26 @@ describe("the console in headless Chromium", () => {
       messages: [{ key: "poison", value: "not an event {" }],
     });
     await producerClient.disconnect();
+    // Every reader of events.committed parks it: the projection, the notification service and the
+    // process manager.
     await waitFor(
-      async () =>
-        (await call(`${consoleUrl}/api/dead-letters`)).body.services.find(
-          (s: any) => s.service === "projection",
-        )?.deadLetters.length > 0,
-      30_000,
-      "the projection to park the message",
+      async () => {
+        const { services } = (await call(`${consoleUrl}/api/dead-letters`)).body;
+        return ["projection", "notification", "process-manager"].every(
+          (name) => services.find((s: any) => s.service === name)?.deadLetters.length > 0,
+        );
+      },
+      20_000,
+      "the consumers of events.committed to park the message",
     );
 
     await open("#/kafka");
     const row = page.locator('tr.dead-letter[data-service="projection"]').first();
     await row.waitFor();
     const id = await row.getAttribute("data-id");
+    const parkedByManager = page.locator('tr.dead-letter[data-service="process-manager"]').first();
+    await expect(parkedByManager.locator("td").nth(1).textContent()).resolves.toContain(topics.committed);
+    const managerId = await parkedByManager.getAttribute("data-id");
 
     await useKey(readKey);
     await open("#/kafka");
@@ -308,6 +443,18 @@ describe("the console in headless Chromium", () => {
     const listed = await call(`${services[2]!.url}/api/projection/dead-letters?all=true`);
     expect(listed.body.deadLetters.find((d: any) => d.id === id).replayedAt).not.toBeNull();
     await screenshot("dead-letters.png");
+
+    // The process manager's parked message, replayed the same way.
+    await open("#/kafka");
+    await page
+      .locator(`tr.dead-letter[data-service="process-manager"][data-id="${managerId}"] button.replay`)
+      .click();
+    await page.waitForSelector("#dead-letters .note");
+    await expect(page.locator("#dead-letters .note").textContent()).resolves.toBe(
+      `replayed process-manager #${managerId}`,
+    );
+    const parked = await call(`${manager.url}/api/process-manager/dead-letters?all=true`);
+    expect(parked.body.deadLetters.find((d: any) => d.id === managerId).replayedAt).not.toBeNull();
   });
 
   it("draws the live figures from Prometheus and lists the load reports", async () => {
