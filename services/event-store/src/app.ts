@@ -16,16 +16,10 @@ import {
   type Route,
 } from "@eventscope/platform";
 import type { Tracer } from "@opentelemetry/api";
-import {
-  eventStatus,
-  lastPosition,
-  listRejected,
-  parseCursor,
-  readFeed,
-  readStream,
-  replay,
-  stats,
-} from "./queries.ts";
+import { eventStatus, lastPosition, listRejected, readFeed, readStream, replay, stats } from "./queries.ts";
+import { feedCursor } from "./store-params.ts";
+import { lifecycleRoutes, readableStream } from "./lifecycle-routes.ts";
+import { queryRoutes } from "./query-routes.ts";
 
 export interface EventStoreAppDeps {
   /** Consumer lag, served on GET /lag. */
@@ -41,21 +35,6 @@ export interface EventStoreAppDeps {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-// A cursor's parts are an xid8 and a bigint position: larger numbers are not cursors.
-const MAX_XID8 = 18_446_744_073_709_551_615n;
-const MAX_BIGINT = 9_223_372_036_854_775_807n;
-
-function feedCursor(after: string): string {
-  try {
-    const [tx, pos] = parseCursor(after);
-    if (tx.length > 20 || pos.length > 19 || BigInt(tx) > MAX_XID8 || BigInt(pos) > MAX_BIGINT)
-      throw new Error("cursor parts are out of range (a transaction id and a position)");
-  } catch (error) {
-    throw validationError("invalid cursor", [{ field: "after", reason: (error as Error).message }]);
-  }
-  return after;
-}
 
 export function createEventStoreApp(deps: EventStoreAppDeps) {
   const { pool, metrics } = deps;
@@ -75,6 +54,7 @@ export function createEventStoreApp(deps: EventStoreAppDeps) {
       path: "/api/eventstore/streams/:aggregateType/:aggregateId",
       scope: "read",
       handler: async ({ params, query }) => {
+        const stream = await readableStream(pool, params.aggregateType!, params.aggregateId!);
         const events = await readStream(
           pool,
           params.aggregateType!,
@@ -88,6 +68,7 @@ export function createEventStoreApp(deps: EventStoreAppDeps) {
           body: {
             aggregateType: params.aggregateType,
             aggregateId: params.aggregateId,
+            lifecycle: stream?.lifecycle ?? "open",
             count: events.length,
             events,
           },
@@ -118,6 +99,7 @@ export function createEventStoreApp(deps: EventStoreAppDeps) {
         const version = query.get("version")
           ? intParam(query, "version", { fallback: 0, min: 1 })
           : undefined;
+        const stream = await readableStream(pool, params.aggregateType!, params.aggregateId!);
         const result = await replay(pool, params.aggregateType!, params.aggregateId!, {
           strategy,
           version,
@@ -127,7 +109,7 @@ export function createEventStoreApp(deps: EventStoreAppDeps) {
         if (result === undefined) throw notFound(`no domain declares aggregate type ${params.aggregateType}`);
         if (result === null) throw notFound(`no events for ${params.aggregateType} ${params.aggregateId}`);
         metrics.eventsReplayed.inc({ aggregate_type: result.aggregateType, strategy }, result.eventsReplayed);
-        return { status: 200, body: result };
+        return { status: 200, body: { ...result, lifecycle: stream?.lifecycle ?? "open" } };
       },
     },
     {
@@ -152,6 +134,8 @@ export function createEventStoreApp(deps: EventStoreAppDeps) {
         return { status: 200, body: { count: rejected.length, rejected } };
       },
     },
+    ...queryRoutes(pool),
+    ...lifecycleRoutes(pool),
     ...deadLetterRoutes("/api/eventstore/dead-letters", deps.deadLetters),
   ];
   routes.push(lagRoute(deps.lag));

@@ -38,9 +38,21 @@ export interface AppendBatch {
 export interface Head {
   version: number;
   state: unknown;
+  /** Set when the stream is closed (see lifecycle.ts): its new events are rejected. */
+  lifecycle?: "archived" | "tombstoned";
 }
 
 export const WRONG_EXPECTED_VERSION = "WRONG_EXPECTED_VERSION";
+export const STREAM_ARCHIVED = "STREAM_ARCHIVED";
+export const STREAM_TOMBSTONED = "STREAM_TOMBSTONED";
+
+const closedStream = (streamId: string, lifecycle: "archived" | "tombstoned") =>
+  lifecycle === "archived"
+    ? { code: STREAM_ARCHIVED, reason: `${streamId} is archived: read-only, it takes no new events` }
+    : {
+        code: STREAM_TOMBSTONED,
+        reason: `${streamId} is tombstoned: closed for good, it takes no new events`,
+      };
 
 /**
  * Decides a chunk of new events in order against their aggregates. Pure: it reads the heads it
@@ -67,6 +79,10 @@ export function decideBatch(
       continue;
     }
     const head = working.get(streamId) ?? headOf(streamId) ?? { version: 0, state: domain.initial() };
+    if (head.lifecycle) {
+      batch.rejections.push({ envelope, streamId, ...closedStream(streamId, head.lifecycle) });
+      continue;
+    }
     if (envelope.version !== undefined && envelope.version !== head.version + 1) {
       batch.rejections.push({
         envelope,

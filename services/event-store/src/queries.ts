@@ -54,19 +54,52 @@ export interface FeedPage {
   caughtUp: boolean;
 }
 
+/** What a query of the feed keeps: event time from/to (inclusive), types, aggregate type, correlation id. */
+export interface EventFilter {
+  from?: string | undefined;
+  to?: string | undefined;
+  types?: string[] | undefined;
+  aggregateType?: string | undefined;
+  correlationId?: string | undefined;
+}
+
+function filterClause(filter: EventFilter, args: unknown[]): string {
+  const where: string[] = [];
+  const add = (sql: (n: string) => string, value: unknown) => {
+    args.push(value);
+    where.push(sql(`$${args.length}`));
+  };
+  if (filter.from !== undefined) add((n) => `occurred_at >= ${n}::timestamptz`, filter.from);
+  if (filter.to !== undefined) add((n) => `occurred_at <= ${n}::timestamptz`, filter.to);
+  if (filter.types !== undefined) add((n) => `event_type = ANY(${n}::text[])`, filter.types);
+  if (filter.aggregateType !== undefined) add((n) => `aggregate_type = ${n}`, filter.aggregateType);
+  if (filter.correlationId !== undefined)
+    add((n) => `metadata ->> 'correlationId' = ${n}`, filter.correlationId);
+  return where.map((w) => ` AND ${w}`).join("");
+}
+
 /**
  * The global feed, gap-safe: events in commit order (transaction id, then position), served only
  * from transactions older than the oldest still running, so a reader that stores its cursor never
- * skips an event whose position was taken before a concurrent transaction committed.
+ * skips an event whose position was taken before a concurrent transaction committed. Events of
+ * tombstoned streams are left out, so catch-up readers and rebuilds no longer see those streams.
+ * A filter narrows it to a query (date range, types, correlation id) with the same cursor.
  */
-export async function readFeed(pool: Pool, after = "0:0", limit = 500): Promise<FeedPage> {
+export async function readFeed(
+  pool: Pool,
+  after = "0:0",
+  limit = 500,
+  filter: EventFilter = {},
+): Promise<FeedPage> {
   const [tx, pos] = parseCursor(after);
+  const args: unknown[] = [tx, pos, limit];
   const { rows } = await pool.query(
     `SELECT transaction_id::text AS tx, ${EVENT_COLUMNS} FROM events
      WHERE (transaction_id, position) > ($1::text::xid8, $2::bigint)
-       AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+       AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())${filterClause(filter, args)}
+       AND NOT EXISTS (SELECT 1 FROM streams s WHERE s.stream_id = events.stream_id AND s.lifecycle = 'tombstoned')
      ORDER BY transaction_id, position LIMIT $3`,
-    [tx, pos, limit],
+    args,
   );
   const last = rows.at(-1);
   return {
@@ -74,6 +107,22 @@ export async function readFeed(pool: Pool, after = "0:0", limit = 500): Promise<
     nextCursor: last ? `${last.tx}:${last.position}` : after,
     caughtUp: rows.length < limit,
   };
+}
+
+export type PositionStatus =
+  { position: string; status: "committed"; event: CommittedEvent } | { position: string; status: "pending" };
+
+/**
+ * The event stored at a global position. None (yet) is pending: positions are taken before a
+ * transaction commits, and one taken by an append that rolled back stays empty.
+ */
+export async function eventAtPosition(pool: Pool, position: string): Promise<PositionStatus> {
+  const { rows } = await pool.query(`SELECT ${EVENT_COLUMNS} FROM events WHERE position = $1::bigint`, [
+    position,
+  ]);
+  return rows[0]
+    ? { position, status: "committed", event: toCommitted(rows[0]) }
+    : { position, status: "pending" };
 }
 
 export function parseCursor(cursor: string): [string, string] {
