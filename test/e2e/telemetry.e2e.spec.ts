@@ -3,8 +3,13 @@
 //  - Jaeger holds one trace per event (the trace id of the 202's traceparent), continuous across
 //    Kafka, with spans from the four services;
 //  - Prometheus holds every metric of the shared catalogue (createMetrics) with data;
+//  - the instrumentations' spans sit in it: the producer's HTTP server span with its route, the
+//    event store's append with its PostgreSQL child, the webhook call as an HTTP client span;
 //  - every log line about an event carries that event's trace id (and span id, eventId, correlationId);
 //  - each consuming service's GET /lag reports its group, back to zero lag and OK once traffic stops.
+import { randomBytes } from "node:crypto";
+import { createServer, type IncomingMessage } from "node:http";
+import type { AddressInfo } from "node:net";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createMetrics } from "@eventscope/platform";
 import { request, waitFor } from "@eventscope/testkit";
@@ -19,6 +24,7 @@ import {
   servicesOf,
   urls,
   type Accepted,
+  type JaegerSpan,
   type JaegerTrace,
 } from "./support.ts";
 
@@ -109,6 +115,151 @@ describe("traces", () => {
       "the rejected event's trace",
     );
     expect(servicesOf(t).has("producer")).toBe(true);
+  });
+});
+
+// The first configured key, without its scopes (the demo key holds every scope).
+const apiKey = (process.env.API_KEYS ?? "eventscope-demo-key").split(",")[0]!.split(":")[0]!;
+const tagOf = (s: JaegerSpan, key: string) => s.tags.find((g) => g.key === key)?.value;
+const serviceOf = (t: JaegerTrace, s: JaegerSpan) => t.processes[s.processID]?.serviceName;
+const childrenOf = (t: JaegerTrace, parent: JaegerSpan) =>
+  t.spans.filter((s) => s.references.some((r) => r.refType === "CHILD_OF" && r.spanID === parent.spanID));
+const scope = {
+  http: "@opentelemetry/instrumentation-http",
+  pg: "@opentelemetry/instrumentation-pg",
+};
+
+/** The event's trace once a span matching `wanted` reached Jaeger. */
+const traceWith = (traceId: string, wanted: (t: JaegerTrace, s: JaegerSpan) => boolean, what: string) =>
+  waitFor(
+    async () => {
+      const t = await jaegerTrace(traceId);
+      return t?.spans.some((s) => wanted(t, s)) ? t : undefined;
+    },
+    30_000,
+    what,
+  );
+
+describe("instrumentation spans", () => {
+  it("the producer's HTTP server span (the http instrumentation's) carries the route of the request", async () => {
+    const httpServer = (t: JaegerTrace, s: JaegerSpan) =>
+      serviceOf(t, s) === "producer" &&
+      tagOf(s, "span.kind") === "server" &&
+      tagOf(s, "otel.scope.name") === scope.http &&
+      tagOf(s, "http.route") !== undefined;
+    const customer = accepted[0]!; // POST /customer
+    const t = await traceWith(
+      customer.traceId,
+      httpServer,
+      "the producer's HTTP server span of POST /customer",
+    );
+    const span = t.spans.find((s) => httpServer(t, s))!;
+    expect(tagOf(span, "http.route")).toBe("/customer");
+    expect(tagOf(span, "http.request.method")).toBe("POST");
+    expect(tagOf(span, "http.response.status_code")).toBe(202);
+    // A route with a parameter is named by its pattern, not by the path the client sent.
+    const validate = accepted[5]!; // POST /api/orders/{id}/validate
+    const v = await traceWith(validate.traceId, httpServer, "the producer's HTTP server span of a validate");
+    expect(
+      String(
+        tagOf(
+          v.spans.find((s) => httpServer(v, s))!,
+          "http.route",
+        ),
+      ),
+    ).toMatch(/^\/api\/orders\/(:\w+|\{\w+\})\/validate$/);
+  });
+
+  it("the event store's append (a span of a batch, linked to each event's span) has a PostgreSQL child", async () => {
+    const created = accepted.find((a) => a.eventType === "OrderCreated")!;
+    const t = await traceWith(
+      created.traceId,
+      (t, s) => serviceOf(t, s) === "event-store" && s.operationName.endsWith("events.ingest process"),
+      "the event store's span of OrderCreated",
+    );
+    const consumed = t.spans.find(
+      (s) => serviceOf(t, s) === "event-store" && s.operationName.endsWith("events.ingest process"),
+    )!;
+    // The append of the batch that held the event: its own trace, with a link to the event's span.
+    const appendTrace = await waitFor(
+      async () => {
+        const res = await fetch(
+          `${urls.jaeger}/api/traces?${new URLSearchParams({
+            service: "event-store",
+            operation: "append",
+            start: String((started - 5000) * 1000),
+            end: String(Date.now() * 1000),
+            limit: "1000",
+          })}`,
+        );
+        const body = (await res.json()) as { data: JaegerTrace[] | null };
+        return (body.data ?? []).find((a) =>
+          a.spans.some(
+            (s) =>
+              s.operationName === "append" &&
+              s.references.some((r) => r.refType === "FOLLOWS_FROM" && r.spanID === consumed.spanID),
+          ),
+        );
+      },
+      30_000,
+      "the append linked to OrderCreated's span",
+    );
+    const append = appendTrace.spans.find((s) => s.operationName === "append")!;
+    const insert = childrenOf(appendTrace, append).find((s) => tagOf(s, "db.system.name") === "postgresql");
+    expect(insert, "a db.system.name=postgresql span under the append").toBeDefined();
+    expect(tagOf(insert!, "span.kind")).toBe("client");
+    expect(tagOf(insert!, "otel.scope.name")).toBe(scope.pg);
+    expect(String(tagOf(insert!, "db.query.text"))).toContain("INSERT INTO events");
+  });
+
+  it("a webhook call is an HTTP client span under the notification's webhook span, in the event's trace", async () => {
+    const received: IncomingMessage[] = [];
+    const receiver = createServer((req, res) => {
+      received.push(req);
+      req.resume();
+      req.on("end", () => res.writeHead(200).end());
+    });
+    await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", r));
+    const hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
+    const eventType = `telemetry_hook_${randomBytes(4).toString("hex")}`;
+    const headers = { "x-api-key": apiKey };
+    const subscription = await request(`${urls.notification}/api/subscriptions`, {
+      body: { url: hookUrl, eventTypes: [eventType] },
+      headers,
+    });
+    expect(subscription.status).toBe(201);
+    try {
+      const res = await request(`${urls.producer}/api/events`, {
+        body: { userId: `user-${eventType}`, eventType },
+        headers,
+      });
+      expect(res.status).toBe(202);
+      const traceId = String(res.headers.get("traceparent")).split("-")[1]!;
+      await waitFor(async () => received.length > 0 || undefined, 30_000, "the webhook call");
+      const call = (t: JaegerTrace, s: JaegerSpan) =>
+        serviceOf(t, s) === "notification" &&
+        tagOf(s, "span.kind") === "client" &&
+        tagOf(s, "otel.scope.name") === scope.http &&
+        tagOf(s, "url.full") === hookUrl;
+      const webhookSpan = (t: JaegerTrace) => t.spans.find((s) => s.operationName === "webhook POST");
+      const t = await traceWith(
+        traceId,
+        (t, s) => call(t, s) && webhookSpan(t) !== undefined,
+        "the webhook's HTTP client span",
+      );
+      const span = t.spans.find((s) => call(t, s))!;
+      expect(tagOf(span, "http.request.method")).toBe("POST");
+      expect(tagOf(span, "http.response.status_code")).toBe(200);
+      expect(childrenOf(t, webhookSpan(t)!)).toContainEqual(span);
+      // The receiver got the call's own context: the trace of the event, the span of the call.
+      expect(received[0]!.headers.traceparent).toMatch(new RegExp(`^00-${traceId}-${span.spanID}-`));
+    } finally {
+      await request(`${urls.notification}/api/subscriptions/${subscription.body.id as string}`, {
+        method: "DELETE",
+        headers,
+      });
+      await new Promise<void>((r) => receiver.close(() => r()));
+    }
   });
 });
 
