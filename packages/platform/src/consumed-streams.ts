@@ -1,18 +1,20 @@
-// The `consumed_streams` table of a consuming service (its migrations create it): the last
-// version it applied of each stream, written in the same transaction as what it applied, read
-// by sequenceEvents (stream-sequence.ts) to tell duplicates from gaps.
+// The `consumed_streams` table of a consuming service (the platform's migration creates it,
+// see migrate's `platform` option): the last version it applied of each stream, written in the
+// same transaction as what it applied, read by sequenceEvents (stream-sequence.ts) to tell
+// duplicates from gaps.
 import { streamOfEvent } from "@eventscope/contracts";
 import type { Pool, PoolClient } from "./postgres.ts";
 
 /**
- * When the service began recording versions (its `*_consumed_streams.sql` migration was
- * applied): streams stored before then are taken up where they are (see SequenceOptions).
+ * When the service began recording versions (the first `*_consumed_streams.sql` migration it
+ * applied: its own, in a schema older than the platform's, or `platform_consumed_streams.sql`):
+ * streams stored before then are taken up where they are (see SequenceOptions).
  */
 export async function consumedStreamsSince(pool: Pool): Promise<number | undefined> {
-  const { rows } = await pool.query<{ applied_at: Date }>(
-    "SELECT applied_at FROM schema_migrations WHERE version LIKE '%\\_consumed\\_streams.sql'",
+  const { rows } = await pool.query<{ applied_at: Date | null }>(
+    "SELECT min(applied_at) AS applied_at FROM schema_migrations WHERE version LIKE '%\\_consumed\\_streams.sql'",
   );
-  return rows[0]?.applied_at.getTime();
+  return rows[0]?.applied_at?.getTime() ?? undefined;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import pg from "pg";
 
 export type Pool = pg.Pool;
@@ -47,13 +48,34 @@ export async function withTransaction<T>(pool: Pool, work: (client: PoolClient) 
   }
 }
 
+/** The tables the platform's own code keeps in a service's schema (their DDL: ./migrations). */
+export type PlatformTable = "dead_letters" | "consumed_streams";
+
+const platformMigrations = fileURLToPath(new URL("./migrations", import.meta.url));
+
+export interface MigrateOptions {
+  schema: string;
+  /** The service's own versioned SQL files. */
+  dir: string;
+  /** The platform's tables the service uses: created first, recorded as `platform_<table>.sql`. */
+  platform?: PlatformTable[];
+}
+
 /**
- * Applies the versioned SQL files of `dir` (`001_name.sql`, ...) that the schema has not seen,
- * each in its own transaction, under an advisory lock so that two instances starting at once
- * do not race. `{{schema}}` in a file is replaced by the quoted schema name.
+ * Applies the SQL files the schema has not seen, each in its own transaction, under an advisory
+ * lock so that two instances starting at once do not race: first the platform's tables the service
+ * uses, then the versioned files of `dir` (`001_name.sql`, ...). `{{schema}}` in a file is replaced
+ * by the quoted schema name.
  */
-export async function migrate(pool: Pool, options: { schema: string; dir: string }): Promise<string[]> {
-  const files = (await readdir(options.dir)).filter((f) => /^\d+_.+\.sql$/.test(f)).sort();
+export async function migrate(pool: Pool, options: MigrateOptions): Promise<string[]> {
+  const own = (await readdir(options.dir)).filter((f) => /^\d+_.+\.sql$/.test(f)).sort();
+  const files = [
+    ...(options.platform ?? []).map((table) => ({
+      version: `platform_${table}.sql`,
+      path: join(platformMigrations, `${table}.sql`),
+    })),
+    ...own.map((file) => ({ version: file, path: join(options.dir, file) })),
+  ];
   const schema = quoteIdent(options.schema);
   const applied: string[] = [];
   const client = await pool.connect();
@@ -68,19 +90,19 @@ export async function migrate(pool: Pool, options: { schema: string; dir: string
         (r) => r.version,
       ),
     );
-    for (const file of files) {
-      if (done.has(file)) continue;
-      const sql = (await readFile(join(options.dir, file), "utf8")).replaceAll("{{schema}}", schema);
+    for (const { version, path } of files) {
+      if (done.has(version)) continue;
+      const sql = (await readFile(path, "utf8")).replaceAll("{{schema}}", schema);
       await client.query("BEGIN");
       try {
         await client.query(`SET LOCAL search_path = ${schema}, public`);
         await client.query(sql);
-        await client.query(`INSERT INTO ${schema}.schema_migrations (version) VALUES ($1)`, [file]);
+        await client.query(`INSERT INTO ${schema}.schema_migrations (version) VALUES ($1)`, [version]);
         await client.query("COMMIT");
-        applied.push(file);
+        applied.push(version);
       } catch (error) {
         await client.query("ROLLBACK");
-        throw new Error(`migration ${file} failed: ${(error as Error).message}`, { cause: error });
+        throw new Error(`migration ${version} failed: ${(error as Error).message}`, { cause: error });
       }
     }
   } finally {
@@ -108,6 +130,8 @@ export async function openDatabase(options: {
   schema: string;
   poolSize: number;
   migrations: string;
+  /** The platform's tables the service uses (see migrate). */
+  platform?: PlatformTable[];
   onApplied?: (files: string[]) => void;
 }): Promise<Pool> {
   const pool = createPool({
@@ -116,7 +140,11 @@ export async function openDatabase(options: {
     max: options.poolSize,
     applicationName: options.service,
   });
-  const applied = await migrate(pool, { schema: options.schema, dir: options.migrations });
+  const applied = await migrate(pool, {
+    schema: options.schema,
+    dir: options.migrations,
+    ...(options.platform ? { platform: options.platform } : {}),
+  });
   if (applied.length > 0) options.onApplied?.(applied);
   return pool;
 }

@@ -40,6 +40,7 @@ const pool = await openDatabase({
   schema: config.databaseSchema,
   poolSize: config.poolSize,
   migrations: fileURLToPath(new URL("./migrations", import.meta.url)),
+  platform: ["dead_letters", "consumed_streams"],
   onApplied: (applied) => logger.info({ applied }, "migrations applied"),
 });
 

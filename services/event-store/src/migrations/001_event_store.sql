@@ -50,16 +50,4 @@ CREATE TABLE rejected_events (
   rejected_at    timestamptz NOT NULL DEFAULT now()
 );
 
-CREATE TABLE dead_letters (
-  id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-  topic       text NOT NULL,
-  partition   integer NOT NULL,
-  "offset"    bigint NOT NULL,
-  key         text,
-  value       bytea,
-  headers     jsonb NOT NULL,
-  reason      text NOT NULL,
-  parked_at   timestamptz NOT NULL DEFAULT now(),
-  replayed_at timestamptz,
-  UNIQUE (topic, partition, "offset")
-);
+-- dead_letters: the platform creates it (packages/platform/src/migrations/dead_letters.sql).

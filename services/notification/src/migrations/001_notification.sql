@@ -40,17 +40,4 @@ CREATE INDEX deliveries_due_idx ON deliveries (next_attempt_at)
   WHERE status IN ('pending', 'retrying', 'sending');
 CREATE INDEX deliveries_created_idx ON deliveries (created_at DESC);
 
--- The same table every consumer parks malformed messages in (see platform dead-letters.ts).
-CREATE TABLE dead_letters (
-  id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-  topic       text NOT NULL,
-  partition   integer NOT NULL,
-  "offset"    bigint NOT NULL,
-  key         text,
-  value       bytea,
-  headers     jsonb NOT NULL,
-  reason      text NOT NULL,
-  parked_at   timestamptz NOT NULL DEFAULT now(),
-  replayed_at timestamptz,
-  UNIQUE (topic, partition, "offset")
-);
+-- dead_letters: the platform creates it (packages/platform/src/migrations/dead_letters.sql).

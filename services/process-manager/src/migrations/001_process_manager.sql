@@ -73,22 +73,7 @@ CREATE TABLE process_links (
   process_id text NOT NULL REFERENCES processes (id)
 );
 
--- The checkpoint: the last version of each stream applied, as the projection keeps it.
-CREATE TABLE consumed_streams (
-  stream_id text PRIMARY KEY,
-  version   integer NOT NULL
-);
+-- The checkpoint, consumed_streams (the last version of each stream applied, as the projection
+-- keeps it): the platform creates it (packages/platform/src/migrations/consumed_streams.sql).
 
-CREATE TABLE dead_letters (
-  id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-  topic       text NOT NULL,
-  partition   integer NOT NULL,
-  "offset"    bigint NOT NULL,
-  key         text,
-  value       bytea,
-  headers     jsonb NOT NULL,
-  reason      text NOT NULL,
-  parked_at   timestamptz NOT NULL DEFAULT now(),
-  replayed_at timestamptz,
-  UNIQUE (topic, partition, "offset")
-);
+-- dead_letters: the platform creates it (packages/platform/src/migrations/dead_letters.sql).

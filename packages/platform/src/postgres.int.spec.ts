@@ -1,0 +1,102 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { databaseUrl, dropSchema, testPool, uniqueName } from "@eventscope/testkit";
+import { consumedStreamsSince } from "./consumed-streams.ts";
+import { createPool, migrate, type Pool } from "./postgres.ts";
+
+// migrate against the real PostgreSQL: the platform's tables come before a service's own files, in
+// a new schema and in one made when each service declared them itself.
+const admin = testPool();
+const schemas: string[] = [];
+const pools: Pool[] = [];
+const dirs: string[] = [];
+
+async function serviceDir(files: Record<string, string>): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "migrations-"));
+  dirs.push(dir);
+  for (const [name, sql] of Object.entries(files)) await writeFile(join(dir, name), sql);
+  return dir;
+}
+
+function schemaPool(): { schema: string; pool: Pool } {
+  const schema = uniqueName("migrate");
+  schemas.push(schema);
+  const pool = createPool({ connectionString: databaseUrl, schema, max: 2 });
+  pools.push(pool);
+  return { schema, pool };
+}
+
+const tables = async (pool: Pool, schema: string) =>
+  (
+    await pool.query<{ table_name: string }>(
+      "SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name",
+      [schema],
+    )
+  ).rows.map((r) => r.table_name);
+
+afterAll(async () => {
+  await Promise.all(pools.map((p) => p.end()));
+  for (const schema of schemas) await dropSchema(admin, schema);
+  await admin.end();
+  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+});
+
+describe("migrate", () => {
+  it("creates the platform's tables first, so a service's own files can use them, and records each once", async () => {
+    const { schema, pool } = schemaPool();
+    const dir = await serviceDir({
+      "001_things.sql": "CREATE TABLE things (id int PRIMARY KEY);",
+      "002_seed.sql": "INSERT INTO consumed_streams (stream_id, version) VALUES ('Order/1', 3);",
+    });
+    const applied = await migrate(pool, { schema, dir, platform: ["dead_letters", "consumed_streams"] });
+    expect(applied).toEqual([
+      "platform_dead_letters.sql",
+      "platform_consumed_streams.sql",
+      "001_things.sql",
+      "002_seed.sql",
+    ]);
+    expect(await tables(pool, schema)).toEqual([
+      "consumed_streams",
+      "dead_letters",
+      "schema_migrations",
+      "things",
+    ]);
+    expect(await migrate(pool, { schema, dir, platform: ["dead_letters", "consumed_streams"] })).toEqual([]);
+    const since = await consumedStreamsSince(pool);
+    expect(since).toBeGreaterThan(Date.now() - 60_000);
+  });
+
+  it("takes a schema whose service created the tables itself as it is, and keeps when it began recording", async () => {
+    const { schema, pool } = schemaPool();
+    const old = await serviceDir({
+      "001_service.sql":
+        "CREATE TABLE dead_letters (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, topic text NOT NULL, " +
+        'partition integer NOT NULL, "offset" bigint NOT NULL, key text, value bytea, headers jsonb NOT NULL, ' +
+        "reason text NOT NULL, parked_at timestamptz NOT NULL DEFAULT now(), replayed_at timestamptz, " +
+        'UNIQUE (topic, partition, "offset"));',
+      "002_consumed_streams.sql":
+        "CREATE TABLE consumed_streams (stream_id text PRIMARY KEY, version integer NOT NULL);",
+    });
+    await migrate(pool, { schema, dir: old });
+    await pool.query("UPDATE schema_migrations SET applied_at = '2026-01-02T00:00:00Z'");
+    await pool.query("INSERT INTO consumed_streams VALUES ('Order/1', 7)");
+    // The same service's files today: its tables' DDL gone (the files kept their names).
+    const now = await serviceDir({ "001_service.sql": "SELECT 1;", "002_consumed_streams.sql": "SELECT 1;" });
+    const applied = await migrate(pool, { schema, dir: now, platform: ["dead_letters", "consumed_streams"] });
+    expect(applied).toEqual(["platform_dead_letters.sql", "platform_consumed_streams.sql"]);
+    expect((await pool.query("SELECT stream_id, version FROM consumed_streams")).rows).toEqual([
+      { stream_id: "Order/1", version: 7 },
+    ]);
+    expect(await consumedStreamsSince(pool)).toBe(Date.parse("2026-01-02T00:00:00Z"));
+  });
+
+  it("creates none of the platform's tables a service does not ask for", async () => {
+    const { schema, pool } = schemaPool();
+    const dir = await serviceDir({ "001_things.sql": "CREATE TABLE things (id int PRIMARY KEY);" });
+    await migrate(pool, { schema, dir, platform: ["dead_letters"] });
+    expect(await tables(pool, schema)).toEqual(["dead_letters", "schema_migrations", "things"]);
+    expect(await consumedStreamsSince(pool)).toBeUndefined();
+  });
+});
