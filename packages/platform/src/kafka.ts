@@ -15,6 +15,7 @@ export { createKafkajsClient, filterKafkajsTimerWarnings };
 /** A Kafka client: `options.client`, else KAFKA_CLIENT, else the default (see config.ts). */
 export function createKafka(options: KafkaOptions): Kafka {
   const client = options.client ?? readConfig({ kafkaClient: commonSettings.kafkaClient }).kafkaClient;
+  options.logger.info({ client, brokers: options.brokers }, "Kafka client");
   return client === "platformatic" ? createPlatformatic(options) : createKafkajs(options);
 }
 
