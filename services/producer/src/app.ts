@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { fromCloudEvent } from "@eventscope/contracts";
+import { domainForEventType, fromCloudEvent } from "@eventscope/contracts";
 import {
   createHttpApp,
   httpPolicy,
@@ -30,6 +30,31 @@ export interface ProducerDeps {
 }
 
 const JSON_TYPES = ["application/json"];
+
+// Where the read model of each aggregate is read (projection routes, also on the front door):
+// a write's answer names it with `afterEventId`, so the client's next read waits for its write.
+const readRoutes: Record<string, (id: string) => string> = {
+  Customer: (id) => `/customer/${id}`,
+  Order: (id) => `/api/orders/${id}`,
+  Cart: (id) => `/api/carts/${id}`,
+  Payment: (id) => `/api/payments/${id}`,
+  Inventory: (id) => `/api/inventory/${id}`,
+  Product: (id) => `/api/products/${id}`,
+  Task: (id) => `/api/tasks/${id}`,
+  User: (id) => `/api/events/user/${id}`,
+};
+
+/** What a client passes to a read to see its own write: the event id, and the read route when known. */
+export function readAfter(accepted: Pick<Accepted, "eventId" | "eventType" | "aggregateId">) {
+  const aggregateType = domainForEventType(accepted.eventType)?.aggregateType;
+  const route = aggregateType ? readRoutes[aggregateType] : undefined;
+  return {
+    afterEventId: accepted.eventId,
+    ...(route
+      ? { path: `${route(encodeURIComponent(accepted.aggregateId))}?afterEventId=${accepted.eventId}` }
+      : {}),
+  };
+}
 const CE_STRUCTURED = "application/cloudevents+json";
 const CE_BATCH = "application/cloudevents-batch+json";
 
@@ -74,12 +99,42 @@ export function createProducerApp(deps: ProducerDeps) {
       ]);
   };
 
+  // X-Correlation-Id ties a client's writes into one story (e.g. a checkout's cart, order and
+  // payment), as the process manager's steps carry their starting event's: an event that names
+  // its own correlation id keeps it.
+  const correlationOf = (r: RequestContext): string | undefined => {
+    const raw = r.headers["x-correlation-id"];
+    if (raw === undefined) return undefined;
+    const id = String(raw);
+    if (!/^[\x21-\x7e]{1,200}$/.test(id)) {
+      throw validationError("invalid X-Correlation-Id", [
+        { field: "X-Correlation-Id", reason: "must be 1 to 200 visible ASCII characters" },
+      ]);
+    }
+    return id;
+  };
+  const correlate = (event: unknown, correlationId: string | undefined): unknown => {
+    if (correlationId === undefined || event === null || typeof event !== "object" || Array.isArray(event))
+      return event;
+    const e = event as { metadata?: unknown };
+    const metadata =
+      e.metadata !== null && typeof e.metadata === "object" && !Array.isArray(e.metadata)
+        ? (e.metadata as Record<string, unknown>)
+        : e.metadata === undefined
+          ? {}
+          : undefined;
+    // Malformed metadata is left as sent, for the schema to refuse.
+    if (metadata === undefined || metadata.correlationId !== undefined) return event;
+    return { ...e, metadata: { ...metadata, correlationId } };
+  };
+
+  const withReadAfter = (a: Accepted) => ({ ...a, readAfter: readAfter(a) });
   const one = (accepted: Accepted[]): HttpResult => {
     const a = accepted[0]!;
     return {
       status: 202,
       headers: { location: a.statusUrl },
-      body: { message: "Event published successfully", ...a },
+      body: { message: "Event published successfully", ...withReadAfter(a) },
     };
   };
   const many = (accepted: Accepted[]): HttpResult => ({
@@ -87,7 +142,7 @@ export function createProducerApp(deps: ProducerDeps) {
     body: {
       message: `${accepted.length} events published successfully`,
       count: accepted.length,
-      events: accepted,
+      events: accepted.map(withReadAfter),
     },
   });
 
@@ -101,8 +156,12 @@ export function createProducerApp(deps: ProducerDeps) {
       ]);
     }
     limitBatch(items);
+    const correlationId = correlationOf(request);
     return items.map((item, index) => {
       const mapped = fromCloudEvent(item);
+      const named = item !== null && typeof item === "object" && "correlationid" in item;
+      if (mapped.ok && correlationId !== undefined && !named)
+        mapped.envelope.metadata.correlationId = correlationId;
       if (mapped.ok) return mapped.envelope;
       const prefix = items.length > 1 ? `/${index}` : "";
       throw validationError(
@@ -159,7 +218,7 @@ export function createProducerApp(deps: ProducerDeps) {
     }
     return one(
       await ingest.accept({
-        events: [event],
+        events: [correlate(event, correlationOf(request))],
         payloads: [body],
         idempotencyKey: key,
         principal: principalOf(request),
@@ -183,9 +242,10 @@ export function createProducerApp(deps: ProducerDeps) {
       ]);
     }
     limitBatch(events);
+    const correlationId = correlationOf(request);
     return many(
       await ingest.accept({
-        events,
+        events: events.map((e) => correlate(e, correlationId)),
         idempotencyKey: key,
         principal: principalOf(request),
       }),
@@ -231,7 +291,7 @@ export function createProducerApp(deps: ProducerDeps) {
         const newId = key ? (name: string) => idFromKey(principal, key, name) : () => randomUUID();
         const { partial } = commandEnvelope(command, request.params, request.body, newId);
         const accepted = await ingest.accept({
-          events: [partial],
+          events: [correlate(partial, correlationOf(request))],
           payloads: [
             { route: `${command.method} ${command.path}`, params: request.params, body: request.body },
           ],
