@@ -24,3 +24,8 @@ export * from "./retriable.ts";
 export * from "./stream-sequence.ts";
 export * from "./consumed-streams.ts";
 export * from "./secret-box.ts";
+export {
+  instrumentationNames,
+  selectedInstrumentations,
+  type InstrumentationName,
+} from "./instrumentations.ts";
