@@ -92,6 +92,31 @@ function schemas(): Record<string, Json> {
     updatedAt: dateTime(),
     completedAt: orNull(dateTime("When it reached an end")),
   };
+  const stepProperties = {
+    step: str("The step's name within its process", {
+      examples: ["reserve:sku-1", "validate", "pay", "confirm", "paid", "release:sku-1", "cancel", "refund"],
+    }),
+    eventId: uuid(
+      "The event the step is sent as: uuid v5 of (process id, step), so a step decided again is the same event",
+    ),
+    eventType: str(),
+    aggregateType: str(),
+    aggregateId: str(),
+    status: enumOf(
+      stepStatuses,
+      "`pending` not yet accepted by the producer; `sent` answered 202; `committed` seen stored on " +
+        "events.committed; `rejected` refused by the event store (events.rejected); `refused` answered " +
+        "400, 409, 413, 415 or 422 by the producer",
+    ),
+    causedBy: orNull(
+      uuid("The event that made the process take the step (its causationId); null for a timer"),
+    ),
+    attempts: int("Sends to the producer so far"),
+    lastError: orNull(str("The last failed send or the rejection (`<code>: <reason>`)")),
+    decidedAt: dateTime("When the process decided it"),
+    sentAt: orNull(dateTime("When the producer answered 202")),
+    committedAt: orNull(dateTime("When the process saw it stored")),
+  };
   const timer = record({
     name: str("", { examples: ["payment-timeout", "cart-idle", "activation-reminder"] }),
     dueAt: dateTime(),
@@ -105,43 +130,21 @@ function schemas(): Record<string, Json> {
       count: int("Matching processes in all"),
       processes: arrayOf(ref("ProcessSummary"), "Most recently changed first"),
     }),
-    ProcessStep: record(
+    ProcessStep: record(stepProperties, "A step of a process: one event it sends."),
+    ProcessStepFound: record(
       {
-        step: str("The step's name within its process", {
-          examples: [
-            "reserve:sku-1",
-            "validate",
-            "pay",
-            "confirm",
-            "paid",
-            "release:sku-1",
-            "cancel",
-            "refund",
-          ],
-        }),
-        eventId: uuid(
-          "The event the step is sent as: uuid v5 of (process id, step), so a step decided again is the same event",
-        ),
-        eventType: str(),
-        aggregateType: str(),
-        aggregateId: str(),
-        status: enumOf(
-          stepStatuses,
-          "`pending` not yet accepted by the producer; `sent` answered 202; `committed` seen stored on " +
-            "events.committed; `rejected` refused by the event store (events.rejected); `refused` answered " +
-            "400, 409, 413, 415 or 422 by the producer",
-        ),
-        causedBy: orNull(
-          uuid("The event that made the process take the step (its causationId); null for a timer"),
-        ),
-        attempts: int("Sends to the producer so far"),
-        lastError: orNull(str("The last failed send or the rejection (`<code>: <reason>`)")),
-        decidedAt: dateTime("When the process decided it"),
-        sentAt: orNull(dateTime("When the producer answered 202")),
-        committedAt: orNull(dateTime("When the process saw it stored")),
+        processId: str("The process that took the step", { examples: ["stock:sku-1"] }),
+        processType: enumOf(processTypes),
+        processStatus: enumOf(processStatuses),
+        processStage: str("Where the process is now"),
+        ...stepProperties,
       },
-      "A step of a process: one event it sends.",
+      "A step with its process: what an event set going, or which process sent it.",
     ),
+    ProcessStepList: record({
+      count: int("Steps in this answer"),
+      steps: arrayOf(ref("ProcessStepFound"), "In the order decided"),
+    }),
     Process: record(
       {
         ...summary,
@@ -194,6 +197,27 @@ function operations(): Operation[] {
       responses: {
         "200": okResponse("A page of processes", ref("ProcessList")),
         ...problems(400),
+      },
+    },
+    {
+      service: "process-manager",
+      method: "GET",
+      path: "/api/processes/steps",
+      operationId: "findProcessSteps",
+      summary: "The process steps an event caused, or the step an event is, each with its process",
+      description:
+        "`causedBy` lists the steps the event made processes take (its `causationId` on each step's event), " +
+        "with each step's status and the event it produced (`eventId`): what the console's journey shows " +
+        "under process steps. `eventId` finds the step an event was sent as, if a process sent it. Given " +
+        "both, a step must match both; one of them is required.",
+      parameters: [
+        param("causedBy", "query", uuid(), "Steps caused by this event"),
+        param("eventId", "query", uuid(), "The step sent as this event"),
+        pRef("Limit"),
+      ],
+      responses: {
+        "200": okResponse("The steps, in the order decided", ref("ProcessStepList")),
+        ...problems(),
       },
     },
     {
