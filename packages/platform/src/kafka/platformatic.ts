@@ -50,9 +50,9 @@ function sender(base: Base): RecordSender {
     // murmur2 masked as the Java client and kafkajs do: a key lands on the same partition whoever produced it.
     partitioner: compatibilityPartitioner,
   });
+  // Connected from the first success on, as with kafkajs: a dropped socket (an idle broker
+  // closes them) is reconnected by the next request; a broker really down fails that request.
   let isConnected = false;
-  producer.on("client:broker:disconnect", () => (isConnected = false));
-  producer.on("client:broker:connect", () => (isConnected = true));
   return {
     async connect() {
       await producer.initIdempotentProducer({});
@@ -119,11 +119,16 @@ function groupConsumer(base: Base, o: GroupConsumerOptions, log: Logger): GroupC
   let restarting: Promise<void> | undefined;
   const idle: (() => void)[] = [];
 
-  consumer.on("consumer:group:join", () => {
+  /** Forgets everything fetched so far: the stream fetches again from the committed offsets. */
+  const forget = () => {
     epoch++;
     buffers = new Map();
     ready.length = 0;
     buffered = 0;
+    if (stream?.isPaused()) stream.resume();
+  };
+  consumer.on("consumer:group:join", () => {
+    forget();
     o.onRebalance?.();
   });
 
@@ -206,10 +211,7 @@ function groupConsumer(base: Base, o: GroupConsumerOptions, log: Logger): GroupC
   function restart(error: unknown): void {
     if (restarting) return;
     o.onCrash?.(error);
-    epoch++;
-    buffers = new Map();
-    ready.length = 0;
-    buffered = 0;
+    forget();
     const old = stream;
     stream = undefined;
     restarting = (async () => {
@@ -253,7 +255,8 @@ function groupConsumer(base: Base, o: GroupConsumerOptions, log: Logger): GroupC
 function admin(base: Base): KafkaAdmin {
   const a = new Admin({ ...base, retries: 3, retryDelay: 200 });
   const partitionsOf = async (topic: string): Promise<number> => {
-    const metadata = await a.metadata({ topics: [topic], forceUpdate: true });
+    // The client's cached metadata (refreshed on its own max age): the lag monitor asks every second.
+    const metadata = await a.metadata({ topics: [topic] });
     const t = metadata.topics.get(topic);
     if (!t) throw new Error(`topic ${topic} not found`);
     return t.partitionsCount;
