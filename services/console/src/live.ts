@@ -10,6 +10,7 @@ export const liveQueries = {
     stored: "sum(rate(events_stored_total[1m]))",
     projected: 'sum(rate(events_consumed_total{service="projection"}[1m]))',
     notified: 'sum(rate(events_consumed_total{service="notification"}[1m]))',
+    processed: 'sum(rate(events_consumed_total{service="process-manager"}[1m]))',
   },
   e2eP50: "histogram_quantile(0.50, sum by (stage, le) (rate(event_end_to_end_latency_seconds_bucket[1m])))",
   e2eP99: "histogram_quantile(0.99, sum by (stage, le) (rate(event_end_to_end_latency_seconds_bucket[1m])))",
