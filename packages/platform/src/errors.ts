@@ -157,6 +157,7 @@ function titleFor(status: number): string {
     415: "Unsupported Media Type",
     422: "Unprocessable Entity",
     428: "Precondition Required",
+    429: "Too Many Requests",
     503: "Service Unavailable",
   };
   return titles[status] ?? "Error";

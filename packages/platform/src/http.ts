@@ -1,311 +1,90 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { Tracer } from "@opentelemetry/api";
-import { context, extractContext, failSpan, SpanKind, trace, traceHeaders, type Span } from "./telemetry.ts";
-import {
-  methodNotAllowed,
-  notFound,
-  payloadTooLarge,
-  toProblem,
-  unsupportedMediaType,
-  validationError,
-} from "./errors.ts";
-import { createKeyring, type ApiKey, type Scope } from "./api-keys.ts";
-import { ifMatchVersion } from "./params.ts";
-import { applyServerLimits, type ServerLimits } from "./server-limits.ts";
-import { checkCharset, decodeComponent, decodeUtf8, parseQuery, parseStrictJson } from "./strict-input.ts";
-import type { Logger } from "./logger.ts";
-import type { Metrics } from "./metrics.ts";
-import {
-  ATTR_HTTP_REQUEST_METHOD,
-  ATTR_HTTP_RESPONSE_STATUS_CODE,
-  ATTR_HTTP_ROUTE,
-  ATTR_URL_PATH,
-} from "./semconv.ts";
+// Every service's HTTP layer: express 5, with the routes declared as data (Route[]) and the
+// platform's conventions kept: RFC 7807 problems for every error from one error middleware, the
+// route pattern as the metric label, strict input (express's JSON parser repairs what we refuse,
+// so the body is read raw and parsed strictly), API-key scopes and a write limit as middleware,
+// readiness, liveness, metrics and the service's own Swagger UI built in. The server span is the
+// HTTP instrumentation's; this layer names its route and the event it was about.
+import { createServer, type Server } from "node:http";
+import express, { type Express, type RequestHandler } from "express";
+import { createKeyring, type Scope } from "./api-keys.ts";
+import { requireScope } from "./http-access.ts";
+import { mountDocs } from "./http-docs.ts";
+import { requestOf, routeInput } from "./http-input.ts";
+import { contextOf, describeRequest, observe, spanOf } from "./http-observe.ts";
+import { problems, send, unmatched } from "./http-problems.ts";
+import { builtinRoutes, routeTable } from "./http-routes.ts";
+import type { HttpAppOptions, Route } from "./http-types.ts";
+import { isWrite, writeLimiter } from "./rate-limit.ts";
+import { applyServerLimits } from "./server-limits.ts";
+import { defaultOpenApiFile } from "./swagger.ts";
+import { context } from "./telemetry.ts";
 
-export interface RequestContext {
-  method: string;
-  path: string;
-  route: string;
-  params: Record<string, string>;
-  query: URLSearchParams;
-  headers: IncomingMessage["headers"];
-  /** Parsed JSON body (routes that declare `accepts`). */
-  body: unknown;
-  contentType: string | undefined;
-  /** If-Match as an expected stream version (routes that declare `ifMatch`), parsed strictly. */
-  expectedVersion: number | undefined;
-  span: Span;
-}
+export type {
+  Handler,
+  HttpAppOptions,
+  HttpResult,
+  ReadinessResult,
+  RequestContext,
+  Route,
+} from "./http-types.ts";
 
-export interface HttpResult {
-  status: number;
-  body?: unknown;
-  headers?: Record<string, string>;
-}
-
-export type Handler = (request: RequestContext) => HttpResult | Promise<HttpResult>;
-
-export interface Route {
-  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
-  path: string;
-  handler: Handler;
-  /** Content types accepted for the body; a body is read and parsed only when set. */
-  accepts?: string[];
-  /** The body may be absent (e.g. DELETE or a bodiless command); parsed as undefined then. */
-  bodyOptional?: boolean;
-  /** The scope a key must hold when keys are configured; a route without one is open. */
-  scope?: Scope;
-  /** The route reads If-Match (an expected version); elsewhere the header is refused. */
-  ifMatch?: boolean;
-}
-
-interface CompiledRoute extends Route {
-  pattern: RegExp;
-  keys: string[];
-}
-
-export interface HttpAppOptions {
-  routes: Route[];
-  logger: Logger;
-  metrics: Metrics;
-  tracer: Tracer;
-  bodyLimitBytes?: number;
-  /** Named readiness checks for /health/ready; a check may say why it fails (`detail`). */
-  readiness?: Record<string, () => Promise<boolean | ReadinessResult> | boolean | ReadinessResult>;
-  /** Called before a body route's handler; throw to refuse. */
-  guard?: (request: RequestContext, route: Route) => void;
-  /** Keys and their scopes (routes declare the scope they need); none means every route is open. */
-  apiKeys?: ApiKey[];
-  limits?: Partial<ServerLimits>;
-  /** Deepest nesting of a JSON body. */
-  jsonMaxDepth?: number;
-}
-
-/** A readiness check's answer with the reason it fails, e.g. the partitions that are stuck. */
-export interface ReadinessResult {
-  ready: boolean;
-  detail?: unknown;
-}
-
-const json = "application/json";
-
-function compile(route: Route): CompiledRoute {
-  const keys: string[] = [];
-  const source = route.path.replace(/:([A-Za-z]+)/g, (_, key: string) => {
-    keys.push(key);
-    return "([^/]+)";
-  });
-  return { ...route, keys, pattern: new RegExp(`^${source}/?$`) };
-}
-
-/** A small router on node:http: JSON in and out, RFC 7807 errors, a server span and RED metrics. */
 export interface HttpApp {
+  /** The express app (a request listener). */
+  app: Express;
+  /** The node:http server it listens on, with the server limits applied. */
   server: Server;
-  handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
   /** Every route the app answers (method and path pattern), built-in ones included. */
   routes: { method: string; path: string; scope?: Scope }[];
 }
 
+const verbs = { GET: "get", POST: "post", PUT: "put", PATCH: "patch", DELETE: "delete" } as const;
+
 export function createHttpApp(options: HttpAppOptions): HttpApp {
-  const { logger, metrics, tracer } = options;
+  const { logger, metrics } = options;
   const bodyLimit = options.bodyLimitBytes ?? 256 * 1024;
-  const routes = [...builtinRoutes(options), ...options.routes].map(compile);
+  const routes = [...builtinRoutes(options), ...options.routes];
+  const table = routeTable(routes);
   const keyring = createKeyring(options.apiKeys ?? []);
-  const jsonMaxDepth = options.jsonMaxDepth;
+  const limiter = writeLimiter(options.rateLimit, keyring.enabled);
+  const input = { bodyLimit, jsonMaxDepth: options.jsonMaxDepth, guard: options.guard, spanOf };
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const started = process.hrtime.bigint();
-    const method = req.method ?? "GET";
-    const url = req.url ?? "/";
-    const q = url.indexOf("?");
-    const path = q === -1 ? url : url.slice(0, q);
-    let matched: CompiledRoute | undefined;
-    let rawParams: string[] = [];
-    // The metric and span label is always a route pattern (or "unmatched"): never the raw path.
-    let pathMatched: CompiledRoute | undefined;
-    const allowed: string[] = [];
-    for (const route of routes) {
-      const m = route.pattern.exec(path);
-      if (!m) continue;
-      pathMatched ??= route;
-      if (route.method !== method) {
-        allowed.push(route.method);
-        continue;
-      }
-      matched = route;
-      rawParams = m.slice(1);
-      break;
-    }
-    const routeName = matched?.path ?? pathMatched?.path ?? "unmatched";
-    const parent = extractContext(req.headers);
-    const span = tracer.startSpan(
-      `${method} ${routeName}`,
-      {
-        kind: SpanKind.SERVER,
-        attributes: {
-          [ATTR_HTTP_REQUEST_METHOD]: method,
-          [ATTR_URL_PATH]: path,
-          [ATTR_HTTP_ROUTE]: routeName,
-        },
-      },
-      parent,
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("etag", false);
+  app.set("query parser", false); // the query is decoded strictly per route
+  app.set("case sensitive routing", true);
+  app.use(observe(metrics));
+  for (const route of routes) {
+    app[verbs[route.method]](
+      route.path,
+      requireScope(keyring, route.scope),
+      ...(limiter && isWrite(route.method) ? [limiter] : []),
+      ...routeInput(route, input),
+      respond(route),
     );
-    let result: HttpResult;
-    try {
-      result = await context.with(trace.setSpan(parent, span), async () => {
-        if (!matched) {
-          if (pathMatched) throw methodNotAllowed(`${method} is not allowed on ${routeName}`, allowed);
-          throw notFound(`no route for ${method} ${path.slice(0, 200)}`);
-        }
-        if (matched.scope) keyring.authorize(req.headers["x-api-key"], matched.scope);
-        const params = Object.fromEntries(
-          matched.keys.map((k, i) => [k, decodeComponent(rawParams[i] ?? "", k)]),
-        );
-        const query = parseQuery(q === -1 ? "" : url.slice(q + 1));
-        const expectedVersion = matched.ifMatch ? ifMatchVersion(req.headers) : undefined;
-        if (!matched.ifMatch && req.headers["if-match"] !== undefined) {
-          throw validationError("If-Match is not supported on this route", [
-            { field: "If-Match", reason: `${method} ${matched.path} takes no expected version` },
-          ]);
-        }
-        const request: RequestContext = {
-          method,
-          path,
-          route: matched.path,
-          params,
-          query,
-          headers: req.headers,
-          body: undefined,
-          contentType: req.headers["content-type"]?.split(";")[0]?.trim().toLowerCase(),
-          expectedVersion,
-          span,
-        };
-        if (matched.accepts) {
-          options.guard?.(request, matched);
-          const bodyless =
-            req.headers["content-length"] === undefined || req.headers["content-length"] === "0"
-              ? req.headers["transfer-encoding"] === undefined
-              : false;
-          if (!(matched.bodyOptional && bodyless)) {
-            request.body = await readJsonBody(req, matched.accepts, bodyLimit, jsonMaxDepth);
-          }
-        }
-        return await matched.handler(request);
-      });
-    } catch (error) {
-      const body = toProblem(error, path.slice(0, 200));
-      if (body.status >= 500) {
-        failSpan(span, error);
-        logger.error({ err: error, path, method }, "request failed");
-      }
-      const headers: Record<string, string> = {};
-      const retryAfter = (error as { retryAfterSeconds?: number }).retryAfterSeconds;
-      if (retryAfter !== undefined) headers["retry-after"] = String(retryAfter);
-      const allow = (error as { extra?: { allowed?: string[] } }).extra?.allowed;
-      if (body.status === 405 && allow) headers.allow = allow.join(", ");
-      result = { status: body.status, body, headers };
-      // A refused body is not read: close the connection rather than drain it.
-      if (body.status === 413) res.setHeader("connection", "close");
-    }
-    span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, result.status);
-    send(res, result, traceHeaders(trace.setSpan(parent, span)).traceparent);
-    span.end();
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    const labels = { method, route: routeName, status: String(result.status) };
-    metrics.httpRequests.inc(labels);
-    const traceId = span.spanContext().traceId;
-    metrics.httpDuration.observe({ labels, value: seconds, exemplarLabels: { trace_id: traceId } });
   }
+  const listed = routes.map((r) => ({
+    method: r.method,
+    path: r.path,
+    ...(r.scope ? { scope: r.scope } : {}),
+  }));
+  if (options.openApi !== false) mountDocs(app, options.openApi ?? defaultOpenApiFile, listed, logger);
+  app.use(unmatched(table));
+  app.use(problems({ logger, table, bodyLimit }));
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      logger.error({ err: error }, "unhandled request error");
-      if (!res.headersSent)
-        res
-          .writeHead(500, { "content-type": "application/problem+json" })
-          .end(JSON.stringify(toProblem(error)));
-    });
-  });
+  const server = createServer(app);
   applyServerLimits(server, options.limits);
   if (!keyring.enabled && routes.some((r) => r.scope))
     logger.warn("API_KEYS is empty: every route is open, state changes included");
-  return {
-    server,
-    handle,
-    routes: routes.map((r) => ({ method: r.method, path: r.path, ...(r.scope ? { scope: r.scope } : {}) })),
+  return { app, server, routes: listed };
+}
+
+/** Runs the route's handler in the request's trace context and writes its result. */
+function respond(route: Route): RequestHandler {
+  return async (req, res) => {
+    const request = requestOf(req)!;
+    const result = await context.with(contextOf(req), () => route.handler(request));
+    describeRequest(request.span, request.params, result.body);
+    send(res, result);
   };
-}
-
-function send(res: ServerResponse, result: HttpResult, traceparent: string | undefined): void {
-  const headers: Record<string, string> = { ...result.headers };
-  if (traceparent) headers.traceparent = traceparent;
-  if (result.body === undefined) {
-    res.writeHead(result.status, headers).end();
-    return;
-  }
-  if (typeof result.body === "string") {
-    headers["content-type"] ??= "text/plain; charset=utf-8";
-    res.writeHead(result.status, headers).end(result.body);
-    return;
-  }
-  headers["content-type"] ??= result.status >= 400 ? "application/problem+json" : json;
-  res.writeHead(result.status, headers).end(JSON.stringify(result.body));
-}
-
-async function readJsonBody(
-  req: IncomingMessage,
-  accepts: string[],
-  limit: number,
-  maxDepth: number | undefined,
-): Promise<unknown> {
-  const header = req.headers["content-type"];
-  const contentType = header?.split(";")[0]?.trim().toLowerCase();
-  if (!contentType || !accepts.includes(contentType)) throw unsupportedMediaType(contentType, accepts);
-  checkCharset(header, accepts);
-  const declared = Number(req.headers["content-length"] ?? 0);
-  if (declared > limit) throw payloadTooLarge(limit);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw payloadTooLarge(limit);
-    chunks.push(chunk as Buffer);
-  }
-  return parseStrictJson(decodeUtf8(Buffer.concat(chunks)), maxDepth);
-}
-
-function builtinRoutes(options: HttpAppOptions): Route[] {
-  return [
-    { method: "GET", path: "/health/live", handler: () => ({ status: 200, body: { status: "live" } }) },
-    {
-      method: "GET",
-      path: "/health/ready",
-      handler: async () => {
-        const checks: Record<string, boolean> = {};
-        const details: Record<string, unknown> = {};
-        for (const [name, check] of Object.entries(options.readiness ?? {})) {
-          const result = await Promise.resolve()
-            .then(check)
-            .catch(() => false);
-          checks[name] = typeof result === "boolean" ? result : result.ready;
-          if (typeof result !== "boolean" && !result.ready) details[name] = result.detail;
-        }
-        const ready = Object.values(checks).every(Boolean);
-        const body = { status: ready ? "ready" : "not ready", checks };
-        return {
-          status: ready ? 200 : 503,
-          body: Object.keys(details).length > 0 ? { ...body, details } : body,
-        };
-      },
-    },
-    {
-      method: "GET",
-      path: "/metrics",
-      handler: async () => ({
-        status: 200,
-        body: await options.metrics.registry.metrics(),
-        headers: { "content-type": options.metrics.registry.contentType },
-      }),
-    },
-  ];
 }

@@ -2,6 +2,7 @@
 // only take the time and connections configured here (documented defaults in commonSettings).
 import type { Server } from "node:http";
 import type { ApiKey } from "./api-keys.ts";
+import type { RateLimitPolicy } from "./rate-limit.ts";
 
 export interface ServerLimits {
   /** Whole request, headers and body (Node answers 408 after it). */
@@ -29,11 +30,12 @@ export function applyServerLimits(server: Server, limits: Partial<ServerLimits> 
   return applied;
 }
 
-/** The HTTP settings every service shares (keys, limits, JSON depth), as createHttpApp takes them. */
+/** The HTTP settings every service shares (keys, limits, JSON depth, write limit), as createHttpApp takes them. */
 export interface HttpPolicy {
   apiKeys: ApiKey[];
   limits: ServerLimits;
   jsonMaxDepth: number;
+  rateLimit: RateLimitPolicy;
 }
 
 /** The policy from a service's configuration (commonSettings' HTTP entries). */
@@ -44,10 +46,12 @@ export function httpPolicy(config: {
   httpKeepAliveTimeoutMs: number;
   httpMaxConnections: number;
   jsonMaxDepth: number;
+  rateLimitWritesPerMinute?: number;
 }): HttpPolicy {
   return {
     apiKeys: config.apiKeys,
     jsonMaxDepth: config.jsonMaxDepth,
+    rateLimit: { writesPerMinute: config.rateLimitWritesPerMinute ?? 0 },
     limits: {
       requestTimeoutMs: config.httpRequestTimeoutMs,
       headersTimeoutMs: config.httpHeadersTimeoutMs,
