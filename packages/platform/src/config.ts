@@ -138,6 +138,13 @@ export const commonSettings = {
     parse: int,
     description: "Deepest nesting of a JSON body (400 beyond it)",
   },
+  rateLimitWritesPerMinute: {
+    env: "RATE_LIMIT_WRITES_PER_MINUTE",
+    default: 0,
+    parse: int,
+    description:
+      "Most writes (POST, PUT, PATCH, DELETE) one API key may make per minute on a service, by client address when API_KEYS is empty; beyond it a 429 problem with Retry-After; 0 is no limit",
+  },
   kafkaSpanLinks: {
     env: "OTEL_KAFKA_SPAN_LINKS",
     default: false,
