@@ -29,3 +29,5 @@ export {
   selectedInstrumentations,
   type InstrumentationName,
 } from "./instrumentations.ts";
+export { isWrite, tooManyRequests, type RateLimitPolicy } from "./rate-limit.ts";
+export { openApiPath, serviceDocument, swaggerUi } from "./swagger.ts";
