@@ -28,6 +28,12 @@ export const int = (raw: string): number => {
   return value;
 };
 
+export const positiveInt = (raw: string): number => {
+  const value = int(raw);
+  if (value <= 0) throw new ConfigError(`expected a positive integer, got "${raw}"`);
+  return value;
+};
+
 export const bool = (raw: string): boolean => {
   if (/^(1|true|yes|on)$/i.test(raw)) return true;
   if (/^(0|false|no|off)$/i.test(raw)) return false;
@@ -144,6 +150,25 @@ export const commonSettings = {
     parse: int,
     description:
       "Most writes (POST, PUT, PATCH, DELETE) one API key may make per minute on a service, by client address when API_KEYS is empty; beyond it a 429 problem with Retry-After; 0 is no limit",
+  },
+  lagSampleIntervalMs: {
+    env: "LAG_SAMPLE_INTERVAL_MS",
+    default: 1000,
+    parse: positiveInt,
+    description: "How often a consuming service samples its groups' lag (GET /lag, the lag gauges)",
+  },
+  lagWindowSamples: {
+    env: "LAG_WINDOW_SAMPLES",
+    default: 10,
+    parse: positiveInt,
+    description: "Samples in the window the lag verdict (OK, WARNING, STALL, STOP) is judged over",
+  },
+  lagStuckAfterMs: {
+    env: "LAG_STUCK_AFTER_MS",
+    default: 60_000,
+    parse: positiveInt,
+    description:
+      "A partition with lag whose committed offset has not moved for this long is stuck: it fails /health/ready and is exported as kafka_consumer_partition_stuck_seconds",
   },
   kafkaSpanLinks: {
     env: "OTEL_KAFKA_SPAN_LINKS",
