@@ -33,6 +33,13 @@ export const projectionSettings = {
     description:
       "Key (read scope) sent to the event store's feed by rebuilds; empty means the first key of API_KEYS that holds read",
   },
+  readWaitMaxMs: {
+    env: "READ_WAIT_MAX_MS",
+    default: 2000,
+    parse: int,
+    description:
+      "Longest a read with afterEventId or minPosition waits for the read models to apply that write (waitMs asks for less)",
+  },
   poolSize: { env: "PG_POOL_SIZE", default: 10, parse: int, description: "PostgreSQL connections" },
 } satisfies ConfigSpec;
 
