@@ -1,5 +1,6 @@
 // CloudEvents attributes -> envelope, shared by the structured JSON mode and the Kafka binary
 // binding, so both read the same attributes the same way.
+import { dataSchemaUri, schemaVersionIn } from "./envelope.ts";
 import type { CommittedEvent, EventEnvelope, EventMetadata, FieldProblem } from "./envelope.ts";
 import { domainForEventType } from "./registry.ts";
 
@@ -71,6 +72,13 @@ export function envelopeFrom(
     problems.push({ field: "/data", reason: "must be a JSON object" });
   }
   const version = positiveInteger(attrs.get("streamversion"), problems);
+  const dataschema = text("dataschema");
+  let schemaVersion: number | undefined;
+  if (dataschema !== undefined && type !== undefined) {
+    schemaVersion = schemaVersionIn(dataschema, type);
+    if (schemaVersion === undefined)
+      problems.push({ field: "/dataschema", reason: `must be ${dataSchemaUri(type, 1)} (or another /v<n>)` });
+  }
   const position = attrs.get("position");
   if (position !== undefined && !(typeof position === "string" && /^[0-9]+$/.test(position))) {
     problems.push({ field: "/position", reason: "must be a decimal string" });
@@ -103,6 +111,7 @@ export function envelopeFrom(
     metadata,
   };
   if (version !== undefined) envelope.version = version;
+  if (schemaVersion !== undefined) envelope.schemaVersion = schemaVersion;
   if (typeof position === "string") {
     const committed = envelope as CommittedEvent;
     committed.position = position;

@@ -2,7 +2,7 @@
 // extension attributes (lowercase alphanumeric names, as the spec requires).
 import { createHash } from "node:crypto";
 import type { CommittedEvent, EventEnvelope, FieldProblem } from "./envelope.ts";
-import { isCommittedEvent } from "./envelope.ts";
+import { dataSchemaUri, isCommittedEvent } from "./envelope.ts";
 import { validateEnvelope } from "./validation.ts";
 import { envelopeFrom, extraMetadata, type CloudEventAttributes } from "./cloudevent-attributes.ts";
 
@@ -17,6 +17,8 @@ export type CloudEvent = {
   subject: string;
   time: string;
   datacontenttype: "application/json";
+  /** `https://eventscope.dev/schemas/<Type>/v<n>`: the version of the type's data schema. */
+  dataschema?: string;
   data: Record<string, unknown>;
   aggregatetype: string;
   aggregateid: string;
@@ -51,6 +53,7 @@ export function toCloudEvent(event: EventEnvelope | CommittedEvent): CloudEvent 
     aggregateid: event.aggregateId,
     correlationid: metadata.correlationId,
   };
+  if (event.schemaVersion !== undefined) ce.dataschema = dataSchemaUri(event.eventType, event.schemaVersion);
   if (metadata.causationId) ce.causationid = metadata.causationId;
   if (metadata.userId) ce.userid = metadata.userId;
   if (metadata.traceparent) ce.traceparent = metadata.traceparent;
@@ -136,6 +139,7 @@ const attributeOf: Record<string, string> = {
   "/aggregateId": "/aggregateid",
   "/aggregateType": "/aggregatetype",
   "/version": "/streamversion",
+  "/schemaVersion": "/dataschema",
   "/metadata/correlationId": "/correlationid",
   "/metadata/causationId": "/causationid",
   "/metadata/userId": "/userid",

@@ -24,6 +24,32 @@ export type FreeFormEvents = { pattern: string; dataSchema: JSONSchema };
 /** A rule over one event's data that JSON Schema cannot state (e.g. a total equal to a sum). */
 export type DataInvariant = (data: Record<string, unknown>) => (FieldProblem & { code?: string }) | undefined;
 
+/** Turns the data of one schema version of an event type into the data of the next. Pure. */
+export type Upcaster = (data: Record<string, unknown>) => Record<string, unknown>;
+
+/**
+ * The earlier schema versions of an event type whose data changed: `earlier[0]` is version 1
+ * with the upcaster from 1 to 2, and so on; the current version (in `events`) is
+ * `earlier.length + 1`. An event type without history is at version 1.
+ */
+export type EventHistory = { earlier: { schema: JSONSchema; upcast: Upcaster }[] };
+
+/**
+ * Personal data a domain's events carry: whose it is (the data subject, e.g. the customer id)
+ * and which top-level data fields are personal, per event type. The event store seals those
+ * fields with the subject's key, so deleting the key erases them.
+ */
+export type PersonalData = {
+  subjectOf: (event: { aggregateId: string; data: Record<string, unknown> }) => string | undefined;
+  fields: Record<string, readonly string[]>;
+  /** Event types that erase their subject: the store deletes the subject's key when it appends one. */
+  erasedBy: readonly string[];
+  /** The event an admin erasure of a subject records (one of `erasedBy`), in the subject's stream. */
+  erasureEvent: string;
+  /** The fields of the aggregate's state (and read model) that are personal, dropped on erasure. */
+  stateFields: readonly string[];
+};
+
 // Method syntax on purpose: it keeps Domain<TaskState> assignable to Domain<unknown>, so the
 // registry can hold every domain in one array.
 export interface Domain<S = unknown> {
@@ -33,6 +59,9 @@ export interface Domain<S = unknown> {
   freeFormEvents?: FreeFormEvents;
   /** Stateless checks on data, run by validateEnvelope (the producer) and again by decide. */
   invariants?: Record<string, DataInvariant>;
+  /** Event types whose data schema changed: their earlier versions and the upcasters. */
+  versions?: Record<string, EventHistory>;
+  personalData?: PersonalData;
   initial(): S;
   evolve(state: S, event: EventEnvelope): S;
   decide(state: S, event: EventEnvelope): Decision;

@@ -25,6 +25,12 @@ export type EventEnvelope<D = Record<string, unknown>> = {
   timestamp: string;
   /** Expected stream version when sent by a client; the stream version once committed. */
   version?: number;
+  /**
+   * The version of the event type's data schema the data is written in (CloudEvents
+   * `dataschema` .../schemas/<Type>/v<n>). Absent on input: the version the data fits, newest
+   * first. Events read back are upcast to the current version.
+   */
+  schemaVersion?: number;
   data: D;
   metadata: EventMetadata;
 };
@@ -34,7 +40,11 @@ export type CommittedEvent<D = Record<string, unknown>> = EventEnvelope<D> & {
   /** Global position, a bigint written as a decimal string. */
   position: string;
   storedAt: string;
+  /** The events.ingest record the store consumed the event from (absent for events stored before it was kept). */
+  ingest?: IngestOrigin;
 };
+
+export type IngestOrigin = { topic: string; partition: number; offset: string };
 
 export type FieldProblem = { field: string; reason: string };
 
@@ -55,7 +65,12 @@ export type EnvelopeInput = Omit<EventEnvelope, "eventId" | "timestamp" | "data"
 };
 
 export type EnvelopeValidation =
-  { ok: true; envelope: EnvelopeInput } | { ok: false; problems: FieldProblem[] };
+  | {
+      ok: true;
+      envelope: EnvelopeInput;
+      /** The data schema version the data is written in. */ schemaVersion: number;
+    }
+  | { ok: false; problems: FieldProblem[] };
 
 export const isCommittedEvent = (event: EventEnvelope): event is CommittedEvent =>
   typeof (event as Partial<CommittedEvent>).position === "string";
@@ -88,5 +103,22 @@ export function normalizeEnvelope(input: EnvelopeInput, options: NormalizeOption
     },
   };
   if (input.version !== undefined) envelope.version = input.version;
+  if (input.schemaVersion !== undefined) envelope.schemaVersion = input.schemaVersion;
   return envelope;
+}
+
+/** Where the data schemas are published; a version's URI is `<base>/<Type>/v<n>`. */
+export const dataSchemaBase = "https://eventscope.dev/schemas";
+
+/** The CloudEvents `dataschema` of an event type's schema version. */
+export const dataSchemaUri = (eventType: string, schemaVersion: number): string =>
+  `${dataSchemaBase}/${eventType}/v${schemaVersion}`;
+
+const versionSuffix = /\/v([1-9][0-9]{0,5})$/;
+
+/** The schema version a `dataschema` URI names for `eventType`, or undefined when it names none. */
+export function schemaVersionIn(uri: string, eventType: string): number | undefined {
+  const match = versionSuffix.exec(uri);
+  if (!match || uri.slice(0, match.index) !== `${dataSchemaBase}/${eventType}`) return undefined;
+  return Number(match[1]);
 }

@@ -26,7 +26,7 @@ const problemsOf = (input: unknown): FieldProblem[] => {
 describe("validateEnvelope", () => {
   it("accepts the seed's envelope and returns it as is", () => {
     const input = valid();
-    expect(validateEnvelope(input)).toEqual({ ok: true, envelope: input });
+    expect(validateEnvelope(input)).toEqual({ ok: true, envelope: input, schemaVersion: 1 });
     expect((validateEnvelope(input) as { envelope: unknown }).envelope).toBe(input);
   });
 
@@ -114,7 +114,7 @@ describe("validateEnvelope", () => {
   it("checks a missing data object as empty, so required data fields are named", () => {
     const { data: _data, ...input } = { ...valid(), eventType: "CustomerCreated", aggregateType: "Customer" };
     expect(problemsOf(input)).toEqual([
-      { field: "/data/name", reason: "is required" },
+      { field: "/data/givenName", reason: "is required" },
       { field: "/data/email", reason: "is required" },
     ]);
   });

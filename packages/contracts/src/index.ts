@@ -7,12 +7,27 @@ export type {
   EventEnvelope,
   EventMetadata,
   FieldProblem,
+  IngestOrigin,
   NormalizeOptions,
   RejectedEvent,
 } from "./envelope.ts";
-export { isCommittedEvent, normalizeEnvelope } from "./envelope.ts";
+export {
+  dataSchemaBase,
+  dataSchemaUri,
+  isCommittedEvent,
+  normalizeEnvelope,
+  schemaVersionIn,
+} from "./envelope.ts";
+export { currentSchemaVersion, upcast, upcastData } from "./upcast.ts";
+export {
+  domainsWithPersonalData,
+  erasedValue,
+  personalFieldsOf,
+  subjectErasedBy,
+  withoutPersonalState,
+} from "./personal-data.ts";
 export { validateEnvelope } from "./validation.ts";
-export { committedEventSchema, envelopeSchema, eventSchemas } from "./schemas.ts";
+export { committedEventSchema, earlierEventSchemas, envelopeSchema, eventSchemas } from "./schemas.ts";
 export { topics, type TopicName } from "./topics.ts";
 export { eventAliases, storedEventType } from "./aliases.ts";
 export { streamIdOf, streamOfEvent } from "./stream.ts";
@@ -26,11 +41,19 @@ export {
   toCloudEvent,
 } from "./cloudevents.ts";
 export type { IncomingKafkaRecord, KafkaHeaderValue, KafkaRecord } from "./kafka-binding.ts";
-export { fromKafkaRecord, MalformedRecordError, toKafkaRecord } from "./kafka-binding.ts";
+export {
+  fromKafkaRecord,
+  MalformedRecordError,
+  readCommittedRecord,
+  toKafkaRecord,
+} from "./kafka-binding.ts";
 
 export type {
   DataInvariant,
   Decision,
+  EventHistory,
+  PersonalData,
+  Upcaster,
   Domain,
   FreeFormEvents,
   JSONSchema,
@@ -62,11 +85,13 @@ export type {
   LineItem,
 } from "./domains/carts.ts";
 export { customers } from "./domains/customers.ts";
+export { fullName, splitFullName } from "./domains/customer-names.ts";
 export type {
   CustomerCreated,
   CustomerDeactivated,
   CustomerDeleted,
   CustomerEmailChanged,
+  CustomerErased,
   CustomerPreferencesUpdated,
   CustomerRegistered,
   CustomerUpdated,

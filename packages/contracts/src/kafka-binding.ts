@@ -2,7 +2,8 @@
 // data as JSON, every other attribute is a `ce_*` header. Any CloudEvents consumer can read it,
 // and consumers that only want the data parse nothing else.
 import { envelopeFrom, extraMetadata } from "./cloudevent-attributes.ts";
-import { isCommittedEvent, type CommittedEvent, type EventEnvelope } from "./envelope.ts";
+import { upcast } from "./upcast.ts";
+import { dataSchemaUri, isCommittedEvent, type CommittedEvent, type EventEnvelope } from "./envelope.ts";
 
 export type KafkaRecord = { key: string; value: Buffer; headers: Record<string, string> };
 
@@ -53,6 +54,8 @@ export function toKafkaRecord(event: EventEnvelope | CommittedEvent): KafkaRecor
   const extra = extraMetadata(metadata);
   if (extra) headers["ce_metadata"] = JSON.stringify(extra);
   if (event.version !== undefined) headers["ce_streamversion"] = String(event.version);
+  if (event.schemaVersion !== undefined)
+    headers["ce_dataschema"] = dataSchemaUri(event.eventType, event.schemaVersion);
   if (isCommittedEvent(event)) {
     headers["ce_position"] = event.position;
     headers["ce_storedat"] = event.storedAt;
@@ -91,6 +94,17 @@ export function fromKafkaRecord(record: IncomingKafkaRecord): EventEnvelope | Co
   return envelope;
 }
 
+/**
+ * The committed event an events.committed record carries, upcast to the current schema version
+ * of its type: how every consumer of the committed topic reads it. Throws MalformedRecordError
+ * when the record is no committed event.
+ */
+export function readCommittedRecord(record: IncomingKafkaRecord): CommittedEvent {
+  const event = fromKafkaRecord(record);
+  if (!isCommittedEvent(event)) throw new MalformedRecordError("not a committed event: no position");
+  return upcast(event);
+}
+
 // Constant header names: building "ce_" + name per lookup cost more than the lookup itself.
 const headerOf: Record<string, string> = { traceparent: "traceparent", tracestate: "tracestate" };
 for (const name of [
@@ -108,7 +122,7 @@ for (const name of [
 for (const name of ["correlationid", "causationid", "userid", "acceptedat", "metadata", "streamversion"]) {
   headerOf[name] = `ce_${name}`;
 }
-for (const name of ["position", "storedat"]) headerOf[name] = `ce_${name}`;
+for (const name of ["position", "storedat", "dataschema"]) headerOf[name] = `ce_${name}`;
 
 function decode(value: KafkaHeaderValue): string | undefined {
   if (value === undefined || value === null) return undefined;

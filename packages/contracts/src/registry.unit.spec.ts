@@ -61,6 +61,8 @@ describe("registry", () => {
         "CustomerPreferencesUpdated",
         "CustomerActivationReminded",
       ],
+      // Erasure of a customer's personal data, as an event of its own.
+      "CustomerErased",
       ...["CartCreated", "ItemAddedToCart", "CartCheckedOut", "CartExpired"],
       ...[
         "OrderCreated",

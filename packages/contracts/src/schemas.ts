@@ -34,6 +34,8 @@ export const envelopeSchema: JSONSchema = {
     timestamp: { type: "string", format: "date-time" },
     // A stream version is a PostgreSQL integer.
     version: { type: "integer", minimum: 1, maximum: 2_147_483_647 },
+    // The version of the event type's data schema the data is written in.
+    schemaVersion: { type: "integer", minimum: 1, maximum: 999_999 },
     data: { type: "object" },
     metadata: metadataSchema,
   },
@@ -53,13 +55,33 @@ export const committedEventSchema: JSONSchema = {
     metadata: { ...metadataSchema, required: ["correlationId", "source"] },
     position: { type: "string", pattern: "^[0-9]+$" },
     storedAt: { type: "string", format: "date-time" },
+    ingest: {
+      type: "object",
+      description: "The events.ingest record the event was consumed from",
+      properties: {
+        topic: { type: "string" },
+        partition: { type: "integer", minimum: 0 },
+        offset: { type: "string", pattern: "^[0-9]+$" },
+      },
+    },
   },
 };
 
-/** Every enumerated event type with its data schema (free-form types are in `domains`). */
+/** Every enumerated event type with its (current) data schema (free-form types are in `domains`). */
 export function eventSchemas(): Record<string, JSONSchema> {
   const all: Record<string, JSONSchema> = {};
   for (const domain of domains) Object.assign(all, domain.events);
+  return all;
+}
+
+/** The data schemas of the earlier versions, by event type and version (`{ CustomerCreated: { 1: ... } }`). */
+export function earlierEventSchemas(): Record<string, Record<number, JSONSchema>> {
+  const all: Record<string, Record<number, JSONSchema>> = {};
+  for (const domain of domains) {
+    for (const [eventType, history] of Object.entries(domain.versions ?? {})) {
+      all[eventType] = Object.fromEntries(history.earlier.map((v, i) => [i + 1, v.schema]));
+    }
+  }
   return all;
 }
 
@@ -83,6 +105,9 @@ for (const domain of domains) {
     dataValidators.set(eventType, ajv.compile(schema));
   }
   if (domain.freeFormEvents) freeFormValidators.set(domain, ajv.compile(domain.freeFormEvents.dataSchema));
+  for (const [eventType, history] of Object.entries(domain.versions ?? {})) {
+    history.earlier.forEach((v, i) => dataValidators.set(`${eventType}@${i + 1}`, ajv.compile(v.schema)));
+  }
 }
 
 /** Problems with the envelope's own fields, or undefined when it is well formed. */
@@ -90,12 +115,33 @@ export function checkEnvelopeShape(input: unknown): FieldProblem[] | undefined {
   return envelopeValidator(input) ? undefined : toProblems(envelopeValidator.errors, "");
 }
 
-/** Problems with an event's data (schema, then the domain's invariants), or undefined. */
-export function checkEventData(domain: Domain, eventType: string, data: unknown): FieldProblem[] | undefined {
-  const validate = dataValidators.get(eventType) ?? freeFormValidators.get(domain);
+/**
+ * Problems with an event's data against the schema of one of its versions (the current one when
+ * `schemaVersion` is absent), or undefined. Invariants are the domain's checks of the current
+ * version: validation.ts runs them on upcast data.
+ */
+export function checkEventData(
+  domain: Domain,
+  eventType: string,
+  data: unknown,
+  schemaVersion?: number,
+): FieldProblem[] | undefined {
+  const current = (domain.versions?.[eventType]?.earlier.length ?? 0) + 1;
+  const key =
+    schemaVersion === undefined || schemaVersion === current ? eventType : `${eventType}@${schemaVersion}`;
+  const validate = dataValidators.get(key) ?? freeFormValidators.get(domain);
   if (!validate) return [{ field: "/eventType", reason: `has no schema in the ${domain.name} domain` }];
   if (!validate(data)) return toProblems(validate.errors, "/data");
-  const problem = domain.invariants?.[eventType]?.(data as Record<string, unknown>);
+  return undefined;
+}
+
+/** The domain's invariant for an event's (current-version) data, as a problem, or undefined. */
+export function checkDataInvariant(
+  domain: Domain,
+  eventType: string,
+  data: Record<string, unknown>,
+): FieldProblem[] | undefined {
+  const problem = domain.invariants?.[eventType]?.(data);
   return problem ? [{ field: `/data${problem.field}`, reason: problem.reason }] : undefined;
 }
 

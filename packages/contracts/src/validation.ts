@@ -2,8 +2,10 @@
 // aggregate type, data schema, invariants. Above the envelope and the registry of domains.
 import { storedEventType } from "./aliases.ts";
 import type { EnvelopeInput, EnvelopeValidation, FieldProblem } from "./envelope.ts";
+import type { Domain } from "./domain.ts";
 import { domainForEventType } from "./registry.ts";
-import { checkEventData, checkEnvelopeShape } from "./schemas.ts";
+import { checkDataInvariant, checkEventData, checkEnvelopeShape } from "./schemas.ts";
+import { upcastData } from "./upcast.ts";
 
 const emptyData: Record<string, unknown> = Object.freeze({});
 
@@ -11,6 +13,7 @@ const emptyData: Record<string, unknown> = Object.freeze({});
 export function validateEnvelope(input: unknown): EnvelopeValidation {
   // Problem arrays are only created on failure: the valid path allocates just the result.
   let problems = checkEnvelopeShape(input);
+  let schemaVersion = 1;
   if (!isObject(input)) return { ok: false, problems: problems ?? [] };
   const envelope = input as EnvelopeInput;
   if (typeof envelope.eventType === "string" && envelope.eventType.length > 0) {
@@ -27,12 +30,54 @@ export function validateEnvelope(input: unknown): EnvelopeValidation {
       // data that is not an object at all was already reported by the shape check.
       const data = envelope.data === undefined ? emptyData : envelope.data;
       if (isObject(data)) {
-        const dataProblems = checkEventData(domain, eventType, data);
-        if (dataProblems) problems = problems ? problems.concat(dataProblems) : dataProblems;
+        const checked = checkVersionedData(domain, eventType, data, envelope.schemaVersion);
+        schemaVersion = checked.schemaVersion;
+        if (checked.problems) problems = problems ? problems.concat(checked.problems) : checked.problems;
       }
     }
   }
-  return problems ? { ok: false, problems } : { ok: true, envelope };
+  return problems ? { ok: false, problems } : { ok: true, envelope, schemaVersion };
+}
+
+/**
+ * Checks data against the schema version the envelope names; without one, against the newest
+ * version it fits (a client written before a change keeps working), else the current one's
+ * problems. The invariants run on the data upcast to the current version.
+ */
+function checkVersionedData(
+  domain: Domain,
+  eventType: string,
+  data: Record<string, unknown>,
+  declared: unknown,
+): { schemaVersion: number; problems?: FieldProblem[] | undefined } {
+  const current = (domain.versions?.[eventType]?.earlier.length ?? 0) + 1;
+  let schemaVersion = current;
+  let problems: FieldProblem[] | undefined;
+  if (
+    declared !== undefined &&
+    !(typeof declared === "number" && Number.isInteger(declared) && declared >= 1)
+  ) {
+    return { schemaVersion: current }; // reported by the shape check
+  }
+  if (typeof declared === "number") {
+    if (declared > current) {
+      const reason = `${eventType} has schema versions 1 to ${current}, not ${declared}`;
+      return { schemaVersion: current, problems: [{ field: "/schemaVersion", reason }] };
+    }
+    schemaVersion = declared;
+    problems = checkEventData(domain, eventType, data, declared);
+  } else {
+    problems = checkEventData(domain, eventType, data);
+    for (let older = current - 1; problems && older >= 1; older--) {
+      if (!checkEventData(domain, eventType, data, older)) {
+        schemaVersion = older;
+        problems = undefined;
+      }
+    }
+  }
+  if (problems) return { schemaVersion, problems };
+  const upcast = upcastData(domain, eventType, data, schemaVersion);
+  return { schemaVersion, problems: checkDataInvariant(domain, eventType, upcast) };
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> =>

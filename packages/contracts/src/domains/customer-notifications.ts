@@ -3,11 +3,15 @@
 // direct creation. Each names the address the event carries.
 import type { NotificationRule } from "../domain.ts";
 import type { EventEnvelope } from "../envelope.ts";
+import { fullName } from "./customer-names.ts";
 
 const str = (event: EventEnvelope, name: string): string | undefined => {
   const value = event.data[name];
   return typeof value === "string" && value.length > 0 ? value : undefined;
 };
+// The data is v2 (readers upcast): given and family names.
+const nameOf = (event: EventEnvelope): string | undefined =>
+  fullName(str(event, "givenName") ?? null, str(event, "familyName") ?? null) ?? undefined;
 const to = (event: EventEnvelope) => {
   const address = str(event, "email");
   return address === undefined ? {} : { to: address };
@@ -19,8 +23,8 @@ export const customerNotificationRules: NotificationRule[] = [
     eventType: "CustomerCreated",
     channels: ["email"],
     template: (event) => ({
-      subject: `Welcome, ${str(event, "name")}`,
-      text: `Hello ${str(event, "name")}, your customer account ${event.aggregateId} is ready.`,
+      subject: `Welcome, ${nameOf(event)}`,
+      text: `Hello ${nameOf(event)}, your customer account ${event.aggregateId} is ready.`,
       ...to(event),
     }),
   },
@@ -29,8 +33,8 @@ export const customerNotificationRules: NotificationRule[] = [
     eventType: "CustomerRegistered",
     channels: ["email"],
     template: (event) => ({
-      subject: `Welcome, ${str(event, "name")}: please confirm your account`,
-      text: `Hello ${str(event, "name")}, your customer account ${event.aggregateId} is waiting for your confirmation (POST /customer/${event.aggregateId}/activate).`,
+      subject: `Welcome, ${nameOf(event)}: please confirm your account`,
+      text: `Hello ${nameOf(event)}, your customer account ${event.aggregateId} is waiting for your confirmation (POST /customer/${event.aggregateId}/activate).`,
       ...to(event),
     }),
   },
