@@ -3,7 +3,7 @@
 // rest of the batch goes on. The projection and the process manager read their batches with it.
 import type { Tracer } from "@opentelemetry/api";
 import type { KafkaMessage } from "./kafka/types.ts";
-import { fromKafkaRecord, isCommittedEvent, type CommittedEvent } from "@eventscope/contracts";
+import { readCommittedRecord, type CommittedEvent } from "@eventscope/contracts";
 import type { DeadLetters } from "./dead-letters.ts";
 import type { Metrics } from "./metrics.ts";
 import { startConsumerSpan, type Span } from "./telemetry.ts";
@@ -30,8 +30,8 @@ export async function readCommittedBatch(options: {
   for (const message of options.messages) {
     let event;
     try {
-      event = fromKafkaRecord({ key: message.key, value: message.value, headers: message.headers });
-      if (!isCommittedEvent(event)) throw new Error("not a committed event: no position");
+      // Upcast to the current schema version of its type, as every reader of the topic gets it.
+      event = readCommittedRecord({ key: message.key, value: message.value, headers: message.headers });
     } catch (error) {
       await deadLetters.park({ topic, partition, message }, `malformed: ${(error as Error).message}`);
       metrics.consumeErrors.inc({ topic, group, reason: "malformed" });

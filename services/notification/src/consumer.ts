@@ -4,10 +4,9 @@
 // it (a gap) is parked; so are malformed records and events PostgreSQL refuses, and the
 // consumer goes on with the rest of the batch.
 import {
-  fromKafkaRecord,
-  isCommittedEvent,
   MalformedRecordError,
   notificationRulesFor,
+  readCommittedRecord,
   type CommittedEvent,
 } from "@eventscope/contracts";
 import {
@@ -126,9 +125,8 @@ export function createCommittedConsumer(deps: CommittedConsumerDeps) {
       for (const message of messages) {
         let event: CommittedEvent;
         try {
-          const read = fromKafkaRecord(message);
-          if (!isCommittedEvent(read)) throw new MalformedRecordError("not a committed event: no position");
-          event = read;
+          // Upcast to the current schema version of its type, as every reader of the topic gets it.
+          event = readCommittedRecord(message);
         } catch (error) {
           if (!(error instanceof MalformedRecordError)) throw error;
           await park(partition, message, `malformed: ${error.reason}`, "malformed");
