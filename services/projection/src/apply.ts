@@ -1,4 +1,4 @@
-import { streamOfEvent as streamOf, type CommittedEvent } from "@eventscope/contracts";
+import { streamOfEvent as streamOf, upcast, type CommittedEvent } from "@eventscope/contracts";
 import type { PoolClient } from "@eventscope/platform";
 import { documentModels, isUserActivity, USER_ACTIVITY, type DocumentModel } from "./read-models.ts";
 
@@ -28,9 +28,11 @@ export const projectionLock = (client: PoolClient, name: string, exclusive = fal
  */
 export async function applyEvents(
   client: PoolClient,
-  events: CommittedEvent[],
+  read: CommittedEvent[],
   options: ApplyOptions,
 ): Promise<ApplyResult> {
+  // The read models fold current-version data; readers upcast already, this holds for any caller.
+  const events = read.map(upcast);
   const result: ApplyResult = { applied: new Map(), failures: [] };
   const models = documentModels.filter((m) => !options.only || options.only.includes(m.name));
   const names = [

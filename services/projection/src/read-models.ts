@@ -6,7 +6,9 @@ import {
   orders,
   payments,
   products,
+  subjectErasedBy,
   tasks,
+  withoutPersonalState,
   type CommittedEvent,
   type Domain,
   type EventEnvelope,
@@ -38,7 +40,11 @@ const fromDomain = (name: string, domain: Domain, filters: Record<string, string
   handles: (event) => event.aggregateType === domain.aggregateType,
   idOf: async (event) => event.aggregateId,
   initial: () => domain.initial(),
-  evolve: (doc, event) => domain.evolve(doc, event),
+  evolve: (doc, event) => {
+    const next = domain.evolve(doc, event);
+    // A read model keeps nothing personal of an erased subject (a deleted or erased customer).
+    return subjectErasedBy(event) === undefined ? next : withoutPersonalState(domain, next);
+  },
   filters,
 });
 
