@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { splitFullName } from "@eventscope/contracts";
 
 /**
  * The routes users of the seed systems know, each mapped to the one event it records.
@@ -16,10 +17,23 @@ export interface CommandRoute {
   extra?: (newId?: (name: string) => string) => Record<string, unknown>;
   /** Data fields also returned in the 202 body (e.g. the order id a checkout makes). */
   answers?: string[];
+  /** Turns the body's fields into the event's (e.g. a full name into given and family names). */
+  mapData?: (data: Record<string, unknown>) => Record<string, unknown>;
 }
 
 const byParam = (param: string) => ({ param });
 const byField = (field: string) => ({ field });
+
+/**
+ * The customer routes keep taking the seed's `name` (besides `givenName` and `familyName`): a name
+ * alone is split at its first space into the v2 fields. With either new field it stays, and the
+ * schema names it as not allowed.
+ */
+const customerNames = (data: Record<string, unknown>): Record<string, unknown> => {
+  const { name, ...rest } = data;
+  if (typeof name !== "string" || "givenName" in data || "familyName" in data) return data;
+  return { ...splitFullName(name), ...rest };
+};
 
 export const commandRoutes: CommandRoute[] = [
   // Customers (the customer aggregate example).
@@ -29,6 +43,7 @@ export const commandRoutes: CommandRoute[] = [
     eventType: "CustomerCreated",
     aggregateType: "Customer",
     id: byField("customerId"),
+    mapData: customerNames,
   },
   {
     method: "POST",
@@ -44,6 +59,7 @@ export const commandRoutes: CommandRoute[] = [
     eventType: "CustomerRegistered",
     aggregateType: "Customer",
     id: byField("customerId"),
+    mapData: customerNames,
   },
   {
     method: "POST",
@@ -58,6 +74,11 @@ export const commandRoutes: CommandRoute[] = [
     eventType: "CustomerUpdated",
     aggregateType: "Customer",
     id: byParam("id"),
+    mapData: (data) => {
+      const mapped = customerNames(data);
+      // A full name replaces both parts: without a family name, the old one is cleared.
+      return mapped !== data && !("familyName" in mapped) ? { ...mapped, familyName: null } : mapped;
+    },
   },
   {
     method: "POST",
@@ -325,11 +346,12 @@ export function commandEnvelope(
   body: unknown,
   newId: (name: string) => string = () => randomUUID(),
 ): { aggregateId: string; partial: Record<string, unknown> } {
-  const data: Record<string, unknown> =
+  let data: Record<string, unknown> =
     body !== null && typeof body === "object" && !Array.isArray(body)
       ? { ...(body as Record<string, unknown>) }
       : {};
   let aggregateId: string;
+  if (route.mapData) data = route.mapData(data);
   if ("param" in route.id) {
     aggregateId = params[route.id.param] ?? "";
   } else {

@@ -138,6 +138,8 @@ export function createIngest(options: IngestOptions) {
         return;
       }
       const envelope = normalizeEnvelope(result.envelope, { now, newId: randomUUID, source: options.source });
+      // The schema version the data is written in travels as the record's dataschema.
+      envelope.schemaVersion = result.schemaVersion;
       // When the platform accepted it, beside the client's own event time: stage latencies start here.
       envelope.metadata.acceptedAt = now();
       envelope.metadata.payloadHash = payloadHash({
