@@ -18,7 +18,7 @@ export default defineConfig({
           name: "int",
           include: ["**/*.int.spec.ts"],
           exclude,
-          globalSetup: ["infra/test/global-setup.ts"],
+          globalSetup: ["packages/testkit/src/global-setup.ts", "infra/test/global-setup.ts"],
           fileParallelism: false,
           testTimeout: 60_000,
           hookTimeout: 120_000,

@@ -3,10 +3,11 @@
  * within a few seconds, else the run stops at once with what is missing and how to start it.
  */
 import { checkInfrastructure } from "../src/health.ts";
-import { testEnv } from "../src/test-env.ts";
+import { loadTestEnv } from "../src/test-env.ts";
 
 export default async function setup(): Promise<void> {
-  const results = await checkInfrastructure(testEnv, 5000);
+  // Read now: the testkit's setup may have pointed KAFKA_BROKERS and DATABASE_URL at containers.
+  const results = await checkInfrastructure(loadTestEnv(process.env), 5000);
   const down = results.filter((r) => !r.ok);
   if (down.length > 0) {
     const lines = down.map((r) => `  - ${r.part} at ${r.target}: ${r.detail}`);

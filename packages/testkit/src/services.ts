@@ -14,6 +14,8 @@ export interface RunningProcess {
   url: string;
   port: number;
   logFile: string;
+  /** The process id of the running service (undefined once it exited). */
+  readonly pid: number | undefined;
   /** Sends a signal (SIGKILL for a crash) and waits for the process to exit. */
   kill(signal?: NodeJS.Signals): Promise<void>;
   /** Starts it again with the same environment and port, and waits until ready. */
@@ -107,5 +109,15 @@ export async function startService(
   };
 
   await launch();
-  return { name, url, port, logFile, kill, restart: launch };
+  return {
+    name,
+    url,
+    port,
+    logFile,
+    get pid() {
+      return child?.exitCode === null && child.signalCode === null ? child.pid : undefined;
+    },
+    kill,
+    restart: launch,
+  };
 }
