@@ -175,7 +175,9 @@ function groupConsumer(base: Base, o: GroupConsumerOptions, log: Logger): GroupC
           heartbeat: async () => {},
           async commit(offset) {
             const message = byOffset.get(offset);
-            if (message && mine === epoch) await message.commit();
+            // Issued now, not awaited: the stream coalesces commits per partition and flushes them
+            // on close; one that needs a rejoin destroys the stream, which restarts from the commits.
+            if (message && mine === epoch) void Promise.resolve(message.commit()).catch(() => {});
           },
         });
       }
