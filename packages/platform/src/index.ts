@@ -31,3 +31,4 @@ export {
 } from "./instrumentations.ts";
 export { isWrite, tooManyRequests, type RateLimitPolicy } from "./rate-limit.ts";
 export { openApiPath, serviceDocument, swaggerUi } from "./swagger.ts";
+export * from "./service-wiring.ts";

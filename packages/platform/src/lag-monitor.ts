@@ -1,5 +1,6 @@
 import type { Kafka, KafkaAdmin as Admin, KafkaMessage } from "./kafka/types.ts";
 import type { ReadinessResult, Route } from "./http.ts";
+import { commonSettings } from "./config.ts";
 import type { Logger } from "./logger.ts";
 import type { Metrics } from "./metrics.ts";
 import { createLagProbe, type LagProbe } from "./lag-probe.ts";
@@ -106,11 +107,11 @@ export interface LagMonitorOptions {
   groups: LagGroupSpec[];
   metrics?: Metrics;
   logger?: Logger;
-  /** Sampling interval; LAG_SAMPLE_INTERVAL_MS, default 1000. */
+  /** Sampling interval (the setting LAG_SAMPLE_INTERVAL_MS, default 1000). */
   intervalMs?: number;
-  /** Samples in the verdict window; LAG_WINDOW_SAMPLES, default 10. */
+  /** Samples in the verdict window (LAG_WINDOW_SAMPLES, default 10). */
   windowSize?: number;
-  /** A partition with lag whose committed offset has not moved for this long is stuck; LAG_STUCK_AFTER_MS, default 60 s. */
+  /** A partition with lag whose committed offset has not moved for this long is stuck (LAG_STUCK_AFTER_MS, default 60 s). */
   stuckAfterMs?: number;
   /** Read timestamps the consumer did not report with a probe consumer (default true). */
   probe?: boolean;
@@ -130,11 +131,10 @@ interface GroupState {
 const TIMESTAMPS_PER_PARTITION = 512;
 
 export function createLagMonitor(options: LagMonitorOptions): LagMonitor {
-  const env = process.env;
-  const intervalMs = options.intervalMs ?? positive(env.LAG_SAMPLE_INTERVAL_MS) ?? 1000;
-  const windowSize = options.windowSize ?? positive(env.LAG_WINDOW_SAMPLES) ?? 10;
+  const intervalMs = options.intervalMs ?? commonSettings.lagSampleIntervalMs.default;
+  const windowSize = options.windowSize ?? commonSettings.lagWindowSamples.default;
   const windowMs = windowSize * intervalMs;
-  const stuckAfterMs = options.stuckAfterMs ?? positive(env.LAG_STUCK_AFTER_MS) ?? 60_000;
+  const stuckAfterMs = options.stuckAfterMs ?? commonSettings.lagStuckAfterMs.default;
   const probeTimeoutMs = options.probeTimeoutMs ?? Math.max(100, Math.floor(intervalMs * 0.5));
   const now = options.now ?? Date.now;
   const { kafka, metrics, logger } = options;
@@ -417,11 +417,6 @@ export function createLagMonitor(options: LagMonitorOptions): LagMonitor {
       };
     },
   };
-}
-
-function positive(raw: string | undefined): number | undefined {
-  const n = Number(raw);
-  return raw !== undefined && raw !== "" && Number.isFinite(n) && n > 0 ? n : undefined;
 }
 
 /**

@@ -1,19 +1,5 @@
 import { fileURLToPath } from "node:url";
-import {
-  createDeadLetters,
-  createKafka,
-  createLagMonitor,
-  createLogger,
-  createMetrics,
-  createPublisher,
-  httpPolicy,
-  keepConnecting,
-  openDatabase,
-  serve,
-  startTelemetry,
-  topicNames,
-  outgoingKey,
-} from "@eventscope/platform";
+import { httpPolicy, outgoingKey, startConsumingService } from "@eventscope/platform";
 import { createNotificationApp } from "./app.ts";
 import { createChannels } from "./channels.ts";
 import { demoSecretKey, readNotificationConfig } from "./config.ts";
@@ -29,20 +15,13 @@ import { createWebhookMetrics } from "./webhook-metrics.ts";
 import { parseAllowList } from "./webhook-policy.ts";
 import { createResolve, type TargetPolicy } from "./webhook-target.ts";
 
-const service = "notification";
-const telemetry = startTelemetry(service);
 const config = readNotificationConfig();
-const logger = createLogger({ service, level: config.logLevel, format: config.logFormat });
-const metrics = createMetrics(service);
-const pool = await openDatabase({
-  service,
-  connectionString: config.databaseUrl,
-  schema: config.databaseSchema,
-  poolSize: config.poolSize,
+const svc = await startConsumingService("notification", config, {
   migrations: fileURLToPath(new URL("./migrations", import.meta.url)),
-  platform: ["dead_letters", "consumed_streams"],
-  onApplied: (applied) => logger.info({ applied }, "migrations applied"),
+  platform: ["consumed_streams"],
+  consumes: [{ group: config.groupId, topic: "committed" }],
 });
+const { pool, logger, metrics, topics } = svc;
 
 const secrets = createSecretBox(parseSecretKey(config.webhookSecretKey));
 const webhookPolicy: TargetPolicy = {
@@ -64,21 +43,15 @@ logger.info(
 if (config.webhookSecretKey === demoSecretKey)
   logger.warn("webhook secrets are sealed with the published demo key; set WEBHOOK_SECRET_KEY");
 
-const topics = topicNames(config.topicPrefix);
 // Known error series start at 0 (Prometheus: "avoid missing metrics"), so the first error is a rate.
-metrics.consumeErrors.inc({ topic: topics.committed, group: config.groupId, reason: "malformed" }, 0);
-metrics.deadLetters.inc({ topic: topics.committed, reason: "malformed" }, 0);
 for (const channel of deliveryChannels) metrics.notificationErrors.inc({ channel }, 0);
-const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: service, logger });
-const publisher = createPublisher(kafka, { metrics, logger });
-const deadLetters = createDeadLetters({ pool, publisher, metrics, topic: topics.deadLetter });
 const channels = createChannels({ ...config, webhookPolicy });
 const dispatcher = createDispatcher({
   pool,
   channels,
   logger,
   metrics,
-  tracer: telemetry.tracer,
+  tracer: svc.tracer,
   retry: { maxAttempts: config.maxAttempts, baseMs: config.retryBaseMs, maxMs: config.retryMaxMs },
   intervalMs: config.dispatchIntervalMs,
   concurrency: config.dispatchConcurrency,
@@ -94,20 +67,9 @@ const dispatcher = createDispatcher({
     emailToDefault: config.emailToDefault,
   }),
 });
-const lag = createLagMonitor({
-  kafka,
-  metrics,
-  logger,
-  groups: [{ group: config.groupId, topic: topics.committed }],
-});
 const consumer = createCommittedConsumer({
-  lag: lag.reporter(config.groupId),
-  kafka,
-  pool,
-  deadLetters,
-  logger,
-  metrics,
-  tracer: telemetry.tracer,
+  ...svc,
+  lag: svc.lag.reporter(config.groupId),
   topic: topics.committed,
   groupId: config.groupId,
   partitionsConcurrently: config.partitionsConcurrently,
@@ -115,50 +77,28 @@ const consumer = createCommittedConsumer({
   onRecorded: dispatcher.wake,
 });
 
-// Deliveries by status, for the notifications dashboard. Counted on a timer rather than per
-// scrape: counting a large table on every scrape would let Prometheus drive database load.
-const deliveriesByStatus = metrics.notificationDeliveries;
-const refreshCounts = async () => {
-  for (const [status, n] of Object.entries(await countByStatus(pool))) deliveriesByStatus.set({ status }, n);
+// Deliveries by status, for the notifications dashboard, and subscriptions by status.
+await svc.every(5000, async () => {
+  for (const [status, n] of Object.entries(await countByStatus(pool)))
+    metrics.notificationDeliveries.set({ status }, n);
   for (const [status, n] of Object.entries(await countSubscriptions(pool)))
     webhookMetrics.subscriptions.set({ status }, n);
-};
-const countTimer = setInterval(() => void refreshCounts().catch(() => {}), 5000);
-await refreshCounts();
-await deadLetters.refreshGauge();
-
-keepConnecting(logger, "Kafka", async () => {
-  await publisher.connect();
-  await consumer.start();
-  lag.start();
 });
 dispatcher.start();
 
 const { server } = createNotificationApp({
-  pool,
-  logger,
-  metrics,
-  tracer: telemetry.tracer,
-  deadLetters,
+  ...svc,
   ready: consumer.running,
   onReplayed: dispatcher.wake,
-  lag,
   webhooks: { policy: webhookPolicy, secrets, webhookMetrics },
   http: httpPolicy(config),
 });
-await serve({
-  logger,
+await svc.run({
   server,
-  port: config.port,
-  host: config.host,
+  connect: () => consumer.start(),
   stop: async () => {
-    clearInterval(countTimer);
-    await lag.stop();
     await consumer.stop();
     await dispatcher.stop();
     channels.close();
-    await publisher.disconnect();
-    await pool.end();
-    await telemetry.shutdown();
   },
 });

@@ -1,118 +1,38 @@
 import { fileURLToPath } from "node:url";
-import {
-  createDeadLetters,
-  createKafka,
-  createLagMonitor,
-  createLogger,
-  createMetrics,
-  createPublisher,
-  httpPolicy,
-  outgoingKey,
-  keepConnecting,
-  openDatabase,
-  serve,
-  startTelemetry,
-  topicNames,
-} from "@eventscope/platform";
+import { httpPolicy, outgoingKey, startConsumingService } from "@eventscope/platform";
 import { readProjectionConfig } from "./config.ts";
 import { createProjectionApp } from "./app.ts";
 import { createProjectionConsumer } from "./consumer.ts";
-import { documentModels, projectionNames } from "./read-models.ts";
-import { rebuildProjection } from "./rebuild.ts";
-import { projectionStatus } from "./status.ts";
+import { refreshReadModelRows } from "./gauges.ts";
+import { createRebuilds } from "./rebuild.ts";
+import { projectionStatus, registerProjections } from "./status.ts";
+import { createFreshness } from "./freshness.ts";
+import { createStoreClient } from "./store-client.ts";
 
-const service = "projection";
-const telemetry = startTelemetry(service);
 const config = readProjectionConfig();
-const logger = createLogger({ service, level: config.logLevel, format: config.logFormat });
-const metrics = createMetrics(service);
-const pool = await openDatabase({
-  service,
-  connectionString: config.databaseUrl,
-  schema: config.databaseSchema,
-  poolSize: config.poolSize,
+const svc = await startConsumingService("projection", config, {
   migrations: fileURLToPath(new URL("./migrations", import.meta.url)),
-  platform: ["dead_letters", "consumed_streams"],
-  onApplied: (applied) => logger.info({ applied }, "migrations applied"),
+  platform: ["consumed_streams"],
+  consumes: [{ group: config.groupId, topic: "committed" }],
 });
-await pool.query(
-  "INSERT INTO projection_checkpoints (projection) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING",
-  [projectionNames()],
-);
+const { pool, logger, metrics, topics } = svc;
+await registerProjections(pool);
 
-const topics = topicNames(config.topicPrefix);
-// Known error series start at 0 (Prometheus: "avoid missing metrics"), so the first error is a rate.
-metrics.consumeErrors.inc({ topic: topics.committed, group: config.groupId, reason: "malformed" }, 0);
-metrics.deadLetters.inc({ topic: topics.committed, reason: "malformed" }, 0);
-const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: service, logger });
-const admin = kafka.admin();
-const publisher = createPublisher(kafka, { metrics, logger });
-const deadLetters = createDeadLetters({ pool, publisher, metrics, topic: topics.deadLetter });
-const lag = createLagMonitor({
-  kafka,
-  metrics,
-  logger,
-  groups: [{ group: config.groupId, topic: topics.committed }],
-});
+const admin = svc.kafka.admin();
 const consumer = createProjectionConsumer({
-  lag: lag.reporter(config.groupId),
-  kafka,
-  pool,
-  deadLetters,
-  logger,
-  metrics,
-  tracer: telemetry.tracer,
+  ...svc,
+  lag: svc.lag.reporter(config.groupId),
   groupId: config.groupId,
   topic: topics.committed,
   partitionsConcurrently: config.partitionsConcurrently,
 });
-
-const rebuilding = new Set<string>();
-const rebuild = (name: string): boolean => {
-  if (rebuilding.has(name)) return false;
-  rebuilding.add(name);
-  rebuildProjection(
-    {
-      pool,
-      logger,
-      eventStoreUrl: config.eventStoreUrl,
-      apiKey: outgoingKey(config.eventStoreApiKey, config.apiKeys, "read"),
-    },
-    name,
-  )
-    .catch(async (error: unknown) => {
-      logger.error({ err: error, projection: name }, "rebuild failed");
-      await pool.query(
-        "UPDATE projection_checkpoints SET status = 'live', last_error = $2 WHERE projection = $1",
-        [name, `rebuild failed: ${(error as Error).message}`],
-      );
-    })
-    .finally(() => rebuilding.delete(name));
-  return true;
-};
-
-keepConnecting(logger, "Kafka", async () => {
-  await Promise.all([publisher.connect(), admin.connect()]);
-  await consumer.start();
-  lag.start();
+const rebuild = createRebuilds({
+  pool,
+  logger,
+  eventStoreUrl: config.eventStoreUrl,
+  apiKey: outgoingKey(config.eventStoreApiKey, config.apiKeys, "read"),
 });
-await deadLetters.refreshGauge();
-
-// Read-model rows by status (orders by status for the business dashboard), counted on a timer
-// rather than per scrape so that Prometheus never drives database load.
-const readModelRows = metrics.readModelRows;
-const refreshRows = async () => {
-  const counted = documentModels.filter((m) => "status" in m.filters);
-  const { rows } = await pool.query<{ model: string; status: string | null; n: string }>(
-    counted
-      .map((m) => `SELECT '${m.name}' AS model, status, count(*) AS n FROM ${m.table} GROUP BY status`)
-      .join(" UNION ALL "),
-  );
-  readModelRows.reset();
-  for (const r of rows) readModelRows.set({ model: r.model, status: r.status ?? "none" }, Number(r.n));
-};
-const rowsTimer = setInterval(() => void refreshRows().catch(() => {}), 5000);
-await refreshRows();
+await svc.every(5000, () => refreshReadModelRows(pool, metrics));
 
 const status = () =>
   projectionStatus({
@@ -122,30 +42,30 @@ const status = () =>
     groupId: config.groupId,
     topic: topics.committed,
   });
+const store = createStoreClient(
+  config.eventStoreUrl,
+  outgoingKey(config.eventStoreApiKey, config.apiKeys, "read"),
+);
+const freshness = createFreshness({ pool, logger, store });
 const { server } = createProjectionApp({
-  pool,
-  logger,
-  metrics,
-  tracer: telemetry.tracer,
-  deadLetters,
+  ...svc,
   ready: consumer.running,
   status,
   rebuild,
-  lag,
+  freshness,
+  store,
+  readWaitMaxMs: config.readWaitMaxMs,
   http: httpPolicy(config),
 });
-await serve({
-  logger,
+await svc.run({
   server,
-  port: config.port,
-  host: config.host,
+  connect: async () => {
+    await admin.connect();
+    await consumer.start();
+  },
   stop: async () => {
-    clearInterval(rowsTimer);
-    await lag.stop();
+    await freshness.stop();
     await consumer.stop();
-    await publisher.disconnect();
     await admin.disconnect();
-    await pool.end();
-    await telemetry.shutdown();
   },
 });

@@ -29,16 +29,36 @@ async function readFeed(deps: RebuildDeps, after: string): Promise<FeedPage> {
   return (await res.json()) as FeedPage;
 }
 
+/**
+ * The streams the store has tombstoned: the feed leaves their events out, so the rebuilt read
+ * model drops their documents, and the live projection's versions of them are not waited for.
+ */
+async function tombstonedStreams(deps: RebuildDeps): Promise<string[]> {
+  const ids: string[] = [];
+  for (let after = ""; ;) {
+    const res = await fetch(
+      `${deps.eventStoreUrl}/api/eventstore/streams?lifecycle=tombstoned&limit=10000&after=${encodeURIComponent(after)}`,
+      deps.apiKey ? { headers: { "x-api-key": deps.apiKey } } : {},
+    );
+    if (!res.ok) throw new Error(`the event store's stream registry answered ${res.status}`);
+    const page = (await res.json()) as { streams: { streamId: string }[]; nextAfter?: string };
+    ids.push(...page.streams.map((s) => s.streamId));
+    if (!page.nextAfter || page.streams.length < 10_000) return ids;
+    after = page.nextAfter;
+  }
+}
+
 const tableOf = (name: string) =>
   name === USER_ACTIVITY ? USER_ACTIVITY : documentModels.find((m) => m.name === name)!.table;
 
-/** Streams whose live version the shadow has not reached yet. */
-async function behind(client: PoolClient, name: string): Promise<number> {
+/** Streams whose live version the shadow has not reached yet (tombstoned ones aside). */
+async function behind(client: PoolClient, name: string, tombstoned: string[]): Promise<number> {
   const { rows } = await client.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM projection_streams l
      LEFT JOIN projection_streams r ON r.projection = $2 AND r.stream_id = l.stream_id
-     WHERE l.projection = $1 AND (r.version IS NULL OR r.version < l.version)`,
-    [name, name + SHADOW],
+     WHERE l.projection = $1 AND (r.version IS NULL OR r.version < l.version)
+       AND l.stream_id <> ALL($3::text[])`,
+    [name, name + SHADOW, tombstoned],
   );
   return rows[0]!.n;
 }
@@ -80,10 +100,13 @@ export async function rebuildProjection(
   await withTransaction(pool, async (client) => {
     await projectionLock(client, name, true);
     const deadline = Date.now() + 10_000;
-    for (;;) {
+    let tombstoned = await tombstonedStreams(deps);
+    for (let round = 0; ; round++) {
       const page = await readFeed(deps, cursor);
       await applyPage(client, page);
-      if (page.caughtUp && (await behind(client, name)) === 0) break;
+      // A stream tombstoned while this waits is taken up on the next round.
+      if (page.caughtUp && round > 0) tombstoned = await tombstonedStreams(deps);
+      if (page.caughtUp && (await behind(client, name, tombstoned)) === 0) break;
       if (Date.now() > deadline)
         throw new Error("the rebuilt projection did not catch up with the live one in time");
       if (page.caughtUp) await new Promise((r) => setTimeout(r, 50));
@@ -106,4 +129,26 @@ export async function rebuildProjection(
   const durationMs = Math.round(performance.now() - started);
   logger.info({ projection: name, events, durationMs }, "projection rebuilt");
   return { events, durationMs };
+}
+
+/**
+ * Starts a projection's rebuild unless one of it is running (false then); one that fails leaves
+ * the projection live, with the error as its last error.
+ */
+export function createRebuilds(deps: RebuildDeps): (name: string) => boolean {
+  const rebuilding = new Set<string>();
+  return (name) => {
+    if (rebuilding.has(name)) return false;
+    rebuilding.add(name);
+    rebuildProjection(deps, name)
+      .catch(async (error: unknown) => {
+        deps.logger.error({ err: error, projection: name }, "rebuild failed");
+        await deps.pool.query(
+          "UPDATE projection_checkpoints SET status = 'live', last_error = $2 WHERE projection = $1",
+          [name, `rebuild failed: ${(error as Error).message}`],
+        );
+      })
+      .finally(() => rebuilding.delete(name));
+    return true;
+  };
 }

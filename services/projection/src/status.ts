@@ -49,6 +49,14 @@ async function consumerLag(deps: StatusDeps): Promise<number | null> {
   }
 }
 
+/** Gives every projection its checkpoint row, once. */
+export async function registerProjections(pool: Pool): Promise<void> {
+  await pool.query(
+    "INSERT INTO projection_checkpoints (projection) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING",
+    [projectionNames()],
+  );
+}
+
 /** Each projection's checkpoint, its distance from the store's head and the consumer lag. */
 export async function projectionStatus(deps: StatusDeps): Promise<ProjectionStatus[]> {
   const [rows, head, lag] = await Promise.all([
