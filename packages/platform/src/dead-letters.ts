@@ -35,7 +35,7 @@ const decodeHeaders = (headers: KafkaMessage["headers"]): Record<string, string>
 
 /**
  * Parks a message that cannot be processed, with its reason: a row in the service's
- * `dead_letters` table (each service's migrations create it) and a copy on the dead-letter
+ * `dead_letters` table (the platform's migration creates it: migrations/dead_letters.sql) and a copy on the dead-letter
  * topic. The consumer then moves on; a parked message can be listed and replayed.
  */
 export function createDeadLetters(deps: {
