@@ -14,7 +14,9 @@ import type { Tracer } from "@opentelemetry/api";
 import { decideBatch, type AppendBatch, type Rejection } from "./decide.ts";
 import type { HeadCache } from "./heads.ts";
 import type { Incoming } from "./parse.ts";
-import { appendBatch, findDecided, type KnownOutcome } from "./store.ts";
+import { appendBatch, findDecided, type KnownOutcome, type StoredForms } from "./store.ts";
+import { decideWritten, storedForms } from "./stored-forms.ts";
+import type { SubjectKey } from "./subject-keys.ts";
 
 export const INVALID_EVENT = "INVALID_EVENT";
 /** PostgreSQL refuses the event for good (a NUL or a lone surrogate in a string, a value out of range). */
@@ -47,8 +49,14 @@ const streamOf = (e: EventEnvelope) => streamIdOf(e.aggregateType, e.aggregateId
 /** Stages 3 and 4 of the write path: decide against the heads, then append in one statement. */
 export function createAppender(deps: AppenderDeps) {
   const { pool, heads, tracer, metrics, logger } = deps;
+  // The data subjects' keys between batches ("erased" once a subject's key is gone).
+  const subjectKeys = new Map<string, SubjectKey>();
 
-  async function traced(batch: AppendBatch, items: Incoming[]): Promise<CommittedEvent[]> {
+  async function traced(
+    batch: AppendBatch,
+    items: Incoming[],
+    forms?: StoredForms,
+  ): Promise<CommittedEvent[]> {
     // The step's span; the pg instrumentation's INSERT span is its child (db.* attributes).
     const span = tracer.startSpan("append", {
       attributes: { [ATTR_DB_OPERATION_BATCH_SIZE]: batch.events.length },
@@ -56,7 +64,7 @@ export function createAppender(deps: AppenderDeps) {
     });
     const started = performance.now();
     try {
-      return await context.with(trace.setSpan(context.active(), span), () => appendBatch(pool, batch));
+      return await context.with(trace.setSpan(context.active(), span), () => appendBatch(pool, batch, forms));
     } catch (error) {
       span.recordException(error as Error);
       throw error;
@@ -72,10 +80,9 @@ export function createAppender(deps: AppenderDeps) {
     for (let attempt = 1; items.length > 0; attempt++) {
       const valid = items.filter((i) => i.invalid === undefined);
       await heads.ensure(valid.map((v) => v.envelope));
-      const decision = decideBatch(
+      const decision = decideWritten(
         valid.map((v) => v.envelope),
-        heads.get,
-        deps.snapshotEvery,
+        (current) => decideBatch(current, heads.get, deps.snapshotEvery),
       );
       for (const { envelope, invalid } of items) {
         if (invalid !== undefined)
@@ -86,8 +93,10 @@ export function createAppender(deps: AppenderDeps) {
             reason: invalid,
           });
       }
+      const forms = await storedForms(pool, decision.batch, items, subjectKeys);
       try {
-        const committed = await traced(decision.batch, items);
+        const committed = await traced(decision.batch, items, forms);
+        for (const subject of forms.erased?.subjects ?? []) subjectKeys.set(subject, "erased");
         deps.afterAppend(committed.length);
         for (const [streamId, head] of decision.heads) heads.set(streamId, head);
         for (const s of decision.batch.snapshots)

@@ -1,11 +1,19 @@
 import {
   commonSettings,
   int,
+  parseSecretKey,
   readConfig,
   type ConfigOf,
   type ConfigSpec,
   type Env,
 } from "@eventscope/platform";
+import { demoPiiMasterKey } from "./subject-keys.ts";
+
+// Kept as given and checked here, so a bad value stops the service at start with the variable's name.
+const checkedKey = (raw: string): string => {
+  parseSecretKey(raw);
+  return raw;
+};
 
 export const eventStoreSettings = {
   ...commonSettings,
@@ -42,6 +50,14 @@ export const eventStoreSettings = {
     default: 10_000,
     parse: int,
     description: "Longest wait for Kafka to acknowledge committed events before the batch is retried",
+  },
+  piiMasterKey: {
+    env: "PII_MASTER_KEY",
+    default: demoPiiMasterKey,
+    parse: checkedKey,
+    description:
+      "AES-256-GCM master key (64 hex digits or base64 of 32 bytes) that wraps each data subject's key; " +
+      "the default is the published demo key",
   },
   fault: {
     env: "EVENT_STORE_FAULT",

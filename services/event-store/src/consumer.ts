@@ -7,6 +7,7 @@ import {
   trace,
   traceHeaders,
   eventLog,
+  parseSecretKey,
   ATTR_GLOBAL_POSITION,
   ATTR_STREAM_VERSION,
   type DeadLetters,
@@ -28,6 +29,7 @@ import { createHeadCache } from "./heads.ts";
 import { parseChunk, type Incoming } from "./parse.ts";
 import { inStreamOrder } from "./publish.ts";
 import { recogniseRedeliveries, type Sorted } from "./redeliveries.ts";
+import { demoPiiMasterKey, usePiiMasterKey } from "./subject-keys.ts";
 
 export interface IngestConsumerDeps {
   kafka: Kafka;
@@ -47,6 +49,8 @@ export interface IngestConsumerDeps {
   lag?: LagReporter;
   /** A crash point for tests (see fault.ts); empty in normal use. */
   fault?: string;
+  /** PII_MASTER_KEY: wraps the data subjects' keys (the published demo key when absent). */
+  piiMasterKey?: string;
 }
 
 /**
@@ -58,6 +62,11 @@ export function createIngestConsumer(deps: IngestConsumerDeps) {
   const { pool, publisher, logger, metrics, tracer, groupId } = deps;
   const topic = deps.topics.ingest;
   const heads = createHeadCache(pool, deps.stateCacheSize);
+  const masterKey = deps.piiMasterKey ?? demoPiiMasterKey;
+  // The key's fingerprint only: the key itself is never logged.
+  const { keyId } = usePiiMasterKey(parseSecretKey(masterKey));
+  if (masterKey === demoPiiMasterKey)
+    logger.warn({ keyId }, "personal data is sealed under the published demo key; set PII_MASTER_KEY");
   const faults = faultHooks(deps.fault ?? "");
   const append = createAppender({
     pool,
@@ -140,7 +149,7 @@ export function createIngestConsumer(deps: IngestConsumerDeps) {
           aggregateId: envelope.aggregateId,
         },
       });
-    const { incoming, malformed } = parseChunk(messages, startSpan);
+    const { incoming, malformed } = parseChunk(messages, startSpan, { topic, partition });
     for (const m of malformed) await park(partition, m.message, m.reason, "malformed");
     if (incoming.length === 0) return;
     const spanOf = new Map<string, Span>();

@@ -1,4 +1,9 @@
-import { fromKafkaRecord, validateEnvelope, type EventEnvelope } from "@eventscope/contracts";
+import {
+  fromKafkaRecord,
+  validateEnvelope,
+  type EventEnvelope,
+  type IngestOrigin,
+} from "@eventscope/contracts";
 import type { KafkaMessage, Span } from "@eventscope/platform";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -10,6 +15,8 @@ export interface Incoming {
   span: Span;
   /** Set when the envelope breaks the schema: the event is rejected with this reason. */
   invalid?: string;
+  /** The events.ingest record it came in (stored with the event). */
+  origin?: IngestOrigin;
 }
 
 export interface ParsedChunk {
@@ -25,6 +32,7 @@ export interface ParsedChunk {
 export function parseChunk(
   messages: KafkaMessage[],
   startSpan: (message: KafkaMessage, envelope: EventEnvelope) => Span,
+  from?: { topic: string; partition: number },
 ): ParsedChunk {
   const parsed: ParsedChunk = { incoming: [], malformed: [] };
   for (const message of messages) {
@@ -41,8 +49,11 @@ export function parseChunk(
       continue;
     }
     const item: Incoming = { message, envelope, span: startSpan(message, envelope) };
+    if (from) item.origin = { topic: from.topic, partition: from.partition, offset: message.offset };
     const check = validateEnvelope(envelope);
-    if (!check.ok) item.invalid = check.problems.map((p) => `${p.field} ${p.reason}`).join("; ");
+    // Stored in the schema version it was written in: the one it names, else the one it fits.
+    if (check.ok) envelope.schemaVersion = check.schemaVersion;
+    else item.invalid = check.problems.map((p) => `${p.field} ${p.reason}`).join("; ");
     parsed.incoming.push(item);
   }
   return parsed;
