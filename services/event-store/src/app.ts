@@ -13,11 +13,14 @@ import {
   type Logger,
   type Metrics,
   type Pool,
+  type Publisher,
   type Route,
+  type TopicNames,
 } from "@eventscope/platform";
 import type { Tracer } from "@opentelemetry/api";
 import { eventStatus, lastPosition, listRejected, readFeed, readStream, replay, stats } from "./queries.ts";
 import { feedCursor } from "./store-params.ts";
+import { erasureRoutes } from "./erasure-routes.ts";
 import { lifecycleRoutes, readableStream } from "./lifecycle-routes.ts";
 import { queryRoutes } from "./query-routes.ts";
 
@@ -30,6 +33,9 @@ export interface EventStoreAppDeps {
   tracer: Tracer;
   deadLetters: DeadLetters;
   ready: () => boolean;
+  /** Where an admin erasure sends its event (events.ingest). */
+  publisher?: Publisher;
+  topics?: TopicNames;
   /** Keys, server limits and JSON depth (httpPolicy(config)); none means open, with defaults. */
   http?: HttpPolicy;
 }
@@ -136,6 +142,7 @@ export function createEventStoreApp(deps: EventStoreAppDeps) {
     },
     ...queryRoutes(pool),
     ...lifecycleRoutes(pool),
+    ...erasureRoutes(deps),
     ...deadLetterRoutes("/api/eventstore/dead-letters", deps.deadLetters),
   ];
   routes.push(lagRoute(deps.lag));
