@@ -7,12 +7,18 @@ import type { Freshness, FreshnessTarget } from "./freshness.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_BIGINT = 9_223_372_036_854_775_807n;
+/** The most writes one read waits for (a client's session of writes, e.g. an order and its payment). */
+const MAX_EVENTS = 20;
 
 export function freshnessParams(query: URLSearchParams, maxWaitMs: number) {
-  const afterEventId = query.get("afterEventId") || undefined;
-  if (afterEventId !== undefined && !UUID.test(afterEventId))
+  const raw = query.get("afterEventId") || undefined;
+  const afterEventIds = raw === undefined ? [] : [...new Set(raw.split(","))];
+  if (afterEventIds.length > MAX_EVENTS || afterEventIds.some((id) => !UUID.test(id)))
     throw validationError("invalid afterEventId", [
-      { field: "afterEventId", reason: "must be the eventId a write answered (a UUID)" },
+      {
+        field: "afterEventId",
+        reason: `must be the eventId a write answered (a UUID), or up to ${MAX_EVENTS} of them comma-separated`,
+      },
     ]);
   const minPosition = query.get("minPosition") || undefined;
   if (
@@ -23,7 +29,7 @@ export function freshnessParams(query: URLSearchParams, maxWaitMs: number) {
       { field: "minPosition", reason: "must be a global position: an integer from 1" },
     ]);
   const waitMs = intParam(query, "waitMs", { fallback: maxWaitMs, min: 0, max: maxWaitMs });
-  const named = afterEventId !== undefined || minPosition !== undefined;
+  const named = afterEventIds.length > 0 || minPosition !== undefined;
   if (!named && query.get("waitMs"))
     throw validationError("waitMs without a write to wait for", [
       { field: "waitMs", reason: "only with afterEventId or minPosition" },
@@ -32,7 +38,7 @@ export function freshnessParams(query: URLSearchParams, maxWaitMs: number) {
     throw validationError("asOf reads the store, not the read model: there is no write to wait for", [
       { field: "asOf", reason: "cannot be combined with afterEventId or minPosition" },
     ]);
-  return { afterEventId, minPosition, waitMs, named };
+  return { afterEventIds, minPosition, waitMs, named };
 }
 
 /** asOf as an ISO time, or undefined. */
@@ -46,8 +52,7 @@ export function freshReads(freshness: Freshness | undefined, maxWaitMs: number):
     const p = freshnessParams(request.query, maxWaitMs);
     if (p.named) {
       if (!freshness) throw unavailable("read-your-writes is not configured on this instance", 5);
-      const targets: FreshnessTarget[] = [];
-      if (p.afterEventId) targets.push({ afterEventId: p.afterEventId });
+      const targets: FreshnessTarget[] = p.afterEventIds.map((afterEventId) => ({ afterEventId }));
       if (p.minPosition) targets.push({ minPosition: p.minPosition });
       await Promise.all(targets.map((t) => freshness.waitFor(t, p.waitMs)));
     }

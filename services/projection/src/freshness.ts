@@ -146,23 +146,27 @@ export function createFreshness(deps: FreshnessDeps) {
     return { kind: "stored", streamId: `${e.aggregateType}-${e.aggregateId}`, version: e.version };
   }
 
-  /** Asks the store until it has decided the event, backing off from 10 ms to 200 ms. */
+  /** Asks the store until it has decided the event, backing off from 10 ms to 200 ms, last at the deadline. */
   async function decided(target: FreshnessTarget, deadline: number): Promise<Resolution> {
     let delay = 10;
-    let lastError: Error | undefined;
+    // The store unreachable is the answer only when it never answered: a last question cut
+    // short by the deadline leaves the event pending.
+    let answered = false;
     for (;;) {
+      let failure: Error | undefined;
       try {
         const r = await resolve(target, deadline - Date.now());
         if (r.kind !== "pending") return r;
-        lastError = undefined;
+        answered = true;
       } catch (error) {
-        lastError = error as Error;
+        failure = error as Error;
       }
-      if (Date.now() + delay >= deadline) {
-        if (lastError) throw lastError;
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        if (failure && !answered) throw failure;
         return { kind: "pending" };
       }
-      await sleep(delay);
+      await sleep(Math.min(delay, left));
       delay = Math.min(200, delay * 2);
     }
   }
