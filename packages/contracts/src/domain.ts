@@ -80,6 +80,9 @@ export const rejectionCodes = {
   releaseExceedsReserved: "RELEASE_EXCEEDS_RESERVED",
   emptyCart: "EMPTY_CART",
   totalMismatch: "TOTAL_MISMATCH",
+  /** The stream is archived (read-only) or tombstoned (closed for good): the store takes no new events of it. */
+  streamArchived: "STREAM_ARCHIVED",
+  streamTombstoned: "STREAM_TOMBSTONED",
 } as const;
 
 export type RejectionCode = (typeof rejectionCodes)[keyof typeof rejectionCodes];

@@ -1,6 +1,7 @@
 import {
   domainForAggregateType,
   rehydrate,
+  rejectionCodes,
   streamIdOf,
   type CommittedEvent,
   type EventEnvelope,
@@ -43,8 +44,8 @@ export interface Head {
 }
 
 export const WRONG_EXPECTED_VERSION = "WRONG_EXPECTED_VERSION";
-export const STREAM_ARCHIVED = "STREAM_ARCHIVED";
-export const STREAM_TOMBSTONED = "STREAM_TOMBSTONED";
+export const STREAM_ARCHIVED = rejectionCodes.streamArchived;
+export const STREAM_TOMBSTONED = rejectionCodes.streamTombstoned;
 
 const closedStream = (streamId: string, lifecycle: "archived" | "tombstoned") =>
   lifecycle === "archived"
