@@ -152,8 +152,12 @@ export const readModelSchemas: Record<string, { schema: string; aggregateType: s
       {
         customerId: idOrNull("The customer id (the aggregate id)"),
         status: orNull(enumOf(["Registered", "Active", "Inactive", "Deleted"])),
-        name: idOrNull("Name"),
-        email: orNull(str("E-mail address", { format: "email" })),
+        name: idOrNull("Full name: given and family names (null once the customer is deleted or erased)"),
+        givenName: idOrNull("Given name (schema v2; a v1 name's part before its first space)"),
+        familyName: idOrNull("Family name (schema v2; a v1 name's part after its first space)"),
+        email: orNull(
+          str("E-mail address (null once the customer is deleted or erased)", { format: "email" }),
+        ),
         phone: idOrNull("Where SMS go, when the customer gave a number"),
         deviceToken: idOrNull("Where push notifications go, when the customer's app registered a device"),
         preferences: {

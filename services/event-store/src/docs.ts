@@ -3,6 +3,7 @@
 import { domains } from "@eventscope/contracts";
 import { asyncOperation } from "../../../docs/lib/asyncapi.ts";
 import {
+  content,
   okResponse,
   param,
   pathParam,
@@ -176,6 +177,42 @@ function operations(): Operation[] {
       responses: {
         "200": okResponse("Rejections with code and reason", ref("RejectedList")),
         ...problems(400),
+      },
+    },
+    {
+      service: "event-store",
+      method: "POST",
+      path: "/api/subjects/:subjectId/erase",
+      operationId: "eraseSubject",
+      summary: "Erase a data subject's personal data (admin)",
+      description:
+        "Crypto-shredding: deletes the subject's key (a customer id) at once, so every read of the store " +
+        'from then on shows its personal fields as "[erased]", and drops its snapshots; records the erasure ' +
+        "as a CustomerErased event of its stream (sent through events.ingest), after which the read models " +
+        "hold null for its personal fields. Streams, versions and everything else keep working. " +
+        "DELETE /customer/{id} erases the same way once its CustomerDeleted is stored. Idempotent.",
+      pathParams: { subjectId: pathParam("The data subject: a customer id", str("", { maxLength: 200 })) },
+      requestBody: {
+        required: false,
+        content: content(
+          object(
+            { reason: str("Why (kept in the CustomerErased event)", { minLength: 1, maxLength: 1000 }) },
+            [],
+          ),
+        ),
+      },
+      responses: {
+        "202": okResponse(
+          "Key deleted; the erasure event is on its way",
+          record({
+            subjectId: str(),
+            keyDeleted: bool("False when the subject had no key (never had personal data, or erased before)"),
+            events: arrayOf(
+              record({ eventId: uuid(), eventType: str(), status: str("The event's status route") }),
+            ),
+          }),
+        ),
+        ...problems(415, 503),
       },
     },
     ...deadLetters,
