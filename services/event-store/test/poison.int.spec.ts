@@ -1,33 +1,21 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import kafkajs from "kafkajs";
-import { toKafkaRecord, type EventEnvelope } from "@eventscope/contracts";
-import type { TopicNames } from "@eventscope/platform";
+import type { EventEnvelope } from "@eventscope/contracts";
 import {
-  brokers,
-  createTopics,
-  deleteTopics,
-  dropSchema,
+  partitionZero,
+  readinessFailure,
+  readinessRecovery,
   request,
-  startService,
-  testPool,
-  uniqueName,
+  serviceUnderTest,
   waitFor,
-  type RunningProcess,
+  whileLocked,
+  type ServiceUnderTest,
 } from "@eventscope/testkit";
 
 // Guarantee 4 for the event store: events that PostgreSQL refuses for good, produced straight
 // to events.ingest (around the producer's checks, as any client can), onto one partition.
-const name = uniqueName("storepoison");
-let topics: TopicNames;
-let store: RunningProcess;
-const pool = testPool();
-const kafka = new kafkajs.Kafka({
-  clientId: "store-poison-test",
-  brokers,
-  logLevel: kafkajs.logLevel.NOTHING,
-});
-const producer = kafka.producer();
+let s: ServiceUnderTest;
+const producer = partitionZero("store-poison-test");
 
 const activity = (userId: string, data: Record<string, unknown> = {}): EventEnvelope => {
   const now = new Date().toISOString();
@@ -41,45 +29,30 @@ const activity = (userId: string, data: Record<string, unknown> = {}): EventEnve
     metadata: { correlationId: randomUUID(), source: "store-poison-test", userId, acceptedAt: now },
   };
 };
-const send = (events: EventEnvelope[]) =>
-  producer.send({
-    topic: topics.ingest,
-    acks: -1,
-    messages: events.map((e) => ({ ...toKafkaRecord(e), partition: 0 })),
-  });
+const send = (events: EventEnvelope[]) => producer.send(s.topics.ingest, events);
 const stored = async (users: string[]) =>
   (
-    await pool.query<{ aggregate_id: string; version: number }>(
-      `SELECT aggregate_id, version FROM "${name}".events WHERE aggregate_id = ANY($1) ORDER BY aggregate_id, version`,
+    await s.pool.query<{ aggregate_id: string; version: number }>(
+      `SELECT aggregate_id, version FROM "${s.name}".events WHERE aggregate_id = ANY($1) ORDER BY aggregate_id, version`,
       [users],
     )
   ).rows;
 const rejection = async (eventId: string) =>
   (
-    await pool.query<{ code: string; reason: string; aggregate_id: string }>(
-      `SELECT code, reason, aggregate_id FROM "${name}".rejected_events WHERE event_id = $1`,
+    await s.pool.query<{ code: string; reason: string; aggregate_id: string }>(
+      `SELECT code, reason, aggregate_id FROM "${s.name}".rejected_events WHERE event_id = $1`,
       [eventId],
     )
   ).rows[0];
 
 beforeAll(async () => {
-  topics = await createTopics(`${name}.`, 2);
+  s = await serviceUnderTest("event-store", "storepoison", { LAG_STUCK_AFTER_MS: "2000" });
   await producer.connect();
-  store = await startService("event-store", {
-    TOPIC_PREFIX: `${name}.`,
-    LOG_LEVEL: "warn",
-    DATABASE_SCHEMA: name,
-    CONSUMER_GROUP: `${name}-store`,
-    LAG_STUCK_AFTER_MS: "2000",
-  });
 });
 
 afterAll(async () => {
   await producer.disconnect();
-  await store?.kill();
-  await dropSchema(pool, name);
-  await pool.end();
-  await deleteTopics(topics);
+  await s?.stop();
 });
 
 describe("event store: poison and stuck partitions", () => {
@@ -119,13 +92,13 @@ describe("event store: poison and stuck partitions", () => {
       if (r.code === "UNSTORABLE")
         expect(r.reason).toMatch(/^PostgreSQL refused the event: .*\(SQLSTATE 22\w{3}\)$/);
     }
-    const { rows: none } = await pool.query(
-      `SELECT 1 FROM "${name}".events WHERE event_id = ANY($1::uuid[])`,
+    const { rows: none } = await s.pool.query(
+      `SELECT 1 FROM "${s.name}".events WHERE event_id = ANY($1::uuid[])`,
       [poison.map((p) => p.eventId)],
     );
     expect(none).toEqual([]);
     const parked = await waitFor(async () => {
-      const res = await request(`${store.url}/api/eventstore/dead-letters`);
+      const res = await request(`${s.service.url}/api/eventstore/dead-letters`);
       return (
         res.body.deadLetters as { value: string; reason: string; headers: Record<string, string> }[]
       ).find((d) => d.headers.ce_id === noId.eventId);
@@ -137,42 +110,30 @@ describe("event store: poison and stuck partitions", () => {
     const user = `locked-${randomBytes(3).toString("hex")}`;
     await send([activity(user)]);
     await waitFor(async () => (await stored([user])).length === 1, 15_000, "version 1");
-    expect((await request(`${store.url}/health/ready`)).status).toBe(200);
+    expect((await request(`${s.service.url}/health/ready`)).status).toBe(200);
     // Another session is inserting the stream's version 2: the store's append waits on the unique index.
-    const holder = await pool.connect();
-    try {
-      await holder.query("BEGIN");
-      await holder.query(
-        `INSERT INTO "${name}".events (event_id, stream_id, version, aggregate_type, aggregate_id, event_type, occurred_at, data, metadata)
+    const stuck = await whileLocked(
+      s.pool,
+      (holder) =>
+        holder.query(
+          `INSERT INTO "${s.name}".events (event_id, stream_id, version, aggregate_type, aggregate_id, event_type, occurred_at, data, metadata)
          VALUES ($1, $2, 2, 'User', $3, 'tick', now(), '{}', '{}')`,
-        [randomUUID(), `User-${user}`, user],
-      );
-      await send([activity(user)]);
-      const stuck = await waitFor(
-        async () => {
-          const res = await request(`${store.url}/health/ready`);
-          return res.status === 503 ? res.body : undefined;
-        },
-        15_000,
-        "readiness to fail",
-      );
-      expect(stuck).toMatchObject({
-        status: "not ready",
-        checks: { partitions: false, consumer: true },
-        details: {
-          partitions: { stuck: [{ group: `${name}-store`, topic: topics.ingest, partition: 0, lag: 1 }] },
-        },
-      });
-      console.info("readiness while stuck:", JSON.stringify(stuck));
-    } finally {
-      await holder.query("ROLLBACK");
-      holder.release();
-    }
-    await waitFor(
-      async () => (await request(`${store.url}/health/ready`)).status === 200,
-      15_000,
-      "readiness to recover",
+          [randomUUID(), `User-${user}`, user],
+        ),
+      async () => {
+        await send([activity(user)]);
+        return readinessFailure(s.service.url);
+      },
     );
+    expect(stuck).toMatchObject({
+      status: "not ready",
+      checks: { partitions: false, consumer: true },
+      details: {
+        partitions: { stuck: [{ group: s.groupId, topic: s.topics.ingest, partition: 0, lag: 1 }] },
+      },
+    });
+    console.info("readiness while stuck:", JSON.stringify(stuck));
+    await readinessRecovery(s.service.url);
     expect((await stored([user])).map((r) => r.version)).toEqual([1, 2]);
   });
 });

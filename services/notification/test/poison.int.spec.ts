@@ -1,30 +1,25 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import kafkajs from "kafkajs";
-import { toKafkaRecord, type CommittedEvent } from "@eventscope/contracts";
-import { brokers, waitFor } from "@eventscope/testkit";
+import type { CommittedEvent } from "@eventscope/contracts";
+import {
+  partitionZero,
+  readinessFailure,
+  readinessRecovery,
+  waitFor,
+  whileLocked,
+} from "@eventscope/testkit";
 import { committedEvent, notificationUnderTest, startReceiver, type Receiver } from "./support.ts";
 
 // Guarantee 4 and the gap rule for notifications: committed events produced straight to the
 // committed topic onto one partition, deliveries recorded in the real PostgreSQL.
 let hook: Receiver;
 let n: Awaited<ReturnType<typeof notificationUnderTest>>;
-const kafka = new kafkajs.Kafka({
-  clientId: "notification-poison-test",
-  brokers,
-  logLevel: kafkajs.logLevel.NOTHING,
-});
-const producer = kafka.producer();
+const producer = partitionZero("notification-poison-test");
 const token = `poison${randomBytes(4).toString("hex")}`;
 const type = `${token}_tick`;
 
 const at = (event: CommittedEvent, version: number): CommittedEvent => ({ ...event, version });
-const send = (events: CommittedEvent[]) =>
-  producer.send({
-    topic: n.topics.committed,
-    acks: -1,
-    messages: events.map((e) => ({ ...toKafkaRecord(e), partition: 0 })),
-  });
+const send = (events: CommittedEvent[]) => producer.send(n.topics.committed, events);
 const recorded = async (aggregateIds: string[]) =>
   (
     await n.pool.query<{ aggregate_id: string; version: number; status: string }>(
@@ -96,33 +91,25 @@ describe("notification: poison, gaps and stuck partitions", () => {
     const user = `${token}-locked`;
     await send([committedEvent(type, "User", user)]);
     await waitFor(async () => (await recorded([user])).length === 1, 15_000, "version 1 recorded");
-    const holder = await n.pool.connect();
-    try {
-      await holder.query("BEGIN");
-      await holder.query(`SELECT * FROM "${n.name}".consumed_streams WHERE stream_id = $1 FOR UPDATE`, [
-        `User-${user}`,
-      ]);
-      await send([at(committedEvent(type, "User", user), 2)]);
-      const stuck = await waitFor(
-        async () => {
-          const res = await n.api("/health/ready");
-          return res.status === 503 ? res.body : undefined;
-        },
-        15_000,
-        "readiness to fail",
-      );
-      expect(stuck).toMatchObject({
-        status: "not ready",
-        checks: { partitions: false, consumer: true },
-        details: {
-          partitions: { stuck: [{ group: n.groupId, topic: n.topics.committed, partition: 0, lag: 1 }] },
-        },
-      });
-    } finally {
-      await holder.query("ROLLBACK");
-      holder.release();
-    }
-    await waitFor(async () => (await n.api("/health/ready")).status === 200, 15_000, "readiness to recover");
+    const stuck = await whileLocked(
+      n.pool,
+      (holder) =>
+        holder.query(`SELECT * FROM "${n.name}".consumed_streams WHERE stream_id = $1 FOR UPDATE`, [
+          `User-${user}`,
+        ]),
+      async () => {
+        await send([at(committedEvent(type, "User", user), 2)]);
+        return readinessFailure(n.service.url);
+      },
+    );
+    expect(stuck).toMatchObject({
+      status: "not ready",
+      checks: { partitions: false, consumer: true },
+      details: {
+        partitions: { stuck: [{ group: n.groupId, topic: n.topics.committed, partition: 0, lag: 1 }] },
+      },
+    });
+    await readinessRecovery(n.service.url);
     expect((await recorded([user])).map((r) => r.version)).toEqual([1, 2]);
   });
 });

@@ -1,33 +1,21 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import kafkajs from "kafkajs";
-import { toKafkaRecord, type CommittedEvent } from "@eventscope/contracts";
-import type { TopicNames } from "@eventscope/platform";
+import type { CommittedEvent } from "@eventscope/contracts";
 import {
-  brokers,
-  createTopics,
-  deleteTopics,
-  dropSchema,
+  partitionZero,
+  readinessFailure,
+  readinessRecovery,
   request,
-  startService,
-  testPool,
-  uniqueName,
+  serviceUnderTest,
   waitFor,
-  type RunningProcess,
+  whileLocked,
+  type ServiceUnderTest,
 } from "@eventscope/testkit";
 
 // Guarantee 4 and the gap rule for the read models: committed events produced straight to the
 // committed topic (as a store that went wrong, or any client, could) onto one partition.
-const name = uniqueName("projpoison");
-let topics: TopicNames;
-let projection: RunningProcess;
-const pool = testPool();
-const kafka = new kafkajs.Kafka({
-  clientId: "projection-poison-test",
-  brokers,
-  logLevel: kafkajs.logLevel.NOTHING,
-});
-const producer = kafka.producer();
+let s: ServiceUnderTest;
+const producer = partitionZero("projection-poison-test");
 
 let position = 0;
 const committed = (userId: string, version: number, data: Record<string, unknown> = {}): CommittedEvent => {
@@ -45,45 +33,32 @@ const committed = (userId: string, version: number, data: Record<string, unknown
     metadata: { correlationId: randomUUID(), source: "projection-poison-test", acceptedAt: now },
   };
 };
-const send = (events: CommittedEvent[]) =>
-  producer.send({
-    topic: topics.committed,
-    acks: -1,
-    messages: events.map((e) => ({ ...toKafkaRecord(e), partition: 0 })),
-  });
+const send = (events: CommittedEvent[]) => producer.send(s.topics.committed, events);
 const activity = async (users: string[]) =>
   (
-    await pool.query<{ user_id: string; version: number }>(
-      `SELECT a.user_id, (a.data->>'v')::int AS version FROM "${name}".user_activity a WHERE user_id = ANY($1) ORDER BY position`,
+    await s.pool.query<{ user_id: string; version: number }>(
+      `SELECT a.user_id, (a.data->>'v')::int AS version FROM "${s.name}".user_activity a WHERE user_id = ANY($1) ORDER BY position`,
       [users],
     )
   ).rows;
 const deadLetters = async () =>
-  (await request(`${projection.url}/api/projection/dead-letters?limit=1000`)).body.deadLetters as {
+  (await request(`${s.service.url}/api/projection/dead-letters?limit=1000`)).body.deadLetters as {
     id: string;
     key: string;
     reason: string;
   }[];
 
 beforeAll(async () => {
-  topics = await createTopics(`${name}.`, 2);
-  await producer.connect();
-  projection = await startService("projection", {
-    TOPIC_PREFIX: `${name}.`,
-    LOG_LEVEL: "warn",
-    DATABASE_SCHEMA: name,
-    CONSUMER_GROUP: `${name}-projection`,
+  s = await serviceUnderTest("projection", "projpoison", {
     EVENT_STORE_URL: "http://127.0.0.1:9",
     LAG_STUCK_AFTER_MS: "2000",
   });
+  await producer.connect();
 });
 
 afterAll(async () => {
   await producer.disconnect();
-  await projection?.kill();
-  await dropSchema(pool, name);
-  await pool.end();
-  await deleteTopics(topics);
+  await s?.stop();
 });
 
 describe("projection: poison, gaps and stuck partitions", () => {
@@ -119,7 +94,7 @@ describe("projection: poison, gaps and stuck partitions", () => {
     expect(parked.find((d) => d.key === nul)!.reason).toMatch(/^unappliable: .*\(SQLSTATE 22P05\)$/);
     expect(parked.find((d) => d.key === surrogate)!.reason).toMatch(/^unappliable: .*\(SQLSTATE 22P02\)$/);
     expect(await activity([nul, surrogate])).toEqual([]);
-    const metrics = await (await fetch(`${projection.url}/metrics`)).text();
+    const metrics = await (await fetch(`${s.service.url}/metrics`)).text();
     expect(metrics).toMatch(/events_consume_errors_total\{[^}]*reason="poison"[^}]*\} 2/);
   });
 
@@ -142,7 +117,7 @@ describe("projection: poison, gaps and stuck partitions", () => {
     for (const letter of parked)
       expect(
         (
-          await request(`${projection.url}/api/projection/dead-letters/${letter.id}/replay`, {
+          await request(`${s.service.url}/api/projection/dead-letters/${letter.id}/replay`, {
             method: "POST",
           })
         ).status,
@@ -159,42 +134,30 @@ describe("projection: poison, gaps and stuck partitions", () => {
     const user = `locked-${randomBytes(3).toString("hex")}`;
     await send([committed(user, 1, { v: 1 })]);
     await waitFor(async () => (await activity([user])).length === 1, 15_000, "version 1");
-    expect((await request(`${projection.url}/health/ready`)).status).toBe(200);
+    expect((await request(`${s.service.url}/health/ready`)).status).toBe(200);
     // Another session holds the stream's row: the consumer's next batch waits on it.
-    const holder = await pool.connect();
-    try {
-      await holder.query("BEGIN");
-      await holder.query(`SELECT * FROM "${name}".consumed_streams WHERE stream_id = $1 FOR UPDATE`, [
-        `User-${user}`,
-      ]);
-      await send([committed(user, 2, { v: 2 })]);
-      const stuck = await waitFor(
-        async () => {
-          const res = await request(`${projection.url}/health/ready`);
-          return res.status === 503 ? res.body : undefined;
-        },
-        15_000,
-        "readiness to fail",
-      );
-      expect(stuck).toMatchObject({
-        status: "not ready",
-        checks: { partitions: false, consumer: true, postgres: true },
-        details: {
-          partitions: {
-            stuck: [{ group: `${name}-projection`, topic: topics.committed, partition: 0, lag: 1 }],
-          },
-        },
-      });
-      console.info("readiness while stuck:", JSON.stringify(stuck));
-    } finally {
-      await holder.query("ROLLBACK");
-      holder.release();
-    }
-    await waitFor(
-      async () => (await request(`${projection.url}/health/ready`)).status === 200,
-      15_000,
-      "readiness to recover",
+    const stuck = await whileLocked(
+      s.pool,
+      (holder) =>
+        holder.query(`SELECT * FROM "${s.name}".consumed_streams WHERE stream_id = $1 FOR UPDATE`, [
+          `User-${user}`,
+        ]),
+      async () => {
+        await send([committed(user, 2, { v: 2 })]);
+        return readinessFailure(s.service.url);
+      },
     );
+    expect(stuck).toMatchObject({
+      status: "not ready",
+      checks: { partitions: false, consumer: true, postgres: true },
+      details: {
+        partitions: {
+          stuck: [{ group: s.groupId, topic: s.topics.committed, partition: 0, lag: 1 }],
+        },
+      },
+    });
+    console.info("readiness while stuck:", JSON.stringify(stuck));
+    await readinessRecovery(s.service.url);
     expect((await activity([user])).map((r) => r.version)).toEqual([1, 2]);
   });
 });
