@@ -2,7 +2,8 @@
 // lag monitor and its probe need of a client, and nothing else. Two adapters implement it
 // (kafkajs.ts, platformatic.ts); `KAFKA_CLIENT` chooses one. Offsets are decimal strings
 // everywhere (a double cannot hold every 64-bit offset; the services already read them so).
-import type { Logger } from "../logger.ts";
+// pino's type, as logger.ts exports it: importing logger.ts would close a cycle through config.ts.
+import type { Logger } from "pino";
 
 export const kafkaClientNames = ["kafkajs", "platformatic"] as const;
 export type KafkaClientName = (typeof kafkaClientNames)[number];
