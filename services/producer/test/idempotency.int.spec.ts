@@ -1,36 +1,21 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { TopicNames } from "@eventscope/platform";
-import {
-  createTopics,
-  deleteTopics,
-  dropSchema,
-  requestWithKey,
-  startService,
-  testPool,
-  uniqueName,
-  waitFor,
-  type RunningProcess,
-} from "@eventscope/testkit";
+import { requestWithKey, waitFor, writeSideUnderTest, type WriteSideUnderTest } from "@eventscope/testkit";
 import { highWatermark } from "./support.ts";
 
 // Honest idempotency against the real Kafka and PostgreSQL: an id seen before answers the original
 // answer for the same payload and a 409 for another, from the producer's memory and, after it
 // restarted, from the event store; duplicate ids inside one request are refused as a whole.
-const name = uniqueName("idem");
 const apiKey = "idem-key";
-let topics: TopicNames;
-let producer: RunningProcess;
-let store: RunningProcess;
-const pool = testPool();
+let w: WriteSideUnderTest;
 const call = requestWithKey(apiKey);
 const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-  call(`${producer.url}${path}`, { body, headers });
+  call(`${w.producer.url}${path}`, { body, headers });
 
 async function committed(eventId: string) {
   return waitFor(
     async () => {
-      const res = await call(`${store.url}/api/eventstore/events/${eventId}`);
+      const res = await call(`${w.store.url}/api/eventstore/events/${eventId}`);
       return res.body.status === "committed" ? res.body : undefined;
     },
     30_000,
@@ -39,21 +24,11 @@ async function committed(eventId: string) {
 }
 
 beforeAll(async () => {
-  topics = await createTopics(`${name}.`, 3);
-  const env = { TOPIC_PREFIX: `${name}.`, LOG_LEVEL: "warn", API_KEYS: apiKey };
-  store = await startService("event-store", {
-    ...env,
-    DATABASE_SCHEMA: name,
-    CONSUMER_GROUP: `${name}-store`,
-  });
-  producer = await startService("producer", { ...env, EVENT_STORE_URL: store.url });
+  w = await writeSideUnderTest("idem", { partitions: 3, env: { API_KEYS: apiKey } });
 });
 
 afterAll(async () => {
-  await Promise.all([producer?.kill(), store?.kill()]);
-  await dropSchema(pool, name);
-  await pool.end();
-  await deleteTopics(topics);
+  await w?.stop();
 });
 
 describe("idempotency", () => {
@@ -68,7 +43,7 @@ describe("idempotency", () => {
     };
     const first = await post("/api/events", envelope);
     expect(first.status).toBe(202);
-    const before = await highWatermark(topics.ingest);
+    const before = await highWatermark(w.topics.ingest);
     // Key order does not make another payload.
     const again = await post("/api/events", {
       data: { b: [1, 2], a: 1 },
@@ -89,7 +64,7 @@ describe("idempotency", () => {
     expect(other.headers.get("content-type")).toContain("application/problem+json");
     expect(other.body).toMatchObject({ code: "IDEMPOTENCY_CONFLICT", eventIds: [eventId] });
     expect(other.body.errors[0].field).toBe("/eventId");
-    expect(await highWatermark(topics.ingest)).toBe(before);
+    expect(await highWatermark(w.topics.ingest)).toBe(before);
     const stored = await committed(eventId);
     expect(stored.event.data).toEqual({ a: 1, b: [1, 2] });
     expect(stored.event.metadata.payloadHash).toBe(first.body.payloadHash);
@@ -118,19 +93,19 @@ describe("idempotency", () => {
     };
     const first = await post("/api/events", envelope);
     await committed(eventId);
-    await producer.kill();
-    await producer.restart();
-    const before = await highWatermark(topics.ingest);
+    await w.producer.kill();
+    await w.producer.restart();
+    const before = await highWatermark(w.topics.ingest);
     const same = await post("/api/events", envelope);
     expect(same.body).toMatchObject({ eventId, duplicate: true, payloadHash: first.body.payloadHash });
     const other = await post("/api/events", { ...envelope, data: { n: 2 } });
     expect(other.status).toBe(409);
-    expect(await highWatermark(topics.ingest)).toBe(before);
+    expect(await highWatermark(w.topics.ingest)).toBe(before);
   });
 
   it("refuses a request that names one id twice, as a whole", async () => {
     const eventId = randomUUID();
-    const before = await highWatermark(topics.ingest);
+    const before = await highWatermark(w.topics.ingest);
     const item = (n: number) => ({
       eventId,
       eventType: "click",
@@ -150,12 +125,12 @@ describe("idempotency", () => {
       aggregateid: "ce-b",
       data: {},
     });
-    const batch = await call(`${producer.url}/api/events`, {
+    const batch = await call(`${w.producer.url}/api/events`, {
       raw: JSON.stringify([ce("x"), ce("y"), ce("x")]),
       headers: { "content-type": "application/cloudevents-batch+json" },
     });
     expect(batch.status).toBe(400);
     expect(batch.body.errors[0].field).toBe("/2/id");
-    expect(await highWatermark(topics.ingest)).toBe(before);
+    expect(await highWatermark(w.topics.ingest)).toBe(before);
   });
 });
