@@ -8,6 +8,7 @@ import {
   param,
   pathParam,
   pRef,
+  problemResponse,
   problems,
   routeTableDeps,
   stub,
@@ -34,6 +35,7 @@ import { knownRejectionCodes, payloadHashSchema } from "../../../docs/lib/events
 import { stateSchemaOf } from "../../../docs/lib/read-models.ts";
 import { createEventStoreApp } from "./app.ts";
 import { eventStoreSettings } from "./config.ts";
+import { MAX_RANGE_DAYS } from "./query-routes.ts";
 
 function operations(): Operation[] {
   const aggregateTypes = domains.map((d) => d.aggregateType);
@@ -80,6 +82,7 @@ function operations(): Operation[] {
       ],
       responses: {
         "200": okResponse("The events, in version order (none for an unknown stream)", ref("Stream")),
+        "410": gone,
         ...problems(400),
       },
     },
@@ -141,6 +144,7 @@ function operations(): Operation[] {
       ],
       responses: {
         "200": okResponse("The state and its history", ref("ReplayResult")),
+        "410": gone,
         ...problems(400, 404),
       },
     },
@@ -215,9 +219,150 @@ function operations(): Operation[] {
         ...problems(415, 503),
       },
     },
+    ...queryOperations(),
+    ...lifecycleOperations(aggregateType),
     ...deadLetters,
   ];
 }
+
+const gone = problemResponse(
+  "The stream is tombstoned (code STREAM_TOMBSTONED, with `streamId`, `tombstonedAt` and `reason`)",
+);
+
+const page = (): Json[] => [
+  param(
+    "after",
+    "query",
+    str("", { pattern: "^[0-9]{1,20}:[0-9]{1,19}$", default: "0:0" }),
+    "Cursor `<transactionId>:<position>` from the previous page (the feed's)",
+  ),
+  param("limit", "query", int("", { minimum: 1, maximum: 1000, default: 100 }), "Most events per page"),
+];
+
+function queryOperations(): Operation[] {
+  return [
+    {
+      service: "event-store",
+      method: "GET",
+      path: "/api/eventstore/events",
+      operationId: "queryEvents",
+      summary: "Events by event time and type across all streams, paged",
+      description:
+        "The feed narrowed to a date range of event time (`timestamp`, both ends inclusive), event types " +
+        "and an aggregate type, in commit order with the feed's cursor and horizon, so a page once served " +
+        `never changes. from after to, or a range wider than ${MAX_RANGE_DAYS} days (to defaults to now), ` +
+        "is a 400 naming the field. Tombstoned streams are left out.",
+      parameters: [
+        param("from", "query", dateTime(), "Earliest event time (ISO 8601 date or date-time)"),
+        param("to", "query", dateTime(), "Latest event time (ISO 8601 date or date-time)"),
+        param(
+          "type",
+          "query",
+          str("", { examples: ["OrderCreated,OrderPaid"] }),
+          "Event types, comma-separated (at most 20)",
+        ),
+        param("aggregateType", "query", str("", { maxLength: 100 }), "Only this aggregate type"),
+        ...page(),
+      ],
+      responses: {
+        "200": okResponse("A page of the matching events", ref("EventQueryPage")),
+        ...problems(400),
+      },
+    },
+    {
+      service: "event-store",
+      method: "GET",
+      path: "/api/eventstore/correlation/:correlationId",
+      operationId: "eventsByCorrelation",
+      summary: "All events of one correlation id (an order's whole story), paged",
+      description:
+        "Events whose metadata.correlationId is the id, across every domain, in commit order. The process " +
+        "manager gives its steps the correlation id of the event that started the process (a checkout's " +
+        "cart); a client ties its own writes in with the producer's X-Correlation-Id header. Deliveries of " +
+        "those events are the notification service's (GET /api/deliveries?eventId=).",
+      pathParams: { correlationId: pathParam("Correlation id", str("", { minLength: 1, maxLength: 200 })) },
+      parameters: page(),
+      responses: { "200": okResponse("A page of the story", ref("CorrelationPage")), ...problems(400) },
+    },
+    {
+      service: "event-store",
+      method: "GET",
+      path: "/api/eventstore/positions/:position",
+      operationId: "eventAtPosition",
+      summary: "The event stored at a global position",
+      description:
+        "committed with the event, or pending when none is stored there (yet): positions are taken before a " +
+        "transaction commits, and one an append took but rolled back stays pending.",
+      pathParams: { position: pathParam("Global position", str("", { pattern: "^[0-9]{1,19}$" })) },
+      responses: { "200": okResponse("The position's status", ref("PositionStatus")), ...problems(400) },
+    },
+  ];
+}
+
+function lifecycleOperations(aggregateType: Json): Operation[] {
+  const change = (to: "archive" | "tombstone"): Operation => ({
+    service: "event-store",
+    method: "POST",
+    path: `/api/eventstore/streams/:aggregateType/:aggregateId/${to}`,
+    operationId: to === "archive" ? "archiveStream" : "tombstoneStream",
+    summary:
+      to === "archive"
+        ? "Archive a stream (admin): read-only, kept"
+        : "Tombstone a stream (admin): closed for good",
+    description:
+      to === "archive"
+        ? "New events of the stream are rejected (STREAM_ARCHIVED); its reads, replays, the feed and rebuilds " +
+          "keep it. Recorded in the stream's lifecycle history. Archiving it again changes nothing (changed: false)."
+        : "New events are rejected (STREAM_TOMBSTONED); its stream reads and replays answer 410; the feed, the " +
+          "event queries and so projection rebuilds leave its events out (a rebuilt read model drops its " +
+          "documents; the live one keeps them until then). The events stay in the table. Final: archiving a " +
+          "tombstoned stream is a 409.",
+    pathParams: { aggregateType, aggregateId: pathParam("Aggregate id") },
+    requestBody: {
+      required: false,
+      content: content(
+        object({ reason: str("Why (kept in the history)", { minLength: 1, maxLength: 500 }) }, []),
+      ),
+    },
+    responses: {
+      "200": okResponse("The stream's lifecycle now", ref("StreamLifecycleChange")),
+      ...problems(404, 409, 415),
+    },
+  });
+  return [
+    change("archive"),
+    change("tombstone"),
+    {
+      service: "event-store",
+      method: "GET",
+      path: "/api/eventstore/streams/:aggregateType/:aggregateId/lifecycle",
+      operationId: "streamLifecycle",
+      summary: "A stream's lifecycle and every change of it",
+      pathParams: { aggregateType, aggregateId: pathParam("Aggregate id") },
+      responses: {
+        "200": okResponse("Lifecycle and history", ref("StreamLifecycleHistory")),
+        ...problems(404),
+      },
+    },
+    {
+      service: "event-store",
+      method: "GET",
+      path: "/api/eventstore/streams",
+      operationId: "listStreams",
+      summary: "Streams in one lifecycle state, by stream id",
+      description:
+        "What rebuilds leave out (tombstoned), or the archived ones; page with `after` = `nextAfter`.",
+      parameters: [
+        param("lifecycle", "query", { ...enumOf(lifecycles), default: "tombstoned" }, "Which state"),
+        param("after", "query", str("", { maxLength: 400 }), "Stream id the previous page ended at"),
+        param("limit", "query", int("", { minimum: 1, maximum: 10_000, default: 1000 }), "Most streams"),
+      ],
+      responses: { "200": okResponse("Streams", ref("StreamList")), ...problems(400) },
+    },
+  ];
+}
+
+const lifecycles = ["open", "archived", "tombstoned"];
 
 function schemas(): Record<string, Json> {
   return {
@@ -244,6 +389,7 @@ function schemas(): Record<string, Json> {
     Stream: record({
       aggregateType: str(),
       aggregateId: str(),
+      lifecycle: enumOf(lifecycles, "open, or archived (read-only)"),
       count: int(),
       events: arrayOf(ref("CommittedEvent"), "In version order"),
     }),
@@ -267,6 +413,70 @@ function schemas(): Record<string, Json> {
       eventsReplayed: int("Events folded to get the state"),
       durationMs: num("Time the reconstruction took"),
       history: arrayOf(ref("CommittedEvent"), "The stream up to `version`, from `fromDate` on when given"),
+      lifecycle: enumOf(lifecycles, "open, or archived (read-only)"),
+    }),
+    EventQueryPage: record({
+      from: dateTime(),
+      to: dateTime(),
+      types: arrayOf(str()),
+      aggregateType: str(),
+      count: int(),
+      events: arrayOf(ref("CommittedEvent"), "In commit order"),
+      nextCursor: str("Cursor for the next page", { pattern: "^[0-9]+:[0-9]+$" }),
+      caughtUp: bool("True when no more events match below the horizon"),
+    }),
+    CorrelationPage: record({
+      correlationId: str(),
+      count: int(),
+      events: arrayOf(ref("CommittedEvent"), "In commit order"),
+      nextCursor: str("Cursor for the next page", { pattern: "^[0-9]+:[0-9]+$" }),
+      caughtUp: bool("True when no more events match below the horizon"),
+    }),
+    PositionStatus: {
+      oneOf: [
+        record({ position: str(), status: enumOf(["committed"]), event: ref("CommittedEvent") }),
+        record({ position: str(), status: enumOf(["pending"]) }),
+      ],
+    },
+    StreamLifecycle: record({
+      streamId: str(),
+      aggregateType: str(),
+      aggregateId: str(),
+      lifecycle: enumOf(lifecycles),
+      changedAt: orNull(dateTime()),
+      reason: orNull(str()),
+    }),
+    StreamLifecycleChange: record({
+      streamId: str(),
+      aggregateType: str(),
+      aggregateId: str(),
+      lifecycle: enumOf(lifecycles),
+      changedAt: orNull(dateTime()),
+      reason: orNull(str()),
+      changed: bool("False when the stream was in that state already"),
+    }),
+    StreamLifecycleHistory: record({
+      streamId: str(),
+      aggregateType: str(),
+      aggregateId: str(),
+      lifecycle: enumOf(lifecycles),
+      changedAt: orNull(dateTime()),
+      reason: orNull(str()),
+      history: arrayOf(
+        record({
+          lifecycle: enumOf(lifecycles),
+          previous: enumOf(lifecycles),
+          reason: orNull(str()),
+          changedAt: dateTime(),
+        }),
+        "Oldest first",
+      ),
+    }),
+    StreamList: record({
+      lifecycle: enumOf(lifecycles),
+      count: int(),
+      streams: arrayOf(ref("StreamLifecycle")),
+      nextAfter: str("The last stream id of this page"),
     }),
     StoreStats: record({
       events: int(),

@@ -62,7 +62,7 @@ function operations(): Operation[] {
         }
       : {}),
   });
-  const common = [pRef("IdempotencyKey")];
+  const common = [pRef("IdempotencyKey"), pRef("CorrelationId")];
   const base: Operation[] = [
     {
       service: "producer",
@@ -229,7 +229,7 @@ function commandDocs(command: CommandRoute): CommandDocs {
       `The body is the event's data, validated against \`${stored}\`` +
       (bodyRequired ? "." : "; it may be left out.") +
       " 202 means the broker acknowledged it; the store decides it next (see `statusUrl`).",
-    parameters: [pRef("IfMatch"), pRef("IdempotencyKey")],
+    parameters: [pRef("IfMatch"), pRef("IdempotencyKey"), pRef("CorrelationId")],
     pathParams: idParams,
     requestBody: { required: bodyRequired, content: content(body) },
     responses: {
@@ -259,6 +259,20 @@ function schemas(): Record<string, Json> {
     payloadHash: payloadHashSchema(
       "`sha256:<hex>` of the payload as sent (sorted-key JSON, with the If-Match version); the stored " +
         "event carries it as metadata.payloadHash, so the status shows which copy was kept",
+    ),
+    readAfter: record(
+      {
+        afterEventId: uuid(
+          "Pass it to a read (afterEventId=) to see this write: the read waits until it is applied",
+        ),
+        path: str(
+          "The read model route of the event's aggregate with afterEventId, relative to the front door",
+          {
+            examples: ["/api/orders/o-1?afterEventId=3f1c2a9e-0000-4000-8000-000000000001"],
+          },
+        ),
+      },
+      "Read-your-writes: what a client's next read names to wait for this write (path when a read model folds the event)",
     ),
   };
   return {
@@ -332,6 +346,14 @@ export const producerDocs: ServiceDocs = {
     return bodies;
   },
   parameters: () => ({
+    CorrelationId: param(
+      "X-Correlation-Id",
+      "header",
+      str("", { pattern: "^[\\x21-\\x7e]{1,200}$" }),
+      "Becomes metadata.correlationId of every event of the request that names none of its own, so a " +
+        "client's writes (a cart, its order, the payment) tell one story: GET /api/eventstore/correlation/{id}. " +
+        "1 to 200 visible ASCII characters (400 naming X-Correlation-Id otherwise).",
+    ),
     IfMatch: param(
       "If-Match",
       "header",

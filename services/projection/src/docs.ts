@@ -7,6 +7,7 @@ import {
   param,
   pathParam,
   pRef,
+  problemResponse,
   problems,
   routeTableDeps,
   stub,
@@ -32,8 +33,50 @@ import { createProjectionApp } from "./app.ts";
 import { projectionSettings } from "./config.ts";
 import { documentModels, projectionNames } from "./read-models.ts";
 
+// Every read route waits for the client's write when it names one (read-your-writes).
+const fresh: Json[] = [pRef("AfterEventId"), pRef("MinPosition"), pRef("WaitMs")];
+const freshParameters = (): Record<string, Json> => ({
+  AfterEventId: param(
+    "afterEventId",
+    "query",
+    str("", { pattern: "^[0-9a-fA-F-]{36}(,[0-9a-fA-F-]{36}){0,19}$" }),
+    "Wait until the read models have applied this event (the eventId, or readAfter.afterEventId, a write " +
+      "answered); up to 20 ids, comma-separated",
+  ),
+  MinPosition: param(
+    "minPosition",
+    "query",
+    str("", { pattern: "^[0-9]{1,19}$" }),
+    "Wait until the read models have applied the event stored at this global position (from its status)",
+  ),
+  WaitMs: param(
+    "waitMs",
+    "query",
+    int("", { minimum: 0, maximum: projectionSettings.readWaitMaxMs.default }),
+    "How long to wait, at most READ_WAIT_MAX_MS (the default); only with afterEventId or minPosition",
+  ),
+  AsOf: param(
+    "asOf",
+    "query",
+    dateTime(),
+    "The document as it was at this event time, rebuilt from the event store's streams with the read " +
+      "model's own fold (headers X-As-Of and X-As-Of-Events); not with afterEventId or minPosition",
+  ),
+});
+const freshAnswers: Record<string, Json> = {
+  "404": problemResponse(
+    "Not found; or (code EVENT_REJECTED, with rejectionCode, reason and rejectedAt) the event store rejected the write waited for",
+  ),
+  "503": problemResponse(
+    "READ_MODEL_STALE (with Retry-After): the write was not applied within the wait (`store`: pending, or " +
+      "stored with its streamId and version); UNAVAILABLE: the event store could not be asked",
+  ),
+};
+const asOf = pRef("AsOf");
+const asOfGone = problemResponse("asOf: the stream is tombstoned in the event store");
+
 function operations(): Operation[] {
-  const page = [pRef("Limit"), pRef("Offset")];
+  const page = [pRef("Limit"), pRef("Offset"), ...fresh];
   const activityList = (extra: Record<string, Json>) =>
     Object.keys(extra).length === 0 ? ref("ActivityList") : { allOf: [ref("ActivityList"), record(extra)] };
   const models: Operation[] = documentModels.flatMap((model): Operation[] => {
@@ -72,6 +115,7 @@ function operations(): Operation[] {
             }),
           ),
           ...problems(400),
+          ...freshAnswers,
         },
       },
       {
@@ -81,7 +125,13 @@ function operations(): Operation[] {
         operationId: `get${doc.schema}`,
         summary: `One item of the ${model.name} read model`,
         pathParams: { id: pathParam(`${doc.aggregateType} id`) },
-        responses: { "200": okResponse("The item", ref(doc.schema)), ...problems(404) },
+        parameters: [...fresh, asOf],
+        responses: {
+          "200": okResponse("The item", ref(doc.schema)),
+          ...problems(404),
+          ...freshAnswers,
+          "410": asOfGone,
+        },
       },
     ];
   });
@@ -94,7 +144,11 @@ function operations(): Operation[] {
       operationId: "listActivity",
       summary: "All user activity (the activity seed's `{count, events}`)",
       parameters: page,
-      responses: { "200": okResponse("Activity events in stored order", activityList({})), ...problems(400) },
+      responses: {
+        "200": okResponse("Activity events in stored order", activityList({})),
+        ...problems(400),
+        ...freshAnswers,
+      },
     },
     {
       service: "projection",
@@ -107,6 +161,7 @@ function operations(): Operation[] {
       responses: {
         "200": okResponse("The user's events", activityList({ userId: str() })),
         ...problems(400),
+        ...freshAnswers,
       },
     },
     {
@@ -120,6 +175,7 @@ function operations(): Operation[] {
       responses: {
         "200": okResponse("Events of the type", activityList({ eventType: str() })),
         ...problems(400),
+        ...freshAnswers,
       },
     },
     {
@@ -130,7 +186,13 @@ function operations(): Operation[] {
       summary: "A customer (the customer aggregate example's route)",
       description: "404 once the customer is deleted.",
       pathParams: { id: pathParam("Customer id") },
-      responses: { "200": okResponse("The customer", ref("CustomerReadModel")), ...problems(404) },
+      parameters: [...fresh, asOf],
+      responses: {
+        "200": okResponse("The customer", ref("CustomerReadModel")),
+        ...problems(404),
+        ...freshAnswers,
+        "410": asOfGone,
+      },
     },
     ...models,
     {
@@ -221,6 +283,7 @@ export const projectionDocs: ServiceDocs = {
     }).routes,
   operations,
   schemas,
+  parameters: freshParameters,
   messaging: () => ({
     projectionReceiveCommitted: asyncOperation(
       "receive",
