@@ -2,6 +2,14 @@
 // lag monitor and its probe need of a client, and nothing else. Two adapters implement it
 // (kafkajs.ts, platformatic.ts); `KAFKA_CLIENT` chooses one. Offsets are decimal strings
 // everywhere (a double cannot hold every 64-bit offset; the services already read them so).
+//
+// No client instrumentation (instrumentation-kafkajs, @platformatic/kafka-opentelemetry): both
+// make a send span per record and inject it into the record's headers, replacing the traceparent
+// of the event's own producer span, and parent the spans of one batched produce request on the
+// request that happened to start it; consumed records get process spans linked (kafkajs) or
+// unaware of the batch handler. One trace per event needs the hand-made spans (telemetry.ts:
+// startConsumerSpan; the producer's in its ingest), which carry the messaging conventions'
+// system, destination, operation type, partition, offset and consumer group for either client.
 // pino's type, as logger.ts exports it: importing logger.ts would close a cycle through config.ts.
 import type { Logger } from "pino";
 
