@@ -194,7 +194,10 @@ export function buildOpenApi(): Json {
         "Every service's door, whatever the route: input is taken as sent or refused, never repaired " +
         "(400 BadRequest, 413, 415: see those responses); a known path with another method is a 405 " +
         "problem with an Allow header (MethodNotAllowed); a request not received within " +
-        `HTTP_REQUEST_TIMEOUT_MS (${serverDefaults.requestTimeoutMs}) is a 408 (RequestTimeout). Idle ` +
+        `HTTP_REQUEST_TIMEOUT_MS (${serverDefaults.requestTimeoutMs}) is a 408 (RequestTimeout); a write ` +
+        "beyond RATE_LIMIT_WRITES_PER_MINUTE per key is a 429 with Retry-After (TooManyRequests; off by " +
+        "default). Each service also serves its own operations of this document at `/openapi.json` and " +
+        "Swagger UI at `/swagger`. Idle " +
         "keep-alive connections close after HTTP_KEEP_ALIVE_TIMEOUT_MS " +
         `(${serverDefaults.keepAliveTimeoutMs}); ` +
         `connections beyond HTTP_MAX_CONNECTIONS (${serverDefaults.maxConnections}) are closed as soon ` +

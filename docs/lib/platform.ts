@@ -39,6 +39,7 @@ const problemCodes = [
   "IDEMPOTENCY_CONFLICT",
   "PAYLOAD_TOO_LARGE",
   "UNSUPPORTED_MEDIA_TYPE",
+  "RATE_LIMITED",
   "UNAVAILABLE",
   "INTERNAL",
 ];
@@ -50,6 +51,7 @@ export const serverDefaults = {
   keepAliveTimeoutMs: commonSettings.httpKeepAliveTimeoutMs.default,
   maxConnections: commonSettings.httpMaxConnections.default,
   jsonMaxDepth: commonSettings.jsonMaxDepth.default,
+  rateLimitWritesPerMinute: commonSettings.rateLimitWritesPerMinute.default,
 };
 
 /** Problem and FieldProblem: the body of every 4xx and 5xx. */
@@ -206,6 +208,15 @@ export function responses(bodyLimit: number): Record<string, Json> {
       "405 on every service: the path exists but does not answer this method (`METHOD_NOT_ALLOWED`); " +
         "the Allow header and `allowed` list the methods it answers.",
       { headers: { Allow: { $ref: "#/components/headers/Allow" } } },
+    ),
+    TooManyRequests: problemResponse(
+      "429 on every service's write routes (POST, PUT, PATCH, DELETE) when RATE_LIMIT_WRITES_PER_MINUTE " +
+        `is set (default ${serverDefaults.rateLimitWritesPerMinute}: no limit): the X-API-Key (without ` +
+        "API_KEYS, the client's address) made that many writes in the current minute (`RATE_LIMITED`, " +
+        "retriable; `limit`, `windowSeconds`; `errors` names X-API-Key or `client address`). Nothing was " +
+        "written. Reads are never counted; a key refused with 401 counts against nobody. Every counted " +
+        "write also answers RateLimit and RateLimit-Policy (IETF draft 7).",
+      { headers: { "Retry-After": { $ref: "#/components/headers/RetryAfter" } } },
     ),
     RequestTimeout: {
       description:
