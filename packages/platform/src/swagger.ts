@@ -93,7 +93,14 @@ export function serviceDocument(document: Json, routes: { method: string; path: 
   copy.paths = paths;
   copy.servers = [{ url: "/", description: own ? `${own} (this service)` : "this service" }];
   if (Array.isArray(copy.tags)) copy.tags = (copy.tags as Json[]).filter((t) => used.has(t.name as string));
-  if (own) copy.info = { ...copy.info, title: `${copy.info?.title ?? "API"}: ${own}` };
+  if (own)
+    copy.info = {
+      ...copy.info,
+      title: `${copy.info?.title ?? "API"}: ${own}`,
+      description:
+        `Served by ${own}: the operations it answers itself, with this origin as their server. ` +
+        `${copy.info?.description ?? ""}`,
+    };
   return copy;
 }
 
