@@ -1,13 +1,12 @@
-// What the door tests share: every service's route table (built with stub dependencies, as the
-// OpenAPI check does: no handler runs), paths with their parameters filled in, the ingest topic's
+// What the door tests share: every service's route table (as each service's documentation builds
+// it, with stub dependencies: no handler runs), paths with their parameters filled in, the ingest topic's
 // high watermark, and the keys of each scope.
-import { createLogger, createMetrics, trace, type Scope } from "@eventscope/platform";
+import { eventStoreDocs } from "@eventscope/event-store";
+import { notificationDocs } from "@eventscope/notification";
+import type { Scope } from "@eventscope/platform";
+import { projectionDocs } from "@eventscope/projection";
 import { kafkaAdmin } from "@eventscope/testkit";
-import { createProducerApp } from "../src/app.ts";
-import { readProducerConfig } from "../src/config.ts";
-import { createEventStoreApp } from "../../event-store/src/app.ts";
-import { createProjectionApp } from "../../projection/src/app.ts";
-import { createNotificationApp } from "../../notification/src/app.ts";
+import { producerDocs } from "../src/index.ts";
 
 export type ServiceKey = "producer" | "eventStore" | "projection" | "notification";
 
@@ -24,25 +23,11 @@ export const apiKeysSetting = `${keys.write}:write,${keys.read}:read,${keys.admi
 export const wrongKeyFor = (scope: Scope): string => (scope === "write" ? keys.read : keys.write);
 
 export function routeTables(): Record<ServiceKey, TableRoute[]> {
-  const common = (service: string) => ({
-    logger: createLogger({ service, level: "silent" }),
-    metrics: createMetrics(service),
-    tracer: trace.getTracer("door-tests"),
-  });
-  const stub = {} as never;
-  const store = { pool: stub, deadLetters: stub, lag: stub, ready: () => false };
   return {
-    producer: createProducerApp({ ...common("producer"), config: readProducerConfig({}), publisher: stub })
-      .routes,
-    eventStore: createEventStoreApp({ ...common("event-store"), ...store }).routes,
-    projection: createProjectionApp({
-      ...common("projection"),
-      ...store,
-      status: async () => [],
-      rebuild: () => false,
-    }).routes,
-    notification: createNotificationApp({ ...common("notification"), ...store, onReplayed: () => undefined })
-      .routes,
+    producer: producerDocs.routes(),
+    eventStore: eventStoreDocs.routes(),
+    projection: projectionDocs.routes(),
+    notification: notificationDocs.routes(),
   };
 }
 
