@@ -101,6 +101,7 @@ interface Settings {
   rate: number;
   seconds: number;
   rounds: number;
+  configurations: Configuration[];
 }
 
 function settings(quick: boolean): Settings {
@@ -109,6 +110,14 @@ function settings(quick: boolean): Settings {
     rate: Number(env.INSTRUMENTATION_RATE ?? (quick ? 100 : 300)),
     seconds: Number(env.INSTRUMENTATION_SECONDS ?? (quick ? 4 : 10)),
     rounds: Number(env.INSTRUMENTATION_ROUNDS ?? (quick ? 1 : 2)),
+    // INSTRUMENTATION_CONFIGS=off,all,... narrows the run (off is always kept: it is the reference).
+    configurations: env.INSTRUMENTATION_CONFIGS
+      ? configurations.filter(
+          (c) =>
+            c.name === "off" ||
+            env.INSTRUMENTATION_CONFIGS!.split(",").some((n) => c.name.includes(n.trim())),
+        )
+      : configurations,
   };
 }
 
@@ -253,7 +262,7 @@ export const benchmark: Benchmark = {
     const measurements: Measurement[] = [];
     for (let round = 1; round <= s.rounds; round++) {
       // Alternate the order between rounds, so no configuration always runs first.
-      const order = round % 2 === 1 ? configurations : [...configurations].reverse();
+      const order = round % 2 === 1 ? s.configurations : [...s.configurations].reverse();
       for (const c of order) measurements.push(await measure(c, round, s, (line) => context.log(line)));
     }
     const rows = summarize(measurements);
@@ -274,7 +283,7 @@ export const benchmark: Benchmark = {
     return {
       name: "instrumentation-cost",
       description: benchmark.description,
-      config: { ...s, services: ["producer", "event-store"], configurations },
+      config: { ...s, services: ["producer", "event-store"] },
       report,
       data: { measurements, rows },
     };
