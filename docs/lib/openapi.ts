@@ -120,3 +120,5 @@ export const routeTableDeps = (service: Service) => ({
   tracer: trace.getTracer("docs"),
 });
 export const stub = {} as never;
+/** What a consuming service's app factory takes from the platform's wiring, stubbed. */
+export const consumingStubs = { pool: stub, deadLetters: stub, lag: stub, ready: () => false };

@@ -10,8 +10,8 @@ import {
   pRef,
   problemResponse,
   problems,
+  consumingStubs,
   routeTableDeps,
-  stub,
   type Operation,
   type ServiceDocs,
 } from "../../../docs/lib/openapi.ts";
@@ -521,10 +521,7 @@ export const eventStoreDocs: ServiceDocs = {
   routes: () =>
     createEventStoreApp({
       ...routeTableDeps("event-store"),
-      pool: stub,
-      deadLetters: stub,
-      lag: stub,
-      ready: () => false,
+      ...consumingStubs,
     }).routes,
   operations,
   schemas,

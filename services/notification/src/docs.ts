@@ -11,8 +11,8 @@ import {
   problemResponse,
   problems,
   responseRef,
+  consumingStubs,
   routeTableDeps,
-  stub,
   type Operation,
   type ServiceDocs,
 } from "../../../docs/lib/openapi.ts";
@@ -282,10 +282,7 @@ export const notificationDocs: ServiceDocs = {
   routes: () =>
     createNotificationApp({
       ...routeTableDeps("notification"),
-      pool: stub,
-      deadLetters: stub,
-      lag: stub,
-      ready: () => false,
+      ...consumingStubs,
       onReplayed: () => undefined,
     }).routes,
   operations,

@@ -7,8 +7,8 @@ import {
   pathParam,
   pRef,
   problems,
+  consumingStubs,
   routeTableDeps,
-  stub,
   type Operation,
   type ServiceDocs,
 } from "../../../docs/lib/openapi.ts";
@@ -257,10 +257,7 @@ export const processManagerDocs: ServiceDocs = {
   routes: () =>
     createProcessManagerApp({
       ...routeTableDeps("process-manager"),
-      pool: stub,
-      deadLetters: stub,
-      lag: stub,
-      ready: () => false,
+      ...consumingStubs,
     }).routes,
   operations,
   schemas,

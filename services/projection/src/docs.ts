@@ -9,8 +9,8 @@ import {
   pRef,
   problemResponse,
   problems,
+  consumingStubs,
   routeTableDeps,
-  stub,
   type Operation,
   type ServiceDocs,
 } from "../../../docs/lib/openapi.ts";
@@ -274,10 +274,7 @@ export const projectionDocs: ServiceDocs = {
   routes: () =>
     createProjectionApp({
       ...routeTableDeps("projection"),
-      pool: stub,
-      deadLetters: stub,
-      lag: stub,
-      ready: () => false,
+      ...consumingStubs,
       status: async () => [],
       rebuild: () => false,
     }).routes,
