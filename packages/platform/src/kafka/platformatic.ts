@@ -175,9 +175,9 @@ function groupConsumer(base: Base, o: GroupConsumerOptions, log: Logger): GroupC
           heartbeat: async () => {},
           async commit(offset) {
             const message = byOffset.get(offset);
-            // Issued now, not awaited: the stream coalesces commits per partition and flushes them
-            // on close; one that needs a rejoin destroys the stream, which restarts from the commits.
-            if (message && mine === epoch) void Promise.resolve(message.commit()).catch(() => {});
+            // Awaited: the next chunk starts only once this one is committed, so a rebalance
+            // redelivers at most one chunk per partition (not awaited, several were, under load).
+            if (message && mine === epoch) await message.commit();
           },
         });
       }
