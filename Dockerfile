@@ -30,6 +30,8 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 COPY packages/ packages/
 COPY services/ services/
+# each service serves its part of the OpenAPI document at /openapi.json and /swagger
+COPY docs/openapi.yaml docs/asyncapi.yaml docs/
 COPY --from=console /src/services/console/dist/ services/console/dist/
 
 USER node
