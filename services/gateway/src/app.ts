@@ -50,6 +50,7 @@ export interface GatewayDeps {
 interface Exchange {
   span: Span;
   context: Context;
+  method: string;
   route: string;
 }
 const exchanges = new WeakMap<IncomingMessage, Exchange>();
@@ -101,6 +102,12 @@ export function createGatewayApp(deps: GatewayDeps) {
     ]),
   ) as Record<Upstream, ReturnType<typeof createUpstreamProxy>>;
 
+  // Named as soon as the route is known: the instrumentation may end its span before "close".
+  const routeOf = (exchange: Exchange, route: string): void => {
+    exchange.route = route;
+    exchange.span.updateName(`${exchange.method} ${route}`);
+    exchange.span.setAttribute(ATTR_HTTP_ROUTE, route);
+  };
   // A server span per request (the client's traceparent as parent), RED metrics when it ends.
   const begin = (req: IncomingMessage, res: ServerResponse): Exchange => {
     const existing = exchanges.get(req);
@@ -108,23 +115,26 @@ export function createGatewayApp(deps: GatewayDeps) {
     const started = process.hrtime.bigint();
     const method = req.method ?? "GET";
     const path = ((req.url ?? "/").split("?")[0] ?? "/").slice(0, 200);
-    const parent = extractContext(req.headers);
-    const span = tracer.startSpan(
-      method,
-      { kind: SpanKind.SERVER, attributes: { [ATTR_HTTP_REQUEST_METHOD]: method, [ATTR_URL_PATH]: path } },
-      parent,
-    );
-    const active = trace.setSpan(parent, span);
-    const exchange: Exchange = { span, context: active, route: "unmatched" };
+    // The http instrumentation's server span when the hook is loaded; one of our own otherwise.
+    const instrumented = trace.getSpan(context.active());
+    const parent = instrumented ? context.active() : extractContext(req.headers);
+    const span =
+      instrumented ??
+      tracer.startSpan(
+        method,
+        { kind: SpanKind.SERVER, attributes: { [ATTR_HTTP_REQUEST_METHOD]: method, [ATTR_URL_PATH]: path } },
+        parent,
+      );
+    const active = instrumented ? parent : trace.setSpan(parent, span);
+    const exchange: Exchange = { span, context: active, method, route: "unmatched" };
+    routeOf(exchange, "unmatched");
     exchanges.set(req, exchange);
     const own = traceHeaders(active).traceparent;
     if (own) res.setHeader("traceparent", own); // a proxied answer carries its service's instead
     res.once("close", () => {
       const status = res.statusCode;
-      span.updateName(`${method} ${exchange.route}`);
-      span.setAttribute(ATTR_HTTP_ROUTE, exchange.route);
       span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
-      span.end();
+      if (!instrumented) span.end(); // the instrumentation ends its own
       const labels = { method, route: exchange.route, status: String(status) };
       metrics.httpRequests.inc(labels);
       metrics.httpDuration.observe({
@@ -143,7 +153,7 @@ export function createGatewayApp(deps: GatewayDeps) {
     (route: string, handler: RequestHandler): RequestHandler =>
     (req, res, next) => {
       const exchange = exchanges.get(req);
-      if (exchange) exchange.route = route;
+      if (exchange) routeOf(exchange, route);
       return handler(req, res, next);
     };
 
@@ -168,7 +178,7 @@ export function createGatewayApp(deps: GatewayDeps) {
   // Every documented route of a service goes to that service, with the trace continued.
   const proxy = (req: IncomingMessage, res: ServerResponse, route: GatewayRoute) => {
     const exchange = begin(req, res);
-    exchange.route = route.route;
+    routeOf(exchange, route.route);
     exchange.span.setAttribute(ATTR_GATEWAY_UPSTREAM, route.upstream);
     upstreamOf.set(req, route.upstream);
     // The service's span becomes a child of the gateway's.
@@ -188,7 +198,7 @@ export function createGatewayApp(deps: GatewayDeps) {
     const path = req.url.split("?")[0] ?? "";
     const match = matchRoute(routes, req.method, path);
     if (match.kind === "method") {
-      begin(req, res).route = match.route;
+      routeOf(begin(req, res), match.route);
       throw methodNotAllowed(`${req.method} is not allowed on ${match.path}`, match.allowed);
     }
     throw notFound(`no route for ${req.method} ${path.slice(0, 200)}`);
