@@ -102,7 +102,13 @@ export function problems(options: {
     const body = toProblem(translated, path.slice(0, 200));
     if (body.status >= 500) {
       failSpan(spanOf(req), error);
-      options.logger.error({ err: error, path, method: req.method }, "request failed");
+      // An answer the service chose (unavailable, stale, in doubt) is a warning; anything else a failure.
+      if (isEventscopeError(translated) && body.status !== 500)
+        options.logger.warn(
+          { path, method: req.method, status: body.status, code: translated.code },
+          translated.message,
+        );
+      else options.logger.error({ err: error, path, method: req.method }, "request failed");
     }
     if (res.headersSent) {
       res.destroy();
