@@ -2,11 +2,13 @@
 // delivery its events call for (the outbox); only then are the offsets committed. Per stream,
 // the next version is recorded, one seen before adds nothing, one with versions missing before
 // it (a gap) is parked; so are malformed records and events PostgreSQL refuses, and the
-// consumer goes on with the rest of the batch.
+// consumer goes on with the rest of the batch. A customer's deletion or erasure redacts their
+// deliveries in the same transaction (erasure.ts).
 import {
   MalformedRecordError,
   notificationRulesFor,
   readCommittedRecord,
+  subjectErasedBy,
   type CommittedEvent,
 } from "@eventscope/contracts";
 import {
@@ -34,7 +36,8 @@ import {
   type Span,
 } from "@eventscope/platform";
 import type { Tracer } from "@opentelemetry/api";
-import { recordDeliveries } from "./deliveries.ts";
+import { customerOf, recordDeliveries } from "./deliveries.ts";
+import { erasedAmong, eraseCustomers, type Erasure } from "./erasure.ts";
 import { planDeliveries, type PlannedDelivery } from "./plan.ts";
 import { listSubscriptions } from "./subscriptions.ts";
 
@@ -93,6 +96,13 @@ export function createCommittedConsumer(deps: CommittedConsumerDeps) {
       });
       const planned = sequenced.next.flatMap((e) => byId.get(e.eventId)!.planned);
       const recorded = await recordDeliveries(client, planned);
+      // A customer erased by this batch, or before it, keeps nothing personal in any delivery.
+      const erasures: Erasure[] = sequenced.next.flatMap((e) => {
+        const customerId = subjectErasedBy(e);
+        return customerId === undefined ? [] : [{ customerId, eventId: e.eventId, eventType: e.eventType }];
+      });
+      const concerned = [...new Set(planned.flatMap((p) => customerOf(p.event) ?? []))];
+      await eraseCustomers(client, [...(await erasedAmong(client, concerned)), ...erasures]);
       await saveConsumedVersions(client, sequenced.heads);
       return { sequenced, recorded };
     });

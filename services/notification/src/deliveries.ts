@@ -4,8 +4,9 @@ import type { EventEnvelope } from "@eventscope/contracts";
 import type { Pool, PoolClient } from "@eventscope/platform";
 import type { FailureOutcome } from "./backoff.ts";
 import type { Channel, PlannedDelivery } from "./plan.ts";
+import { customerRefOf } from "./recipients.ts";
 
-export const deliveryStatuses = ["pending", "sending", "retrying", "delivered", "dead"] as const;
+export const deliveryStatuses = ["pending", "sending", "retrying", "delivered", "dead", "cancelled"] as const;
 export type DeliveryStatus = (typeof deliveryStatuses)[number];
 
 export interface ClaimedDelivery {
@@ -32,7 +33,13 @@ export interface ClaimedDelivery {
 
 const recordColumns = `event_id uuid, event_type text, rule text, channel text, status text, last_error text,
   target text, subject text, body text, subscription_id uuid, event json, correlation_id text,
-  traceparent text, accepted_at timestamptz`;
+  traceparent text, accepted_at timestamptz, customer_id text`;
+
+/** The customer a delivery concerns when its event names them (a customer's own event, a customerId). */
+export function customerOf(event: EventEnvelope): string | undefined {
+  const ref = customerRefOf(event);
+  return ref && "customer" in ref ? ref.customer : undefined;
+}
 
 /** Records a batch's deliveries; an (event, rule, channel) already recorded is left as it is. */
 export async function recordDeliveries(client: PoolClient, planned: PlannedDelivery[]): Promise<number> {
@@ -52,10 +59,11 @@ export async function recordDeliveries(client: PoolClient, planned: PlannedDeliv
     correlation_id: p.correlationId,
     traceparent: p.traceparent,
     accepted_at: p.acceptedAt,
+    customer_id: customerOf(p.event) ?? null,
   }));
   const result = await client.query(
     `INSERT INTO deliveries (event_id, event_type, rule, channel, status, last_error, target, subject, body,
-                             subscription_id, event, correlation_id, traceparent, accepted_at)
+                             subscription_id, event, correlation_id, traceparent, accepted_at, customer_id)
      SELECT * FROM json_to_recordset($1::json) AS r(${recordColumns})
      ON CONFLICT (event_id, rule, channel) DO NOTHING`,
     [JSON.stringify(rows)],

@@ -3,6 +3,7 @@
 // the outcome: delivered, retrying after a jittered backoff, or dead. Send slots are per lane
 // (each channel, each webhook subscription), so a slow or dead endpoint holds only its own;
 // each webhook outcome also counts against its subscription's failure budget.
+import { subjectErasedBy } from "@eventscope/contracts";
 import {
   context,
   extractContext,
@@ -29,6 +30,7 @@ import {
   markFailed,
   type ClaimedDelivery,
 } from "./deliveries.ts";
+import { cancelErased } from "./erasure.ts";
 import type { Recipients } from "./recipients.ts";
 import type { SecretBox } from "./secret-box.ts";
 import { recordFailure, recordSuccess, type FailureBudget } from "./subscription-health.ts";
@@ -85,13 +87,33 @@ export function createDispatcher(deps: DispatcherDeps) {
   async function attempt(claimed: ClaimedDelivery): Promise<void> {
     let d = claimed;
     if (deps.recipients) {
-      const { target, recipient } = await deps.recipients.resolve(claimed);
+      const { target, recipient, customerId } = await deps.recipients.resolve(claimed);
       d = { ...claimed, target };
-      await pool
-        .query("UPDATE deliveries SET target = $2, recipient = $3 WHERE id = $1", [d.id, target, recipient])
-        .catch((error: unknown) =>
-          logger.warn({ err: error, deliveryId: d.id }, "could not record the recipient"),
+      // Fenced by the attempt, and refused for an erased customer: a delivery cancelled by an
+      // erasure since it was claimed is not sent (the deletion or erasure itself is).
+      const recorded = await pool
+        .query(
+          `UPDATE deliveries SET target = $2, recipient = $3, customer_id = coalesce($4, customer_id)
+           WHERE id = $1 AND status = 'sending' AND attempts = $5
+             AND ($6 OR NOT EXISTS (SELECT 1 FROM erased_customers e
+                                    WHERE e.customer_id = coalesce($4, deliveries.customer_id)))`,
+          [d.id, target, recipient, customerId ?? null, d.attempts, subjectErasedBy(d.event) !== undefined],
+        )
+        .then((result) => result.rowCount ?? 0)
+        .catch((error: unknown) => {
+          logger.warn({ err: error, deliveryId: d.id }, "could not record the recipient");
+          return 1;
+        });
+      if (recorded === 0) {
+        await cancelErased(pool, d.id, customerId).catch((error: unknown) =>
+          logger.warn(
+            { err: error, deliveryId: d.id },
+            "could not cancel the delivery of an erased customer",
+          ),
         );
+        logger.info({ deliveryId: d.id }, "not sent: cancelled, claimed again, or its customer erased");
+        return;
+      }
     }
     const parent = extractContext(d.traceparent ? { traceparent: d.traceparent } : {});
     const span = tracer.startSpan(

@@ -241,19 +241,25 @@ function schemas(): Record<string, Json> {
       eventType: str(),
       rule: str("Notification rule, or the webhook subscription it is for"),
       channel: enumOf(channels),
-      status: enumOf(deliveryStatuses),
+      status: enumOf(
+        deliveryStatuses,
+        "`cancelled`: not delivered and never to be, its customer's personal data erased (CustomerDeleted " +
+          "or CustomerErased); `lastError` names the erasing event",
+      ),
       attempts: int(),
       lastError: orNull(
         str(
           "The last failure, e.g. `HTTP 503`, `HTTP 302: redirect to <Location> not followed`, " +
-            "`target refused: …` (the webhook policy, at send time) or `subscription switched off`",
+            "`target refused: …` (the webhook policy, at send time), `subscription switched off` or " +
+            "`cancelled: the customer's personal data was erased (<event type> <event id>)`",
         ),
       ),
       createdAt: dateTime(),
       deliveredAt: orNull(dateTime()),
       nextAttemptAt: orNull(dateTime("When the next attempt is due (pending and retrying only)")),
       target: str(
-        "E-mail address, phone or device, or webhook URL: as planned, or the customer's own once looked up at send",
+        "E-mail address, phone or device, or webhook URL: as planned, or the customer's own once looked up at " +
+          "send; `[erased]` once the customer it concerns is erased",
       ),
       recipient: orNull(
         enumOf(
@@ -349,7 +355,9 @@ export const notificationDocs: ServiceDocs = {
       "committed",
       "committedEvent",
       "notification",
-      "The notification service plans one delivery per (event, rule, channel)",
+      "The notification service plans one delivery per (event, rule, channel); a CustomerDeleted or " +
+        "CustomerErased redacts the customer's deliveries (address, subject, body, the event's personal " +
+        "fields read `[erased]`) and cancels those not yet delivered, in the transaction that consumes it",
       notificationSettings.groupId.default,
     ),
     notificationSendDeadLetter: asyncOperation(

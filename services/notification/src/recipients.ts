@@ -51,8 +51,10 @@ export interface RecipientsOptions {
 }
 
 export interface Recipients {
-  /** The target to send to and where it came from. */
-  resolve(d: ClaimedDelivery): Promise<{ target: string; recipient: Recipient }>;
+  /** The target to send to, where it came from, and the customer it was looked up for. */
+  resolve(
+    d: ClaimedDelivery,
+  ): Promise<{ target: string; recipient: Recipient; customerId?: string | undefined }>;
 }
 
 export function createRecipients(options: RecipientsOptions): Recipients {
@@ -84,7 +86,7 @@ export function createRecipients(options: RecipientsOptions): Recipients {
         if (!customerId) return fallback;
         const customer = await get(`/customer/${encodeURIComponent(customerId)}`);
         const target = customer && contactFor(d.channel, customer);
-        return target ? { target, recipient: "customer" } : fallback;
+        return target ? { target, recipient: "customer", customerId } : { ...fallback, customerId };
       } catch {
         return fallback;
       }
