@@ -2,7 +2,8 @@
 // concerns, one seen before is skipped, one with versions missing before it is parked; the
 // processes, their new steps and timers, and the checkpoint are written in one transaction
 // before the offsets are committed. A stored event that is one of our steps marks it committed.
-import type { CommittedEvent } from "@eventscope/contracts";
+// A customer's deletion or erasure redacts their processes in the same transaction (erasure.ts).
+import { subjectErasedBy, type CommittedEvent } from "@eventscope/contracts";
 import {
   isolatePoison,
   context,
@@ -28,6 +29,7 @@ import {
 } from "@eventscope/platform";
 import type { Tracer } from "@opentelemetry/api";
 import { feed, flush, newWork, resolveRoute, type Effects } from "./engine.ts";
+import { eraseSubjects, type Erasure } from "./erasure.ts";
 import { sagas, typeOfProcess, type Settings } from "./sagas/index.ts";
 import { markCommitted } from "./store.ts";
 
@@ -77,6 +79,12 @@ export function createCommittedConsumer(deps: ConsumerDeps) {
           }
       }
       await flush(work);
+      // A customer's deletion or erasure, once every saga has met it: nothing personal stays.
+      const erasures: Erasure[] = sequenced.next.flatMap((e) => {
+        const subjectId = subjectErasedBy(e);
+        return subjectId === undefined ? [] : [{ subjectId, eventId: e.eventId, eventType: e.eventType }];
+      });
+      await eraseSubjects(client, erasures);
       const committed = await markCommitted(
         client,
         sequenced.next.filter((e) => e.metadata.source === "process-manager").map((e) => e.eventId),

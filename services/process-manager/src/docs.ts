@@ -65,6 +65,7 @@ function schemas(): Record<string, Json> {
         "expired",
         "awaiting-confirmation",
         "reminded",
+        "reminder-skipped",
         "activated",
         "deleted",
         "watching",
@@ -106,7 +107,8 @@ function schemas(): Record<string, Json> {
       stepStatuses,
       "`pending` not yet accepted by the producer; `sent` answered 202; `committed` seen stored on " +
         "events.committed; `rejected` refused by the event store (events.rejected); `refused` answered " +
-        "400, 409, 413, 415 or 422 by the producer",
+        "400, 409, 413, 415 or 422 by the producer, or never sent because the customer's personal data it " +
+        "needed was erased (`lastError` `skipped: …`)",
     ),
     causedBy: orNull(
       uuid("The event that made the process take the step (its causationId); null for a timer"),
@@ -185,6 +187,9 @@ function operations(): Operation[] {
         `turns a checkout into OrderCreated, or expires the cart after CART_IDLE_MS (${cartIdleMs.default}) ` +
         "without a change. An onboarding process waits for CustomerActivated and sends one " +
         `CustomerActivationReminded after ACTIVATION_REMINDER_MS (${activationReminderMs.default}). A ` +
+        "customer's CustomerDeleted or CustomerErased drops the personal data (e-mail, phone, names) from " +
+        "the state of their processes and from their steps (`[erased]`); a step not yet sent that carried " +
+        "it is refused, and a reminder due after the erasure is skipped (stage `reminder-skipped`). A " +
         "stock process per product turns StockReplenished into StockUpdated and sends LowStockAlert once " +
         "when available stock falls below the product's threshold (LOW_STOCK_THRESHOLD, " +
         `${lowStockThreshold.default}, for a product without one), again only after it recovered.`,

@@ -142,6 +142,7 @@ export async function feed(
         },
       },
       causedBy: cause.eventId ?? null,
+      skipped: c.skip ?? null,
       traceparent:
         saga.trace === "process" ? process.traceparent : (cause.traceparent ?? process.traceparent),
     };

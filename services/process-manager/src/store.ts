@@ -26,6 +26,8 @@ export interface StepRow {
   envelope: Record<string, unknown>;
   causedBy: string | null;
   traceparent: string | null;
+  /** Why the step is recorded refused instead of being sent (Command.skip), or null. */
+  skipped: string | null;
 }
 
 const processColumns = `id, type, status, stage, outcome, state, correlation_id AS "correlationId",
@@ -96,11 +98,15 @@ export async function insertSteps(client: PoolClient, steps: StepRow[]): Promise
     envelope: s.envelope,
     caused_by: s.causedBy,
     traceparent: s.traceparent,
+    status: s.skipped === null ? "pending" : "refused",
+    last_error: s.skipped === null ? null : `skipped: ${s.skipped}`,
   }));
   const result = await client.query(
-    `INSERT INTO process_steps (event_id, process_id, step, event_type, aggregate_type, aggregate_id, envelope, caused_by, traceparent)
+    `INSERT INTO process_steps (event_id, process_id, step, event_type, aggregate_type, aggregate_id, envelope, caused_by,
+                                traceparent, status, last_error)
      SELECT * FROM json_to_recordset($1::json) AS r(event_id uuid, process_id text, step text, event_type text,
-       aggregate_type text, aggregate_id text, envelope jsonb, caused_by uuid, traceparent text)
+       aggregate_type text, aggregate_id text, envelope jsonb, caused_by uuid, traceparent text, status text,
+       last_error text)
      ON CONFLICT DO NOTHING`,
     [JSON.stringify(rows)],
   );

@@ -1,6 +1,8 @@
 // Customer onboarding (seed 001): a registered customer gets the welcome mail (the
 // customer-registered notification rule) and is activated when they confirm
-// (POST /customer/{id}/activate); one who has not confirmed in time is sent a reminder.
+// (POST /customer/{id}/activate); one who has not confirmed in time is sent a reminder. A
+// customer's deletion or erasure drops the e-mail the process keeps; a reminder due after it
+// has no address to go to and is skipped, saying so, while the process still awaits activation.
 import type { CustomerRegistered } from "@eventscope/contracts";
 import { after, type Saga } from "./saga.ts";
 
@@ -10,7 +12,14 @@ export interface OnboardingState {
   customerId: string | null;
   email: string | null;
   reminded: boolean;
+  /** Set once the customer's personal data was erased (CustomerDeleted, CustomerErased). */
+  erased?: true;
 }
+
+/** Why the reminder of an erased customer is not sent. */
+export const REMINDER_SKIPPED = "the customer's personal data was erased: no address to remind";
+
+const forget = (s: OnboardingState): OnboardingState => ({ ...s, email: null, erased: true });
 
 export const onboardingProcessId = (customerId: string): string => `onboarding:${customerId}`;
 
@@ -35,7 +44,7 @@ export const onboarding: Saga<OnboardingState> = {
       return {
         ...now,
         state: { ...s, reminded: true },
-        stage: "reminded",
+        stage: s.erased ? "reminder-skipped" : "reminded",
         commands: [
           {
             step: "reminder",
@@ -43,6 +52,7 @@ export const onboarding: Saga<OnboardingState> = {
             aggregateType: "Customer",
             aggregateId: s.customerId!,
             data: s.email ? { email: s.email } : {},
+            ...(s.erased ? { skip: REMINDER_SKIPPED } : {}),
           },
         ],
       };
@@ -63,8 +73,10 @@ export const onboarding: Saga<OnboardingState> = {
       case "CustomerUpdated":
       case "CustomerEmailChanged": {
         const email = event.data["email"];
-        return typeof email === "string" ? { ...now, state: { ...s, email } } : undefined;
+        return typeof email === "string" && !s.erased ? { ...now, state: { ...s, email } } : undefined;
       }
+      case "CustomerErased":
+        return { ...now, state: forget(s) };
       case "CustomerActivated":
         if (now.status !== "active") return undefined;
         return {
@@ -75,9 +87,10 @@ export const onboarding: Saga<OnboardingState> = {
           cancelTimers: [ACTIVATION_REMINDER],
         };
       case "CustomerDeleted":
-        if (now.status !== "active") return undefined;
+        if (now.status !== "active") return { ...now, state: forget(s) };
         return {
           ...now,
+          state: forget(s),
           status: "cancelled",
           stage: "deleted",
           outcome: "deleted",

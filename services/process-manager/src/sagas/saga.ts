@@ -12,6 +12,11 @@ export interface Command {
   aggregateType: string;
   aggregateId: string;
   data: Record<string, unknown>;
+  /**
+   * Why the step is not sent (e.g. the e-mail it needed was erased): recorded as `refused` with
+   * `skipped: <reason>`, so the process shows it and goes on.
+   */
+  skip?: string;
 }
 
 export type Input =
