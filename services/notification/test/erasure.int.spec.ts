@@ -57,7 +57,7 @@ async function occurrences(needle: string): Promise<string[]> {
     );
     if (hit.rowCount) found.push(`${table_name}.${column_name}`);
   }
-  return found;
+  return found.sort();
 }
 
 const rowsOf = async (customerId: string) =>
