@@ -1,4 +1,6 @@
 import { randomBytes } from "node:crypto";
+import { createServer, type Server } from "node:http";
+import { freePort } from "@eventscope/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitFor } from "@eventscope/testkit";
 import {
@@ -15,6 +17,10 @@ import {
 // byte of the customer's e-mail, phone or name is left in any text or json column of the
 // service's schema; what was not delivered is cancelled, not sent; other customers keep theirs.
 let hooks: Receiver;
+// The read side the service looks customers up in at send time: orders and customers by id.
+let readSide: Server;
+const orders = new Map<string, string>();
+const customers = new Map<string, Record<string, unknown>>();
 let n: Awaited<ReturnType<typeof notificationUnderTest>>;
 const hex = () => randomBytes(4).toString("hex");
 
@@ -29,6 +35,7 @@ const person = (label: string) => {
   };
 };
 const erased = person("a");
+let erasureId = "";
 const kept = person("b");
 
 /** The events of one customer's stream, at consecutive versions. */
@@ -81,13 +88,31 @@ const rowsOf = async (customerId: string) =>
 beforeAll(async () => {
   // The subscriber fails every event of the customer to be erased, so those wait for a retry.
   hooks = await startReceiver((r) => (r.body.includes(erased.id) && !r.body.includes("Erased") ? 503 : 200));
-  n = await notificationUnderTest("notify_erasure", { RETRY_BASE_MS: "60000", RETRY_MAX_MS: "60000" });
+  readSide = createServer((req, res) => {
+    const [, kind, rawId] = /^\/(api\/orders|customer)\/([^/?]+)$/.exec(req.url ?? "") ?? [];
+    const id = decodeURIComponent(rawId ?? "");
+    const body =
+      kind === "api/orders"
+        ? orders.has(id) && { orderId: id, customerId: orders.get(id) }
+        : customers.get(id);
+    res.writeHead(body ? 200 : 404, { "content-type": "application/json" }).end(JSON.stringify(body || {}));
+  });
+  const port = await freePort();
+  await new Promise<void>((resolve) => readSide.listen(port, "127.0.0.1", resolve));
+  n = await notificationUnderTest("notify_erasure", {
+    RETRY_BASE_MS: "60000",
+    RETRY_MAX_MS: "60000",
+    PROJECTION_URL: `http://127.0.0.1:${port}`,
+    SMS_PROVIDER_URL: `${hooks.url}/sms`,
+    PUSH_PROVIDER_URL: `${hooks.url}/push`,
+  });
   await n.subscribe(`${hooks.url}/hook`, ["CustomerRegistered", "CustomerUpdated", "CustomerErased"]);
 });
 
 afterAll(async () => {
   await n?.stop();
   await hooks?.close();
+  await new Promise((resolve) => (readSide ? readSide.close(resolve) : resolve(undefined)));
 });
 
 describe("notification: a customer's erasure", () => {
@@ -117,6 +142,7 @@ describe("notification: a customer's erasure", () => {
     expect(await occurrences(erased.email)).toContain("deliveries.target");
 
     const erasure = { ...committedEvent("CustomerErased", "Customer", erased.id, {}), version: 3 };
+    erasureId = erasure.eventId;
     await produceCommitted(n.topics.committed, [erasure]);
     await waitFor(n.consumedAll, 30_000, "the erasure consumed");
     // The erasure itself reaches the subscriber.
@@ -169,5 +195,46 @@ describe("notification: a customer's erasure", () => {
     expect(rows.every((r) => r.target === "[erased]" && r.attempts === 0)).toBe(true);
     await sleep(1000);
     expect(await mailsWith(orderId)).toHaveLength(0);
+  });
+
+  it("cancels at send time a delivery whose customer, found through its order, was erased", async () => {
+    const erasedOrder = `order-${hex()}`;
+    const keptOrder = `order-${hex()}`;
+    orders.set(erasedOrder, erased.id).set(keptOrder, kept.id);
+    // The read model keeps nothing personal of the erased customer; the other one has an address.
+    customers.set(erased.id, { customerId: erased.id, email: null, phone: null, deviceToken: null });
+    customers.set(kept.id, { customerId: kept.id, email: kept.email, deviceToken: `device-${kept.id}` });
+    const gone = committedEvent("OrderDelivered", "Order", erasedOrder);
+    const there = committedEvent("OrderDelivered", "Order", keptOrder);
+    await produceCommitted(n.topics.committed, [gone, there]);
+
+    const sent = await n.delivered(there.eventId, 2);
+    expect(sent.map((r) => [r.channel, r.target, r.recipient]).sort()).toEqual([
+      ["email", kept.email, "customer"],
+      ["push", `device-${kept.id}`, "customer"],
+    ]);
+    const cancelled = await waitFor(
+      async () => {
+        const rows = await n.deliveriesOf(gone.eventId);
+        return rows.length === 2 && rows.every((r) => r.status === "cancelled") && rows;
+      },
+      30_000,
+      "the erased customer's deliveries cancelled",
+    );
+    expect(cancelled.map((r) => [r.channel, r.target, r.lastError]).sort()).toEqual([
+      [
+        "email",
+        "[erased]",
+        `cancelled: the customer's personal data was erased (CustomerErased ${erasureId})`,
+      ],
+      [
+        "push",
+        "[erased]",
+        `cancelled: the customer's personal data was erased (CustomerErased ${erasureId})`,
+      ],
+    ]);
+    expect(await mailsWith(erasedOrder)).toHaveLength(0);
+    expect(hooks.received.filter((r) => r.path === "/push" && r.body.includes(gone.eventId))).toEqual([]);
+    expect(await mailsWith(keptOrder)).toHaveLength(1);
   });
 });
