@@ -36,7 +36,8 @@ import {
   type Span,
 } from "@eventscope/platform";
 import type { Tracer } from "@opentelemetry/api";
-import { customerOf, recordDeliveries } from "./deliveries.ts";
+import { customerOf } from "./customer-ref.ts";
+import { recordDeliveries } from "./deliveries.ts";
 import { erasedAmong, eraseCustomers, type Erasure } from "./erasure.ts";
 import { planDeliveries, type PlannedDelivery } from "./plan.ts";
 import { listSubscriptions } from "./subscriptions.ts";

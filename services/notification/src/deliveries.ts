@@ -4,7 +4,7 @@ import type { EventEnvelope } from "@eventscope/contracts";
 import type { Pool, PoolClient } from "@eventscope/platform";
 import type { FailureOutcome } from "./backoff.ts";
 import type { Channel, PlannedDelivery } from "./plan.ts";
-import { customerRefOf } from "./recipients.ts";
+import { customerOf } from "./customer-ref.ts";
 
 export const deliveryStatuses = ["pending", "sending", "retrying", "delivered", "dead", "cancelled"] as const;
 export type DeliveryStatus = (typeof deliveryStatuses)[number];
@@ -34,12 +34,6 @@ export interface ClaimedDelivery {
 const recordColumns = `event_id uuid, event_type text, rule text, channel text, status text, last_error text,
   target text, subject text, body text, subscription_id uuid, event json, correlation_id text,
   traceparent text, accepted_at timestamptz, customer_id text`;
-
-/** The customer a delivery concerns when its event names them (a customer's own event, a customerId). */
-export function customerOf(event: EventEnvelope): string | undefined {
-  const ref = customerRefOf(event);
-  return ref && "customer" in ref ? ref.customer : undefined;
-}
 
 /** Records a batch's deliveries; an (event, rule, channel) already recorded is left as it is. */
 export async function recordDeliveries(client: PoolClient, planned: PlannedDelivery[]): Promise<number> {

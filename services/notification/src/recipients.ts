@@ -3,28 +3,15 @@
 // fallback is replaced by the customer's own e-mail, phone or device, read from the customer
 // read model by the event's customer (an order's customerId; a payment's order's customer).
 // Nothing found, or the read side unreachable: the fallback stands, and the record says so.
-import type { EventEnvelope } from "@eventscope/contracts";
+import { customerRefOf, type CustomerRef } from "./customer-ref.ts";
 import type { ClaimedDelivery } from "./deliveries.ts";
+
+export { customerRefOf, type CustomerRef };
 
 export type Recipient = "event" | "customer" | "default" | "subscription";
 
-/** Where to start looking for the customer an event concerns. */
-export type CustomerRef = { customer: string } | { order: string } | { payment: string };
-
 const str = (value: unknown): string | undefined =>
   typeof value === "string" && value.length > 0 ? value : undefined;
-
-export function customerRefOf(event: EventEnvelope): CustomerRef | undefined {
-  if (event.aggregateType === "Customer") return { customer: event.aggregateId };
-  const customerId = str(event.data["customerId"]);
-  if (customerId) return { customer: customerId };
-  if (event.aggregateType === "Order") return { order: event.aggregateId };
-  if (event.aggregateType === "Payment") {
-    const orderId = str(event.data["orderId"]);
-    return orderId ? { order: orderId } : { payment: event.aggregateId };
-  }
-  return undefined;
-}
 
 /** Whether the planned target came from the event itself (then it is kept). */
 export function fromEvent(
