@@ -81,7 +81,7 @@ export const commonSettings = {
   },
   kafkaClient: {
     env: "KAFKA_CLIENT",
-    default: "platformatic" as KafkaClientName,
+    default: "platformatic" satisfies KafkaClientName,
     parse: (raw: string): KafkaClientName => {
       if ((kafkaClientNames as readonly string[]).includes(raw)) return raw as KafkaClientName;
       throw new ConfigError(`expected one of ${kafkaClientNames.join(", ")}, got "${raw}"`);
