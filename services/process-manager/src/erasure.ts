@@ -91,13 +91,14 @@ export async function eraseSubjects(client: PoolClient, erasures: Erasure[]): Pr
       [ids],
     );
     const values = new Set<string>();
-    const states = processes.map((p) => ({ id: p.id, state: forget(p.state, values) }));
+    const states = processes.map((p) => ({ id: p.id, before: p.state, state: forget(p.state, values) }));
     for (const step of steps) personalOf(step.envelope, values);
-    for (const { id, state } of states)
-      await client.query("UPDATE processes SET state = $2, updated_at = now() WHERE id = $1", [
-        id,
-        JSON.stringify(redact(state, values)),
-      ]);
+    for (const { id, before, state } of states) {
+      const after = JSON.stringify(redact(state, values));
+      // A process that kept nothing personal (an order's) is left as it is.
+      if (after === JSON.stringify(before)) continue;
+      await client.query("UPDATE processes SET state = $2, updated_at = now() WHERE id = $1", [id, after]);
+    }
     for (const step of steps) {
       const data = { ...step.envelope.data };
       for (const field of personalFieldsOf(step.envelope)?.fields ?? []) data[field] = erasedValue;
