@@ -1,9 +1,9 @@
 import type { KafkaMessage } from "./kafka/types.ts";
 import type { Metrics } from "./metrics.ts";
-import type { Pool } from "./postgres.ts";
+import type { Pool, PoolClient } from "./postgres.ts";
 import type { Publisher } from "./kafka.ts";
 import type { Route } from "./http.ts";
-import { notFound, validationError } from "./errors.ts";
+import { EventscopeError, notFound, validationError } from "./errors.ts";
 import { intParam } from "./params.ts";
 
 export interface DeadLetter {
@@ -115,6 +115,8 @@ export function createDeadLetters(deps: {
       );
       const row = rows[0];
       if (!row) return undefined;
+      const erasedBy = erasureOf(row.value);
+      if (erasedBy) throw deadLetterErased(String(row.id), erasedBy);
       await publisher.publish(row.topic, [
         { key: row.key ?? "", value: row.value ?? "", headers: row.headers },
       ]);
@@ -127,6 +129,103 @@ export function createDeadLetters(deps: {
 }
 
 export type DeadLetters = ReturnType<typeof createDeadLetters>;
+
+/** The code of the 409 a replay of a parked message redacted by an erasure answers. */
+export const DEAD_LETTER_ERASED = "DEAD_LETTER_ERASED";
+
+/** A data subject's erasure as a consuming service met it, and what it knew of the subject. */
+export interface ParkedErasure {
+  subjectId: string;
+  /** The subject's personal values the caller knows (e-mail, phone, names); shorter than 5 characters are ignored. */
+  values: Iterable<string>;
+  /** The event that erased the subject (CustomerDeleted, CustomerErased) and its id. */
+  eventType: string;
+  eventId: string;
+}
+
+// Values shorter than this are looked for only as a whole key, never inside a message.
+const MIN_NEEDLE = 5;
+const erasedText = "[erased]";
+
+interface ErasedStub {
+  erased: true;
+  erasedBy: { eventType: string; eventId: string };
+}
+
+/** The event that erased a parked message's value (a stub in its place), or undefined. */
+function erasureOf(value: Buffer | null): ErasedStub["erasedBy"] | undefined {
+  if (!value || value.length > 1000) return undefined;
+  try {
+    const stub = JSON.parse(value.toString("utf8")) as Partial<ErasedStub> | null;
+    return stub?.erased === true && typeof stub.erasedBy?.eventId === "string" ? stub.erasedBy : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const deadLetterErased = (id: string, by: ErasedStub["erasedBy"]) =>
+  new EventscopeError(
+    `parked message ${id} held a data subject's personal data and was redacted on their erasure ` +
+      `(${by.eventType} ${by.eventId}): there is nothing left to replay`,
+    { code: DEAD_LETTER_ERASED, status: 409, extra: { deadLetterId: id, erasedBy: by } },
+  );
+
+const scrub = (text: string, values: string[]): string => {
+  let out = text;
+  for (const v of values) out = out.split(v).join(erasedText);
+  return out;
+};
+
+/**
+ * Redacts, in the caller's transaction, the parked messages of an erased data subject: every
+ * row of the service's dead_letters (replayed or not) whose key is the subject id, or whose key,
+ * value, headers or reason holds the subject id or one of `values`. Its value becomes a stub
+ * (`{"erased":true,"erasedBy":{...}}`), headers holding a value are dropped, the key and the reason
+ * keep no value, and the reason says which event erased it; a replay of it is then refused (409
+ * DEAD_LETTER_ERASED). A copy on the dead-letter topic is left to the topic's retention. Returns
+ * how many rows it redacted.
+ */
+export async function eraseParkedMessages(client: PoolClient, erasure: ParkedErasure): Promise<number> {
+  const { subjectId, eventType, eventId } = erasure;
+  const values = [...new Set(erasure.values)].filter((v) => v.length >= MIN_NEEDLE && v !== erasedText);
+  const needles = subjectId.length >= MIN_NEEDLE ? [subjectId, ...values] : values;
+  const { rows } = await client.query<{
+    id: string;
+    key: string | null;
+    value: Buffer | null;
+    headers: Record<string, string>;
+    reason: string;
+  }>(
+    `SELECT id, key, value, headers, reason FROM dead_letters d
+     WHERE d.key = $1 OR EXISTS (
+       SELECT 1 FROM unnest($2::text[]) AS n(needle)
+       WHERE position(convert_to(n.needle, 'UTF8') IN coalesce(d.value, ''::bytea)) > 0
+          OR strpos(coalesce(d.key, ''), n.needle) > 0
+          OR strpos(d.headers::text, n.needle) > 0
+          OR strpos(d.reason, n.needle) > 0)
+     ORDER BY id FOR UPDATE`,
+    [subjectId, needles],
+  );
+  const stub: ErasedStub = { erased: true, erasedBy: { eventType, eventId } };
+  for (const row of rows) {
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(row.headers ?? {}))
+      if (!values.some((value) => String(v).includes(value))) headers[k] = v;
+    const before = erasureOf(row.value);
+    const reason = scrub(row.reason, values);
+    await client.query(
+      "UPDATE dead_letters SET key = $2, value = $3, headers = $4, reason = $5 WHERE id = $1",
+      [
+        row.id,
+        row.key === null ? null : scrub(row.key, values),
+        before ? row.value : Buffer.from(JSON.stringify(stub)),
+        JSON.stringify(headers),
+        before ? reason : `${reason} (erased: ${eventType} ${eventId})`,
+      ],
+    );
+  }
+  return rows.length;
+}
 
 /**
  * The routes that list parked messages and replay one: `<base>` and `<base>/:id/replay`. A

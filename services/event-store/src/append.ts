@@ -14,6 +14,7 @@ import type { Tracer } from "@opentelemetry/api";
 import { decideBatch, type AppendBatch, type Rejection } from "./decide.ts";
 import type { HeadCache } from "./heads.ts";
 import type { Incoming } from "./parse.ts";
+import { erasingParked, erasuresIn } from "./parked-erasure.ts";
 import { appendBatch, findDecided, type KnownOutcome, type StoredForms } from "./store.ts";
 import { decideWritten, storedForms } from "./stored-forms.ts";
 import type { SubjectKey } from "./subject-keys.ts";
@@ -64,7 +65,13 @@ export function createAppender(deps: AppenderDeps) {
     });
     const started = performance.now();
     try {
-      return await context.with(trace.setSpan(context.active(), span), () => appendBatch(pool, batch, forms));
+      // An append that erases subjects also redacts their parked messages, in its transaction.
+      const erasures = forms?.erased ? erasuresIn(batch.events) : [];
+      return await context.with(trace.setSpan(context.active(), span), () =>
+        erasures.length === 0
+          ? appendBatch(pool, batch, forms)
+          : erasingParked(pool, erasures, (client) => appendBatch(client, batch, forms)),
+      );
     } catch (error) {
       span.recordException(error as Error);
       throw error;

@@ -12,6 +12,7 @@ import {
   type Route,
   type TopicNames,
 } from "@eventscope/platform";
+import { erasingParked } from "./parked-erasure.ts";
 import { streamsOfSubject } from "./stored-forms.ts";
 import { eraseSubjects } from "./subject-keys.ts";
 
@@ -56,14 +57,6 @@ export function erasureRoutes(deps: ErasureDeps): Route[] {
         if (!publisher || !topics)
           throw unavailable("the erasure event cannot be sent: no Kafka publisher", 5);
         const personal = domainsWithPersonalData();
-        const erased = await eraseSubjects(
-          deps.pool,
-          [subjectId],
-          streamsOfSubject(
-            subjectId,
-            personal.map((d) => d.aggregateType),
-          ),
-        );
         const events = personal.map((domain) =>
           normalizeEnvelope(
             {
@@ -75,6 +68,20 @@ export function erasureRoutes(deps: ErasureDeps): Route[] {
             },
             { source: "event-store" },
           ),
+        );
+        // The subject's parked messages are redacted in the transaction that deletes the key.
+        const erased = await erasingParked(
+          deps.pool,
+          events.slice(0, 1).map((e) => ({ subjectId, eventType: e.eventType, eventId: e.eventId })),
+          (client) =>
+            eraseSubjects(
+              client,
+              [subjectId],
+              streamsOfSubject(
+                subjectId,
+                personal.map((d) => d.aggregateType),
+              ),
+            ),
         );
         // The key is already gone: a failed send only delays the event, and a retry is harmless.
         await publisher.publish(topics.ingest, events.map(toKafkaRecord));

@@ -6,7 +6,7 @@
 // delivery of theirs recorded or resolved later (an order event consumed after the erasure, a
 // payment's customer found at send time) is cancelled and redacted the same way.
 import { erasedValue, personalFieldsOf, subjectErasedBy, type EventEnvelope } from "@eventscope/contracts";
-import { withTransaction, type Pool, type PoolClient } from "@eventscope/platform";
+import { eraseParkedMessages, withTransaction, type Pool, type PoolClient } from "@eventscope/platform";
 
 export interface Erasure {
   customerId: string;
@@ -102,6 +102,8 @@ export async function eraseCustomers(client: PoolClient, erasures: Erasure[]): P
         ],
       );
     }
+    // A message of theirs this service parked keeps the same values: redacted with the rest.
+    await eraseParkedMessages(client, { subjectId: erasure.customerId, values, ...erasure });
     redacted += rows.length;
   }
   return redacted;

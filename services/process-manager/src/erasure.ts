@@ -5,7 +5,7 @@
 // yet that carried them is refused with the reason instead, so nothing more goes out with them;
 // the processes go on (a saga that needed the data skips the step, as onboarding's reminder).
 import { erasedValue, personalFieldsOf, type EventEnvelope } from "@eventscope/contracts";
-import type { PoolClient } from "@eventscope/platform";
+import { eraseParkedMessages, type PoolClient } from "@eventscope/platform";
 import { onboardingProcessId } from "./sagas/onboarding.ts";
 
 export interface Erasure {
@@ -78,7 +78,10 @@ export async function eraseSubjects(client: PoolClient, erasures: Erasure[]): Pr
        ORDER BY id FOR UPDATE`,
       [onboardingProcessId(erasure.subjectId), erasure.subjectId],
     );
-    if (processes.length === 0) continue;
+    if (processes.length === 0) {
+      await eraseParkedMessages(client, { ...erasure, values: [] });
+      continue;
+    }
     const ids = processes.map((p) => p.id);
     const { rows: steps } = await client.query<{
       event_id: string;
@@ -117,6 +120,8 @@ export async function eraseSubjects(client: PoolClient, erasures: Erasure[]): Pr
         ],
       );
     }
+    // A message of theirs this service parked keeps the same values: redacted with the rest.
+    await eraseParkedMessages(client, { ...erasure, values });
     touched += processes.length;
   }
   return touched;

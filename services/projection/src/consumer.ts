@@ -1,5 +1,6 @@
-import type { CommittedEvent } from "@eventscope/contracts";
+import { domainForEventType, subjectErasedBy, type CommittedEvent } from "@eventscope/contracts";
 import {
+  eraseParkedMessages,
   isolatePoison,
   readCommittedBatch,
   createBatchConsumer,
@@ -19,9 +20,38 @@ import {
   type Logger,
   type Metrics,
   type Pool,
+  type PoolClient,
+  type ParkedErasure,
 } from "@eventscope/platform";
 import type { Tracer } from "@opentelemetry/api";
 import { applyEvents } from "./apply.ts";
+import { documentModels } from "./read-models.ts";
+
+/**
+ * The erasures among `events` (CustomerDeleted, CustomerErased) with the personal values the read
+ * models still hold of each subject, read before the events drop them.
+ */
+async function erasuresOf(client: PoolClient, events: CommittedEvent[]): Promise<ParkedErasure[]> {
+  const out: ParkedErasure[] = [];
+  for (const event of events) {
+    const subjectId = subjectErasedBy(event);
+    if (subjectId === undefined) continue;
+    const fields = domainForEventType(event.eventType)?.personalData?.stateFields ?? [];
+    const values: string[] = [];
+    for (const model of documentModels.filter((m) => m.handles(event))) {
+      const { rows } = await client.query<{ doc: Record<string, unknown> | null }>(
+        `SELECT doc FROM ${model.table} WHERE id = $1`,
+        [event.aggregateId],
+      );
+      for (const field of fields) {
+        const value = rows[0]?.doc?.[field];
+        if (typeof value === "string") values.push(value);
+      }
+    }
+    out.push({ subjectId, values, eventType: event.eventType, eventId: event.eventId });
+  }
+  return out;
+}
 
 export interface ProjectionConsumerDeps {
   kafka: Kafka;
@@ -64,7 +94,10 @@ export function createProjectionConsumer(deps: ProjectionConsumerDeps) {
       const sequenced = sequenceEvents(events, await lockConsumedVersions(client, events), {
         trackedSince: await trackedSince(),
       });
+      const erasures = await erasuresOf(client, sequenced.next);
       const result = await applyEvents(client, sequenced.next, { suffix: "" });
+      // The messages of an erased subject this service parked go with their read models' data.
+      for (const erasure of erasures) await eraseParkedMessages(client, erasure);
       await saveConsumedVersions(client, sequenced.heads);
       return { sequenced, result };
     });
