@@ -277,10 +277,14 @@ export function deadLetterOperations(
       path: `${base}/:id/replay`,
       operationId: `${prefix}ReplayDeadLetter`,
       summary: "Send a parked message back to its topic",
+      description:
+        "A parked message that held an erased data subject's personal data (CustomerDeleted, CustomerErased) " +
+        'keeps a stub in its place (value {"erased":true,"erasedBy":{"eventType":...,"eventId":...}}, the reason ' +
+        'ending "(erased: <event type> <event id>)") and is not replayed: 409 DEAD_LETTER_ERASED.',
       pathParams: { id: pathParam("Dead-letter id", str("", { pattern: "^[0-9]{1,18}$" })) },
       responses: {
         "200": okResponse("The message, marked replayed", ref("DeadLetter")),
-        ...problems(404),
+        ...problems(404, 409),
       },
     },
   ];

@@ -194,6 +194,9 @@ function operations(): Operation[] {
         'from then on shows its personal fields as "[erased]", and drops its snapshots; records the erasure ' +
         "as a CustomerErased event of its stream (sent through events.ingest), after which the read models " +
         "hold null for its personal fields. Streams, versions and everything else keep working. " +
+        "In the same transaction, the messages the store parked (dead letters) holding the subject id or one " +
+        "of its personal values keep a stub in their place and are no longer replayed (409 " +
+        "DEAD_LETTER_ERASED); every consuming service does the same with its own when it consumes the event. " +
         "DELETE /customer/{id} erases the same way once its CustomerDeleted is stored. Idempotent.",
       pathParams: { subjectId: pathParam("The data subject: a customer id", str("", { maxLength: 200 })) },
       requestBody: {
