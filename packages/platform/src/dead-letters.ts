@@ -143,7 +143,7 @@ export interface ParkedErasure {
   eventId: string;
 }
 
-// Values shorter than this are looked for only as a whole key, never inside a message.
+// Personal values shorter than this are not looked for: inside a message they would match too much.
 const MIN_NEEDLE = 5;
 const erasedText = "[erased]";
 
@@ -178,8 +178,8 @@ const scrub = (text: string, values: string[]): string => {
 
 /**
  * Redacts, in the caller's transaction, the parked messages of an erased data subject: every
- * row of the service's dead_letters (replayed or not) whose key is the subject id, or whose key,
- * value, headers or reason holds the subject id or one of `values`. Its value becomes a stub
+ * row of the service's dead_letters (replayed or not) whose key is the subject id, whose value or
+ * headers hold it as a JSON string, or whose key, value, headers or reason hold one of `values`. Its value becomes a stub
  * (`{"erased":true,"erasedBy":{...}}`), headers holding a value are dropped, the key and the reason
  * keep no value, and the reason says which event erased it; a replay of it is then refused (409
  * DEAD_LETTER_ERASED). A copy on the dead-letter topic is left to the topic's retention. Returns
@@ -188,7 +188,8 @@ const scrub = (text: string, values: string[]): string => {
 export async function eraseParkedMessages(client: PoolClient, erasure: ParkedErasure): Promise<number> {
   const { subjectId, eventType, eventId } = erasure;
   const values = [...new Set(erasure.values)].filter((v) => v.length >= MIN_NEEDLE && v !== erasedText);
-  const needles = subjectId.length >= MIN_NEEDLE ? [subjectId, ...values] : values;
+  // The subject id as a JSON string (`"cust-1"`), so that another id holding it ("cust-12") is no match.
+  const quotedId = JSON.stringify(subjectId);
   const { rows } = await client.query<{
     id: string;
     key: string | null;
@@ -197,14 +198,17 @@ export async function eraseParkedMessages(client: PoolClient, erasure: ParkedEra
     reason: string;
   }>(
     `SELECT id, key, value, headers, reason FROM dead_letters d
-     WHERE d.key = $1 OR EXISTS (
-       SELECT 1 FROM unnest($2::text[]) AS n(needle)
-       WHERE position(convert_to(n.needle, 'UTF8') IN coalesce(d.value, ''::bytea)) > 0
-          OR strpos(coalesce(d.key, ''), n.needle) > 0
-          OR strpos(d.headers::text, n.needle) > 0
-          OR strpos(d.reason, n.needle) > 0)
+     WHERE d.key = $1
+        OR position(convert_to($3, 'UTF8') IN coalesce(d.value, ''::bytea)) > 0
+        OR strpos(d.headers::text, $3) > 0
+        OR EXISTS (
+          SELECT 1 FROM unnest($2::text[]) AS n(needle)
+          WHERE position(convert_to(n.needle, 'UTF8') IN coalesce(d.value, ''::bytea)) > 0
+             OR strpos(coalesce(d.key, ''), n.needle) > 0
+             OR strpos(d.headers::text, n.needle) > 0
+             OR strpos(d.reason, n.needle) > 0)
      ORDER BY id FOR UPDATE`,
-    [subjectId, needles],
+    [subjectId, values, quotedId],
   );
   const stub: ErasedStub = { erased: true, erasedBy: { eventType, eventId } };
   for (const row of rows) {
