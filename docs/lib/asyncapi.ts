@@ -37,6 +37,12 @@ export const envelopeHeaders: Record<string, Json> = {
       pattern: "^[0-9]+$",
     },
   ),
+  ce_dataschema: h(
+    "schemaVersion: the schema version the data was written with, as `https://eventscope.dev/schemas/<Type>/v<n>`. " +
+      "The store keeps events as written; readers upcast older versions (a domain's upcasters from n to n+1), " +
+      "e.g. customer events at v1 carry `name`, at v2 `givenName` and `familyName`",
+    { pattern: "^https://eventscope\\.dev/schemas/[A-Za-z]+/v[0-9]+$" },
+  ),
   ce_position: h("position: the global position (committed events)", { pattern: "^[0-9]+$" }),
   ce_storedat: h("storedAt: when the store appended it (committed events)", { format: "date-time" }),
   "content-type": h("The value's content type", { const: "application/json" }),
