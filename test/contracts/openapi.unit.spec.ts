@@ -369,6 +369,7 @@ describe("asyncapi.yaml describes the topics", () => {
       aggregateType: "Order",
       timestamp: "2025-10-01T10:30:00.000Z",
       version: 4,
+      schemaVersion: 1,
       position: "42",
       storedAt: "2025-10-01T10:30:00.010Z",
       data: { trackingNumber: "T1" },
