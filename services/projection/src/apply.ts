@@ -14,6 +14,56 @@ export interface ApplyResult {
   failures: { event: CommittedEvent; projection: string; error: Error }[];
 }
 
+/**
+ * The events of `handles` that a projection has not seen yet, in order: an event is seen when
+ * its stream's version under `projection` (a key of `versions`, "projection\0stream") is at or
+ * past its own. Marks those it returns seen in `versions`, so a duplicate later in the same
+ * batch is skipped too. A version past the next one (a gap) is applied all the same.
+ */
+export function freshEvents(
+  events: CommittedEvent[],
+  versions: Map<string, number>,
+  projection: string,
+  handles: (e: CommittedEvent) => boolean,
+): CommittedEvent[] {
+  const out: CommittedEvent[] = [];
+  for (const e of events) {
+    if (!handles(e)) continue;
+    const key = `${projection}\0${streamOf(e)}`;
+    if ((versions.get(key) ?? 0) >= e.version) continue;
+    versions.set(key, e.version);
+    out.push(e);
+  }
+  return out;
+}
+
+/** The highest global position of a batch (0 for none). */
+export const highestPosition = (events: CommittedEvent[]): bigint =>
+  events.reduce((max, e) => (BigInt(e.position) > max ? BigInt(e.position) : max), 0n);
+
+/**
+ * Folds each event into its document in `docs` (an absent one starts from the model's initial
+ * state) and answers how many were applied; an event the fold throws on is left out, recorded
+ * in `failures`, and the document keeps its state before it.
+ */
+export function evolveDocuments(
+  model: DocumentModel,
+  docs: Map<string, unknown>,
+  targets: { id: string; event: CommittedEvent }[],
+  failures: ApplyResult["failures"],
+): number {
+  let applied = 0;
+  for (const { id, event } of targets) {
+    try {
+      docs.set(id, model.evolve(docs.has(id) ? docs.get(id) : model.initial(), event));
+      applied++;
+    } catch (error) {
+      failures.push({ event, projection: model.name, error: error as Error });
+    }
+  }
+  return applied;
+}
+
 // Live batches share a projection's lock (they do not block each other); a rebuild's final
 // swap takes it alone, so no live batch writes to a table while it is being replaced.
 export const projectionLock = (client: PoolClient, name: string, exclusive = false) =>
@@ -55,18 +105,8 @@ export async function applyEvents(
     [names.map(keyOf), [...new Set(events.map(streamOf))]],
   );
   const versions = new Map(rows.map((r) => [`${r.projection}\0${r.stream_id}`, r.version]));
-  // Events this projection has not seen yet, in order; marks them seen.
-  const fresh = (projection: string, handles: (e: CommittedEvent) => boolean) => {
-    const out: CommittedEvent[] = [];
-    for (const e of events) {
-      if (!handles(e)) continue;
-      const key = `${keyOf(projection)}\0${streamOf(e)}`;
-      if ((versions.get(key) ?? 0) >= e.version) continue;
-      versions.set(key, e.version);
-      out.push(e);
-    }
-    return out;
-  };
+  const fresh = (projection: string, handles: (e: CommittedEvent) => boolean) =>
+    freshEvents(events, versions, keyOf(projection), handles);
 
   for (const model of models) {
     const todo = fresh(model.name, (e) => model.handles(e));
@@ -103,7 +143,7 @@ export async function applyEvents(
       touched.map(([, v]) => v),
     ],
   );
-  const maxPosition = events.reduce((max, e) => (BigInt(e.position) > max ? BigInt(e.position) : max), 0n);
+  const maxPosition = highestPosition(events);
   await client.query(
     `INSERT INTO projection_checkpoints (projection, position, events_applied, updated_at)
      SELECT p, $2::bigint, n, now() FROM unnest($1::text[], $3::bigint[]) AS t(p, n)
@@ -151,15 +191,7 @@ async function applyDocuments(
     [ids],
   );
   const docs = new Map<string, unknown>(rows.map((r) => [r.id, r.doc]));
-  let applied = 0;
-  for (const { id, event } of targets) {
-    try {
-      docs.set(id, model.evolve(docs.has(id) ? docs.get(id) : model.initial(), event));
-      applied++;
-    } catch (error) {
-      result.failures.push({ event, projection: model.name, error: error as Error });
-    }
-  }
+  const applied = evolveDocuments(model, docs, targets, result.failures);
   await client.query(
     `INSERT INTO ${table} (id, doc, updated_at) SELECT id, doc, now() FROM unnest($1::text[], $2::jsonb[]) AS t(id, doc)
      ON CONFLICT (id) DO UPDATE SET doc = EXCLUDED.doc, updated_at = now()`,

@@ -45,9 +45,33 @@ async function streamUpTo(store: StoreClient, stream: Stream, asOf: number): Pro
     if (body.events.length < PAGE) break;
     from = body.events.at(-1)!.version + 1;
   }
+  return upToTime(out, asOf);
+}
+
+/**
+ * A stream's events (in version order) up to its last one whose event time is at or before
+ * `asOf` (epoch ms): an earlier event stamped later than a following one does not cut the
+ * stream short.
+ */
+export function upToTime(events: CommittedEvent[], asOf: number): CommittedEvent[] {
   let last = -1;
-  for (let i = 0; i < out.length; i++) if (Date.parse(out[i]!.timestamp) <= asOf) last = i;
-  return out.slice(0, last + 1);
+  for (let i = 0; i < events.length; i++) if (Date.parse(events[i]!.timestamp) <= asOf) last = i;
+  return events.slice(0, last + 1);
+}
+
+/**
+ * The document folded from its streams' events (each already cut at the time) in global
+ * position order, with the model's fold; undefined when none of them is the model's.
+ */
+export function foldAsOf(model: DocumentModel, streams: CommittedEvent[][]): AsOfDocument | undefined {
+  const events = streams
+    .flat()
+    .filter((e) => model.handles(e))
+    .sort((a, b) => (BigInt(a.position) < BigInt(b.position) ? -1 : 1));
+  if (events.length === 0) return undefined;
+  let doc = model.initial();
+  for (const e of events) doc = model.evolve(doc, e);
+  return { doc, events: events.length };
 }
 
 export interface AsOfDocument {
@@ -65,12 +89,5 @@ export async function documentAsOf(
 ): Promise<AsOfDocument | undefined> {
   const at = Date.parse(asOf);
   const streams = await streamsOf(pool, model, id);
-  const events = (await Promise.all(streams.map((s) => streamUpTo(store, s, at))))
-    .flat()
-    .filter((e) => model.handles(e))
-    .sort((a, b) => (BigInt(a.position) < BigInt(b.position) ? -1 : 1));
-  if (events.length === 0) return undefined;
-  let doc = model.initial();
-  for (const e of events) doc = model.evolve(doc, e);
-  return { doc, events: events.length };
+  return foldAsOf(model, await Promise.all(streams.map((s) => streamUpTo(store, s, at))));
 }

@@ -39,14 +39,25 @@ async function consumerLag(deps: StatusDeps): Promise<number | null> {
       deps.admin.fetchTopicOffsets(deps.topic),
       deps.admin.fetchOffsets({ groupId: deps.groupId, topics: [deps.topic] }),
     ]);
-    const done = new Map(committed[0]?.partitions.map((p) => [p.partition, Number(p.offset)]) ?? []);
-    return ends.reduce((sum, p) => {
-      const at = done.get(p.partition) ?? -1;
-      return sum + Math.max(0, Number(p.high) - (at < 0 ? Number(p.low) : at));
-    }, 0);
+    return lagOf(ends, committed[0]?.partitions ?? []);
   } catch {
     return null;
   }
+}
+
+/**
+ * Messages not consumed yet, summed over the topic's partitions: from the group's committed
+ * offset to the high watermark, or from the low watermark where the group committed none (-1).
+ */
+export function lagOf(
+  ends: { partition: number; high: string; low: string }[],
+  committed: { partition: number; offset: string }[],
+): number {
+  const done = new Map(committed.map((p) => [p.partition, Number(p.offset)]));
+  return ends.reduce((sum, p) => {
+    const at = done.get(p.partition) ?? -1;
+    return sum + Math.max(0, Number(p.high) - (at < 0 ? Number(p.low) : at));
+  }, 0);
 }
 
 /** Gives every projection its checkpoint row, once. */
