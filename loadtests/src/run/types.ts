@@ -1,0 +1,56 @@
+/** What a run is asked (RunOptions) and what it answers (RunFigures): the harness's public types. */
+import type { ScenarioName } from "../../scenarios/lib/model.ts";
+import type { EngineName } from "../engine.ts";
+
+export interface RunOptions {
+  scenario: ScenarioName;
+  /** Events (or flow iterations) per second; the scenario's default when absent. */
+  rate?: number;
+  /** A duration ("60s", "2m"); the scenario's default when absent. */
+  duration?: string;
+  /** The scenario's knobs (RAMP_START, SLO_HTTP_P99_MS, PROBE_RATE, ...), as k6's environment. */
+  env?: Record<string, string>;
+  /** k6 or native; default: ENGINE, else k6 when one is on the PATH, else native. */
+  engine?: EngineName;
+  /** Where reports go (default .eventscope/reports). */
+  reportsRoot?: string;
+  /** No progress lines and no table on stdout. */
+  quiet?: boolean;
+  /** Give up waiting for the lag to drain after this long (default 120 s). */
+  drainTimeoutMs?: number;
+  databaseUrl?: string;
+  producerUrl?: string;
+}
+
+export interface RunFigures {
+  runId: string;
+  scenario: ScenarioName;
+  engine: EngineName;
+  passed: boolean;
+  failed: string[];
+  rate: number;
+  duration: string;
+  httpP50Ms: number | null;
+  httpP95Ms: number | null;
+  httpP99Ms: number | null;
+  errorRate: number | null;
+  achievedRate: number | null;
+  e2eP50Ms: number | null;
+  e2eP99Ms: number | null;
+  maxLag: number;
+  maxLagSeconds: number | null;
+  drainSeconds: number | null;
+  lost: number | null;
+  duplicated: number | null;
+  /** checkout only: the run's orders and how many did not reach a final state. */
+  orders: number | null;
+  ordersNotFinal: number | null;
+  /** ramp only: the highest rate within every SLO, and the highest sustained regardless of latency. */
+  knee: number | null;
+  sustainedRate: number | null;
+  /** ramp only: the highest rate achieved in a step without errors, latency aside. */
+  peakRate: number | null;
+  reportDir: string;
+  reportHtml: string;
+  reportJson: string;
+}
