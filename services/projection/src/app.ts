@@ -17,7 +17,7 @@ import {
 } from "@eventscope/platform";
 import type { Tracer } from "@opentelemetry/api";
 import { documentModels, projectionNames, type DocumentModel } from "./read-models.ts";
-import { getDocument, listActivity, listDocuments, type Page } from "./queries.ts";
+import { filtersOf, getDocument, listActivity, listDocuments, type Page } from "./queries.ts";
 import type { ProjectionStatus } from "./status.ts";
 import { documentAsOf } from "./as-of.ts";
 import { freshReads, asOfParam, type FreshReads } from "./fresh-reads.ts";
@@ -63,14 +63,10 @@ const documentRoutes = (pool: Pool, fresh: FreshReads, store: StoreClient | unde
       method: "GET",
       path: `/api/${model.name}`,
       ...(personal.has(model.name) ? { scope: "read" as const } : {}),
-      handler: fresh(async ({ query }) => {
-        const filters: Record<string, string> = {};
-        for (const param of Object.keys(model.filters)) {
-          const value = query.get(param);
-          if (value !== null && value !== "") filters[param] = value;
-        }
-        return { status: 200, body: await listDocuments(pool, model, filters, page(query)) };
-      }),
+      handler: fresh(async ({ query }) => ({
+        status: 200,
+        body: await listDocuments(pool, model, filtersOf(model, query), page(query)),
+      })),
     },
     {
       method: "GET",

@@ -34,23 +34,39 @@ import { documentModels } from "./read-models.ts";
 async function erasuresOf(client: PoolClient, events: CommittedEvent[]): Promise<ParkedErasure[]> {
   const out: ParkedErasure[] = [];
   for (const event of events) {
-    const subjectId = subjectErasedBy(event);
-    if (subjectId === undefined) continue;
-    const fields = domainForEventType(event.eventType)?.personalData?.stateFields ?? [];
-    const values: string[] = [];
+    if (subjectErasedBy(event) === undefined) continue;
+    const docs: (Record<string, unknown> | null | undefined)[] = [];
     for (const model of documentModels.filter((m) => m.handles(event))) {
       const { rows } = await client.query<{ doc: Record<string, unknown> | null }>(
         `SELECT doc FROM ${model.table} WHERE id = $1`,
         [event.aggregateId],
       );
-      for (const field of fields) {
-        const value = rows[0]?.doc?.[field];
-        if (typeof value === "string") values.push(value);
-      }
+      docs.push(rows[0]?.doc);
     }
-    out.push({ subjectId, values, eventType: event.eventType, eventId: event.eventId });
+    out.push(erasureOf(event, docs)!);
   }
   return out;
+}
+
+/**
+ * The erasure an event makes (undefined for one that erases no subject) with the personal
+ * values `docs`, the read models' documents of the subject, hold: the text of each of the
+ * domain's personal state fields, in the documents' order.
+ */
+export function erasureOf(
+  event: CommittedEvent,
+  docs: (Record<string, unknown> | null | undefined)[],
+): ParkedErasure | undefined {
+  const subjectId = subjectErasedBy(event);
+  if (subjectId === undefined) return undefined;
+  const fields = domainForEventType(event.eventType)?.personalData?.stateFields ?? [];
+  const values: string[] = [];
+  for (const doc of docs)
+    for (const field of fields) {
+      const value = doc?.[field];
+      if (typeof value === "string") values.push(value);
+    }
+  return { subjectId, values, eventType: event.eventType, eventId: event.eventId };
 }
 
 export interface ProjectionConsumerDeps {

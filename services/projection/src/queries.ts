@@ -12,13 +12,24 @@ export async function getDocument(pool: Pool, model: DocumentModel, id: string):
   return rows[0]?.doc;
 }
 
-/** Documents filtered on the model's generated columns, newest first, with the total count. */
-export async function listDocuments(
-  pool: Pool,
+/** The model's filters a query string sets (an empty value sets none); other parameters are not filters. */
+export function filtersOf(model: DocumentModel, query: URLSearchParams): Record<string, string> {
+  const filters: Record<string, string> = {};
+  for (const param of Object.keys(model.filters)) {
+    const value = query.get(param);
+    if (value !== null && value !== "") filters[param] = value;
+  }
+  return filters;
+}
+
+/**
+ * The WHERE clause of a list and its arguments: each filter on its generated column, as a
+ * placeholder; lowStock is a boolean ("true", anything else false).
+ */
+export function documentWhere(
   model: DocumentModel,
   filters: Record<string, string>,
-  page: Page,
-) {
+): { clause: string; args: unknown[] } {
   const where: string[] = [];
   const args: unknown[] = [];
   for (const [param, value] of Object.entries(filters)) {
@@ -26,7 +37,17 @@ export async function listDocuments(
     args.push(column === "low_stock" ? value === "true" : value);
     where.push(`${column} = $${args.length}`);
   }
-  const clause = where.length > 0 ? `WHERE ${where.join(" AND ")}` : "";
+  return { clause: where.length > 0 ? `WHERE ${where.join(" AND ")}` : "", args };
+}
+
+/** Documents filtered on the model's generated columns, newest first, with the total count. */
+export async function listDocuments(
+  pool: Pool,
+  model: DocumentModel,
+  filters: Record<string, string>,
+  page: Page,
+) {
+  const { clause, args } = documentWhere(model, filters);
   const [list, total] = await Promise.all([
     pool.query<{ doc: unknown }>(
       `SELECT doc FROM ${model.table} ${clause} ORDER BY updated_at DESC, id LIMIT ${page.limit} OFFSET ${page.offset}`,
@@ -50,8 +71,13 @@ export interface ActivityEvent {
   metadata: unknown;
 }
 
-/** User activity in the shape the activity service's users know: `{count, events}`. */
-export async function listActivity(pool: Pool, filter: { userId?: string; eventType?: string }, page: Page) {
+export interface ActivityFilter {
+  userId?: string;
+  eventType?: string;
+}
+
+/** The WHERE clause of a user-activity list and its arguments: by user, by event type, or both. */
+export function activityWhere(filter: ActivityFilter): { clause: string; args: unknown[] } {
   const where: string[] = [];
   const args: unknown[] = [];
   if (filter.userId !== undefined) {
@@ -62,7 +88,12 @@ export async function listActivity(pool: Pool, filter: { userId?: string; eventT
     args.push(filter.eventType);
     where.push(`event_type = $${args.length}`);
   }
-  const clause = where.length > 0 ? `WHERE ${where.join(" AND ")}` : "";
+  return { clause: where.length > 0 ? `WHERE ${where.join(" AND ")}` : "", args };
+}
+
+/** User activity in the shape the activity service's users know: `{count, events}`. */
+export async function listActivity(pool: Pool, filter: ActivityFilter, page: Page) {
+  const { clause, args } = activityWhere(filter);
   const [list, total] = await Promise.all([
     pool.query(
       `SELECT event_id, user_id, event_type, occurred_at, data FROM ${USER_ACTIVITY} ${clause}
