@@ -4,6 +4,7 @@
 // the consumer applied, in the same transaction as the read models. Waiting costs no loop: the
 // consumer's commits notify (migration 003), and one check per notification serves every
 // waiting read; a slow timer covers a lost listening connection.
+import { streamIdOf } from "@eventscope/contracts";
 import { EventscopeError, type Logger, type Pool, type PoolClient } from "@eventscope/platform";
 import type { StoreClient } from "./store-client.ts";
 
@@ -143,7 +144,7 @@ export function createFreshness(deps: FreshnessDeps) {
     if (body.status === "rejected")
       return { kind: "rejected", code: body.code!, reason: body.reason!, rejectedAt: body.rejectedAt! };
     const e = body.event!;
-    return { kind: "stored", streamId: `${e.aggregateType}-${e.aggregateId}`, version: e.version };
+    return { kind: "stored", streamId: streamIdOf(e.aggregateType, e.aggregateId), version: e.version };
   }
 
   /** Asks the store until it has decided the event, backing off from 10 ms to 200 ms, last at the deadline. */
