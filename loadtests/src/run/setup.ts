@@ -11,6 +11,9 @@ import { sloFor, type Slo } from "../../scenarios/lib/slo.ts";
 import { chooseEngine, k6OnPath, type EngineName } from "../engine.ts";
 import { vegetaAnswers, vegetaBinary } from "../native/vegeta.ts";
 import type { RunOptions } from "./types.ts";
+import { seconds } from "../../scenarios/lib/model.ts";
+
+export { seconds };
 
 export const repoRoot = resolve(import.meta.dirname, "..", "..", "..");
 
@@ -46,15 +49,6 @@ export interface RunSetup {
   quiet: boolean;
   drainTimeoutMs: number;
   say: (line: string) => void;
-}
-
-export function seconds(duration: string): number {
-  let total = 0;
-  for (const m of duration.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) {
-    const n = Number(m[1]);
-    total += m[2] === "ms" ? n / 1000 : m[2] === "s" ? n : m[2] === "m" ? n * 60 : n * 3600;
-  }
-  return total || Number(duration) || 0;
 }
 
 function newRunId(scenario: string): string {
