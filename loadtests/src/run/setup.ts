@@ -6,12 +6,11 @@
 import { randomBytes } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { planFor, type ScenarioName, type ScenarioPlan } from "../../scenarios/lib/model.ts";
+import { planFor, seconds, type ScenarioName, type ScenarioPlan } from "../../scenarios/lib/model.ts";
 import { sloFor, type Slo } from "../../scenarios/lib/slo.ts";
 import { chooseEngine, k6OnPath, type EngineName } from "../engine.ts";
 import { vegetaAnswers, vegetaBinary } from "../native/vegeta.ts";
 import type { RunOptions } from "./types.ts";
-import { seconds } from "../../scenarios/lib/model.ts";
 
 export { seconds };
 
