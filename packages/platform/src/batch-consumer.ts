@@ -1,3 +1,4 @@
+import { activity } from "@eventscope/contracts";
 import type { Kafka, KafkaMessage } from "./kafka/types.ts";
 import type { LagReporter } from "./lag-monitor.ts";
 import type { Logger } from "./logger.ts";
@@ -111,4 +112,4 @@ export function createBatchConsumer(options: BatchConsumerOptions): BatchConsume
 
 /** Bounded label value for an event type: free-form user-activity types fold into one. */
 export const eventTypeLabel = (event: { aggregateType: string; eventType: string }): string =>
-  event.aggregateType === "User" ? "user_activity" : event.eventType;
+  event.aggregateType === activity.aggregateType ? "user_activity" : event.eventType;

@@ -1,5 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { domainForEventType, fromCloudEvent } from "@eventscope/contracts";
+import {
+  domainForEventType,
+  fromCloudEvent,
+  userActivityEnvelope,
+  type UserActivityRequest,
+} from "@eventscope/contracts";
 import {
   createHttpApp,
   httpPolicy,
@@ -205,16 +210,8 @@ export function createProducerApp(deps: ProducerDeps) {
       body.aggregateId === undefined &&
       "userId" in body
     ) {
-      const { userId, eventType, metadata, eventId, timestamp } = body;
-      event = {
-        eventType,
-        aggregateType: "User",
-        aggregateId: userId,
-        data: metadata ?? {},
-        ...(eventId !== undefined ? { eventId } : {}),
-        ...(timestamp !== undefined ? { timestamp } : {}),
-        ...(typeof userId === "string" ? { metadata: { userId } } : {}),
-      };
+      // as sent: the envelope it maps to is validated like any other, naming the field
+      event = userActivityEnvelope(body as UserActivityRequest);
     }
     return one(
       await ingest.accept({

@@ -34,14 +34,26 @@ export const activity: Domain<UserActivityState> = {
   notificationRules: [],
 };
 
-/** The seed's `POST /api/events` body: `{userId, eventType, metadata}`. */
-export type UserActivityRequest = { userId: string; eventType: string; metadata?: Record<string, unknown> };
+/** The seed's `POST /api/events` body: `{userId, eventType, metadata}` (and optionally the client's own `eventId`, `timestamp`). */
+export type UserActivityRequest = {
+  userId: string;
+  eventType: string;
+  metadata?: Record<string, unknown>;
+  eventId?: string;
+  timestamp?: string;
+};
 
-/** Maps the seed's request body onto an envelope input (the user is the aggregate). */
+/**
+ * Maps the seed's request body onto an envelope input (the user is the aggregate). The body may be
+ * as sent (not validated yet): what it maps to is validated as any envelope, so a field of the wrong
+ * type is named there; the user id goes into the metadata only when it is a string.
+ */
 export const userActivityEnvelope = (request: UserActivityRequest): EnvelopeInput => ({
   eventType: request.eventType,
-  aggregateId: request.userId,
   aggregateType: activity.aggregateType,
+  aggregateId: request.userId,
   data: request.metadata ?? {},
-  metadata: { userId: request.userId },
+  ...(request.eventId !== undefined ? { eventId: request.eventId } : {}),
+  ...(request.timestamp !== undefined ? { timestamp: request.timestamp } : {}),
+  ...(typeof request.userId === "string" ? { metadata: { userId: request.userId } } : {}),
 });
