@@ -4,6 +4,7 @@
 // waterfall. Each hop is asked on its own; one that fails is reported in its place and the
 // others are still shown (only the status itself, which says whether the event exists, fails
 // the whole answer).
+import { activity } from "@eventscope/contracts";
 import { EventscopeError, isEventscopeError, type TopicNames } from "@eventscope/platform";
 import type { KafkaView } from "./kafka-view.ts";
 import type { Upstreams } from "./upstream.ts";
@@ -122,7 +123,7 @@ export async function searchEvents(
       return (page.events as any[]).reverse().map((e) => ({
         eventId: e.eventId,
         eventType: e.eventType,
-        aggregateType: "User",
+        aggregateType: activity.aggregateType,
         aggregateId: e.userId,
         version: null,
         timestamp: e.timestamp,
@@ -260,7 +261,7 @@ export async function eventJourney(deps: JourneyDeps, eventId: string, apiKey?: 
 
 async function readModelsOf(deps: JourneyDeps, event: any, apiKey?: string) {
   const { upstreams } = deps;
-  if (event.aggregateType === "User") {
+  if (event.aggregateType === activity.aggregateType) {
     // The user-activity model: one row per event; found among the user's newest rows.
     const path = ["/api/events/user/", { value: event.aggregateId }];
     const head = await upstreams.json("projection", { path, query: { limit: 1 }, apiKey });

@@ -1,4 +1,5 @@
 import {
+  activity,
   carts,
   customers,
   evolveOrderReadModel,
@@ -75,6 +76,7 @@ export const documentModels: DocumentModel[] = [
 ];
 
 export const USER_ACTIVITY = "user_activity";
-export const isUserActivity = (event: EventEnvelope): boolean => event.aggregateType === "User";
+export const isUserActivity = (event: EventEnvelope): boolean =>
+  event.aggregateType === activity.aggregateType;
 
 export const projectionNames = (): string[] => [...documentModels.map((m) => m.name), USER_ACTIVITY];
