@@ -133,7 +133,7 @@ export function createIngestConsumer(deps: IngestConsumerDeps) {
     ]);
   }
 
-  async function processChunk(partition: number, messages: KafkaMessage[]): Promise<void> {
+  async function handle(partition: number, messages: KafkaMessage[]): Promise<void> {
     const started = performance.now();
     const startSpan = (message: KafkaMessage, envelope: EventEnvelope) =>
       startConsumerSpan(tracer, {
@@ -179,7 +179,7 @@ export function createIngestConsumer(deps: IngestConsumerDeps) {
     maxChunk: deps.maxAppendBatch,
     lag: deps.lag,
     onRebalance: () => heads.clear(),
-    handle: processChunk,
+    handle,
   });
 }
 

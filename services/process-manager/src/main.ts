@@ -5,7 +5,7 @@ import { readProcessManagerConfig } from "./config.ts";
 import { createCommittedConsumer } from "./consumer.ts";
 import { createDispatcher } from "./dispatcher.ts";
 import { activeByType } from "./queries.ts";
-import { createRejectionConsumer } from "./rejections.ts";
+import { createRejectedConsumer } from "./rejections.ts";
 import { sagas, type Settings } from "./sagas/index.ts";
 import { createTimers } from "./timers.ts";
 
@@ -56,7 +56,7 @@ const consumer = createCommittedConsumer({
   onWritten,
   lag: svc.lag.reporter(config.groupId),
 });
-const rejections = createRejectionConsumer({
+const rejections = createRejectedConsumer({
   ...svc,
   groupId: rejectedGroup,
   topic: topics.rejected,

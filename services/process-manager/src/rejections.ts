@@ -29,7 +29,7 @@ export interface RejectionDeps {
   onWritten: (effects: Effects) => void;
 }
 
-export function createRejectionConsumer(deps: RejectionDeps) {
+export function createRejectedConsumer(deps: RejectionDeps) {
   const { pool, logger, metrics } = deps;
 
   async function handle(_partition: number, messages: KafkaMessage[]): Promise<void> {

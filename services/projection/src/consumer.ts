@@ -69,7 +69,7 @@ export function erasureOf(
   return { subjectId, values, eventType: event.eventType, eventId: event.eventId };
 }
 
-export interface ProjectionConsumerDeps {
+export interface CommittedConsumerDeps {
   kafka: Kafka;
   pool: Pool;
   deadLetters: DeadLetters;
@@ -96,7 +96,7 @@ interface Outcome {
  * events PostgreSQL refuses and events a read model cannot apply are parked with their reason,
  * and the consumer goes on with the rest.
  */
-export function createProjectionConsumer(deps: ProjectionConsumerDeps) {
+export function createCommittedConsumer(deps: CommittedConsumerDeps) {
   const { pool, logger, metrics, tracer, groupId, topic } = deps;
   let since: Promise<number | undefined> | undefined;
   const trackedSince = () =>
@@ -139,7 +139,7 @@ export function createProjectionConsumer(deps: ProjectionConsumerDeps) {
       },
     );
 
-  async function processBatch(partition: number, messages: KafkaMessage[]): Promise<void> {
+  async function handle(partition: number, messages: KafkaMessage[]): Promise<void> {
     const started = performance.now();
     const { events, spans, messageOf } = await readCommittedBatch({
       topic,
@@ -188,6 +188,6 @@ export function createProjectionConsumer(deps: ProjectionConsumerDeps) {
     topic,
     partitionsConcurrently: deps.partitionsConcurrently,
     lag: deps.lag,
-    handle: processBatch,
+    handle,
   });
 }

@@ -2,7 +2,7 @@ import { fileURLToPath } from "node:url";
 import { httpPolicy, outgoingKey, startConsumingService } from "@eventscope/platform";
 import { readProjectionConfig } from "./config.ts";
 import { createProjectionApp } from "./app.ts";
-import { createProjectionConsumer } from "./consumer.ts";
+import { createCommittedConsumer } from "./consumer.ts";
 import { refreshReadModelRows } from "./gauges.ts";
 import { createRebuilds } from "./rebuild.ts";
 import { projectionStatus, registerProjections } from "./status.ts";
@@ -19,7 +19,7 @@ const { pool, logger, metrics, topics } = svc;
 await registerProjections(pool);
 
 const admin = svc.kafka.admin();
-const consumer = createProjectionConsumer({
+const consumer = createCommittedConsumer({
   ...svc,
   lag: svc.lag.reporter(config.groupId),
   groupId: config.groupId,
