@@ -63,15 +63,7 @@ export function eventDataUnion(): Json {
   };
 }
 
-export const knownRejectionCodes = [
-  ...Object.values(rejectionCodes),
-  "WRONG_EXPECTED_VERSION",
-  "UNKNOWN_AGGREGATE_TYPE",
-  "INVALID_EVENT",
-  // PostgreSQL refused the event for good (SQLSTATE class 22: NUL, a lone surrogate): the reason
-  // carries the SQLSTATE, and the rest of its batch is stored.
-  "UNSTORABLE",
-];
+export const knownRejectionCodes = Object.values(rejectionCodes);
 
 /** The producer's `sha256:<hex>` of a payload as sent, in the 202 and in the stored metadata. */
 export const payloadHashSchema = (description: string): Json =>

@@ -83,6 +83,15 @@ export const rejectionCodes = {
   /** The stream is archived (read-only) or tombstoned (closed for good): the store takes no new events of it. */
   streamArchived: "STREAM_ARCHIVED",
   streamTombstoned: "STREAM_TOMBSTONED",
+  // The event store's own, beside the domains' decisions:
+  /** The client's expected version (If-Match, `expectedVersion`) is not the stream's. */
+  wrongExpectedVersion: "WRONG_EXPECTED_VERSION",
+  /** No domain owns the event's aggregate type. */
+  unknownAggregateType: "UNKNOWN_AGGREGATE_TYPE",
+  /** The record on the ingest topic is no valid envelope. */
+  invalidEvent: "INVALID_EVENT",
+  /** PostgreSQL refused the event for good (SQLSTATE class 22: a NUL, a lone surrogate): the reason carries the SQLSTATE, and the rest of its batch is stored. */
+  unstorable: "UNSTORABLE",
 } as const;
 
 export type RejectionCode = (typeof rejectionCodes)[keyof typeof rejectionCodes];

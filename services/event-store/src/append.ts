@@ -1,4 +1,4 @@
-import { streamIdOf, type CommittedEvent, type EventEnvelope } from "@eventscope/contracts";
+import { rejectionCodes, streamIdOf, type CommittedEvent, type EventEnvelope } from "@eventscope/contracts";
 import {
   isolatePoison,
   isPoison,
@@ -19,9 +19,9 @@ import { appendBatch, findDecided, type KnownOutcome, type StoredForms } from ".
 import { decideWritten, storedForms } from "./stored-forms.ts";
 import type { SubjectKey } from "./subject-keys.ts";
 
-export const INVALID_EVENT = "INVALID_EVENT";
+export const INVALID_EVENT = rejectionCodes.invalidEvent;
 /** PostgreSQL refuses the event for good (a NUL or a lone surrogate in a string, a value out of range). */
-export const UNSTORABLE = "UNSTORABLE";
+export const UNSTORABLE = rejectionCodes.unstorable;
 
 export interface Appended {
   committed: CommittedEvent[];

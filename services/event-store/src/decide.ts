@@ -43,7 +43,7 @@ export interface Head {
   lifecycle?: "archived" | "tombstoned";
 }
 
-export const WRONG_EXPECTED_VERSION = "WRONG_EXPECTED_VERSION";
+export const WRONG_EXPECTED_VERSION = rejectionCodes.wrongExpectedVersion;
 export const STREAM_ARCHIVED = rejectionCodes.streamArchived;
 export const STREAM_TOMBSTONED = rejectionCodes.streamTombstoned;
 
@@ -74,7 +74,7 @@ export function decideBatch(
       batch.rejections.push({
         envelope,
         streamId,
-        code: "UNKNOWN_AGGREGATE_TYPE",
+        code: rejectionCodes.unknownAggregateType,
         reason: `no domain declares aggregate type ${envelope.aggregateType}`,
       });
       continue;
