@@ -8,10 +8,13 @@ import {
   methodNotAllowed,
   notFound,
   payloadTooLarge,
+  publishInDoubt,
   toProblem,
+  unavailable,
   validationError,
 } from "./errors.ts";
 import type { HttpResult } from "./http-types.ts";
+import { PublishError } from "./kafka/types.ts";
 import { labelRoute, spanOf } from "./http-observe.ts";
 import type { PathMatch, RouteTable } from "./http-routes.ts";
 import type { Logger } from "./logger.ts";
@@ -59,6 +62,11 @@ interface ExpressError {
 /** An error raised by express or its middleware, as one of ours. */
 function translate(error: unknown, found: PathMatch | undefined, bodyLimit: number): unknown {
   if (isEventscopeError(error)) return error;
+  // The Kafka publisher speaks of records: not sent is a 503, sent without an answer a 504.
+  if (error instanceof PublishError)
+    return error.outcome === "in-doubt"
+      ? publishInDoubt(error.message, error.retryAfterSeconds)
+      : unavailable(error.message, error.retryAfterSeconds, error);
   const { status, type, message = "" } = (error ?? {}) as ExpressError;
   if (typeof status !== "number" || status < 400 || status >= 500) return error;
   if (type === "entity.too.large") return payloadTooLarge(bodyLimit);

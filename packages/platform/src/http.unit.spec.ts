@@ -6,6 +6,7 @@ import { createLogger } from "./logger.ts";
 import { createMetrics } from "./metrics.ts";
 import { unauthorized } from "./errors.ts";
 import { parseApiKeys } from "./api-keys.ts";
+import { PublishError } from "./kafka/types.ts";
 
 let base = "";
 const { server } = createHttpApp({
@@ -35,6 +36,17 @@ const { server } = createHttpApp({
       accepts: ["application/json"],
       bodyOptional: true,
       handler: ({ body }) => ({ status: 200, body: { body: body ?? null } }),
+    },
+    {
+      method: "GET",
+      path: "/publish/:outcome",
+      handler: ({ params }) => {
+        throw new PublishError(
+          "Kafka said nothing",
+          params.outcome === "in-doubt" ? "in-doubt" : "not-sent",
+          2,
+        );
+      },
     },
   ],
 });
@@ -86,6 +98,19 @@ describe("createHttpApp", () => {
   it("lets a route take no body when it says the body is optional", async () => {
     const res = await fetch(`${base}/things/1`, { method: "DELETE" });
     expect((await res.json()) as any).toEqual({ body: null });
+  });
+
+  it("answers a publish not sent with 503 UNAVAILABLE and one in doubt with 504 PUBLISH_IN_DOUBT, both with Retry-After", async () => {
+    for (const [outcome, status, code] of [
+      ["not-sent", 503, "UNAVAILABLE"],
+      ["in-doubt", 504, "PUBLISH_IN_DOUBT"],
+    ] as const) {
+      const res = await fetch(`${base}/publish/${outcome}`);
+      expect(res.status).toBe(status);
+      expect(res.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+      expect(res.headers.get("retry-after")).toBe("2");
+      expect(((await res.json()) as { code: string }).code).toBe(code);
+    }
   });
 
   it("reports readiness per check and serves metrics", async () => {

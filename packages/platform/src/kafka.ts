@@ -3,13 +3,17 @@
 import type { Logger } from "./logger.ts";
 import type { Metrics } from "./metrics.ts";
 import { commonSettings, readConfig } from "./config.ts";
-import { publishInDoubt, unavailable } from "./errors.ts";
 import { createKafkajs, createKafkajsClient, filterKafkajsTimerWarnings } from "./kafka/kafkajs.ts";
 import { createPlatformatic } from "./kafka/platformatic.ts";
-import type { Kafka, KafkaOptions, OutgoingRecord } from "./kafka/types.ts";
+import { PublishError, type Kafka, type KafkaOptions, type OutgoingRecord } from "./kafka/types.ts";
+
+const notSent = (message: string, retryAfterSeconds: number) =>
+  new PublishError(message, "not-sent", retryAfterSeconds);
+const inDoubt = (message: string, retryAfterSeconds: number) =>
+  new PublishError(message, "in-doubt", retryAfterSeconds);
 
 export type * from "./kafka/types.ts";
-export { kafkaClientNames } from "./kafka/types.ts";
+export { kafkaClientNames, PublishError } from "./kafka/types.ts";
 export { createKafkajsClient, filterKafkajsTimerWarnings };
 
 /** A Kafka client: `options.client`, else KAFKA_CLIENT, else the default (see config.ts). */
@@ -93,7 +97,7 @@ export function createPublisher(kafka: Kafka, options: PublisherOptions): Publis
       // Never connected (or disconnected): nothing of this batch can reach the broker.
       for (const p of batch) {
         metrics.publishErrors.inc({ topic: p.topic, reason: "disconnected" }, p.records.length);
-        settle(p, unavailable("not connected to Kafka", 1));
+        settle(p, notSent("not connected to Kafka", 1));
       }
       inFlight = false;
       if (queue.length > 0) void flush();
@@ -133,7 +137,7 @@ export function createPublisher(kafka: Kafka, options: PublisherOptions): Publis
           { topic: p.topic, reason: (error as Error).name || "error" },
           p.records.length,
         );
-        settle(p, publishInDoubt("the produce request failed; the event may still be stored", 1));
+        settle(p, inDoubt("the produce request failed; the event may still be stored", 1));
       }
     } finally {
       inFlight = false;
@@ -147,7 +151,7 @@ export function createPublisher(kafka: Kafka, options: PublisherOptions): Publis
     for (const p of queue) {
       if (p.settled) continue;
       metrics.publishErrors.inc({ topic: p.topic, reason: "broker_down" }, p.records.length);
-      settle(p, unavailable("Kafka is not acknowledging: the event was not sent", 1));
+      settle(p, notSent("Kafka is not acknowledging: the event was not sent", 1));
     }
     queue = [];
     queuedRecords = 0;
@@ -177,11 +181,11 @@ export function createPublisher(kafka: Kafka, options: PublisherOptions): Publis
           settle(
             pending,
             pending.sent
-              ? publishInDoubt(
+              ? inDoubt(
                   `no acknowledgement from Kafka within ${timeoutMs} ms; the event may still be stored`,
                   1,
                 )
-              : unavailable(`Kafka did not take the event within ${timeoutMs} ms: it was not sent`, 1),
+              : notSent(`Kafka did not take the event within ${timeoutMs} ms: it was not sent`, 1),
           );
         }, timeoutMs);
         timer.unref();

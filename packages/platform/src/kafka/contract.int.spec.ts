@@ -3,8 +3,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { brokers, uniqueName, waitFor } from "@eventscope/testkit";
 import { createBatchConsumer, type BatchConsumer } from "../batch-consumer.ts";
-import { isEventscopeError } from "../errors.ts";
-import { createPublisher, createKafka, headerValue } from "../kafka.ts";
+import { createPublisher, createKafka, headerValue, PublishError } from "../kafka.ts";
 import { createLogger } from "../logger.ts";
 import { createMetrics } from "../metrics.ts";
 import {
@@ -246,7 +245,7 @@ describe.each(kafkaClientNames)("Kafka through %s", (client) => {
     }
   });
 
-  it("answers 503 (not sent) when the broker cannot be reached, 504 (in doubt) when a sent request outlives the deadline", async () => {
+  it("refuses as not sent when the broker cannot be reached, in doubt when a sent request outlives the deadline (the HTTP layer answers 503 and 504)", async () => {
     const unreachable = createPublisher(clientFor(client, 1), {
       metrics: createMetrics("contract"),
       logger,
@@ -257,7 +256,10 @@ describe.each(kafkaClientNames)("Kafka through %s", (client) => {
     const refused = await unreachable
       .publish("nowhere", recordsFor(["x"], 1, "503"))
       .catch((e: unknown) => e);
-    expect(isEventscopeError(refused) && [refused.status, refused.code]).toEqual([503, "UNAVAILABLE"]);
+    expect(refused instanceof PublishError && [refused.outcome, refused.retriable]).toEqual([
+      "not-sent",
+      true,
+    ]);
 
     const { topic } = await setup(kafka, 1);
     const hasty = createPublisher(kafka, { metrics: createMetrics("contract"), logger, timeoutMs: 1 });
@@ -269,7 +271,7 @@ describe.each(kafkaClientNames)("Kafka through %s", (client) => {
       headers: {},
     }));
     const doubt = await hasty.publish(topic, big).catch((e: unknown) => e);
-    expect(isEventscopeError(doubt) && [doubt.status, doubt.code]).toEqual([504, "PUBLISH_IN_DOUBT"]);
+    expect(doubt instanceof PublishError && [doubt.outcome, doubt.retriable]).toEqual(["in-doubt", true]);
   });
 });
 

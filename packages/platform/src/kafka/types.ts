@@ -17,6 +17,23 @@ export const kafkaClientNames = ["kafkajs", "platformatic"] as const;
 export type KafkaClientName = (typeof kafkaClientNames)[number];
 
 /** A header as a client hands it over: bytes, text, a repeated header, or nothing. */
+/**
+ * Why a publish failed, in Kafka's terms: the records were never sent (`not-sent`), or handed to
+ * the broker without an acknowledgement in time (`in-doubt`: they may be stored; a retry with the
+ * same ids is safe). Retriable either way; the HTTP layer answers 503 and 504 for them.
+ */
+export class PublishError extends Error {
+  readonly retriable = true;
+  readonly outcome: "not-sent" | "in-doubt";
+  readonly retryAfterSeconds: number;
+  constructor(message: string, outcome: "not-sent" | "in-doubt", retryAfterSeconds: number) {
+    super(message);
+    this.name = "PublishError";
+    this.outcome = outcome;
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
 export type HeaderValue = Buffer | string | (Buffer | string)[] | undefined;
 
 /** A consumed record, whichever client read it. */
