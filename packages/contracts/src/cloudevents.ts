@@ -91,7 +91,7 @@ export function fromCloudEvent(input: unknown, now: () => string = isoNow): Clou
   const attributes: CloudEventAttributes = { get: (name) => ce[name], data: ce["data"], time: now };
   const mapped = envelopeFrom(attributes, problems);
   if (!mapped) return { ok: false, problems };
-  if (!uuid.test(mapped.eventId)) mapped.eventId = nameBasedId(mapped.metadata.source, mapped.eventId);
+  if (!uuid.test(mapped.eventId)) mapped.eventId = nameBasedUuid(mapped.metadata.source, mapped.eventId);
   const result = validateEnvelope(mapped);
   if (!result.ok) for (const problem of result.problems) problems.push(toAttributeProblem(problem));
   return problems.length > 0 ? { ok: false, problems } : { ok: true, envelope: mapped };
@@ -115,10 +115,13 @@ export function fromCloudEventBatch(input: unknown, now: () => string = isoNow):
 
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-// CloudEvents ids are any string unique within their source; envelopes use uuids. A name-based
-// (version 5 style) uuid of source and id keeps a resent CloudEvent recognisable as the same event.
-function nameBasedId(source: string, id: string): string {
-  const h = createHash("sha1").update(`${source}\0${id}`).digest();
+/**
+ * An RFC 4122 name-based (version 5 style, SHA-1) uuid of the parts, joined by NUL: the same
+ * names always give the same id. CloudEvents ids are any string unique within their source, so a
+ * resent CloudEvent (source, id) keeps its id; the producer names an Idempotency-Key's events so.
+ */
+export function nameBasedUuid(...parts: (string | number)[]): string {
+  const h = createHash("sha1").update(parts.join("\0")).digest();
   h[6] = (h[6]! & 0x0f) | 0x50;
   h[8] = (h[8]! & 0x3f) | 0x80;
   const hex = h.toString("hex", 0, 16);

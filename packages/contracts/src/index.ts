@@ -38,6 +38,7 @@ export {
   cloudEventContentType,
   fromCloudEvent,
   fromCloudEventBatch,
+  nameBasedUuid,
   toCloudEvent,
 } from "./cloudevents.ts";
 export type { IncomingKafkaRecord, KafkaHeaderValue, KafkaRecord } from "./kafka-binding.ts";

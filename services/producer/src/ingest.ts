@@ -1,5 +1,6 @@
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import {
+  nameBasedUuid,
   normalizeEnvelope,
   toKafkaRecord,
   validateEnvelope,
@@ -64,13 +65,8 @@ export interface IngestRequest {
 // RFC 4122 name-based id: the same Idempotency-Key (per API key) always names the same event,
 // so a retried request is recognised here and, across producer restarts, by the event store.
 // `part` is the event's index in the request, or the name of an id generated for it.
-export function idFromKey(principal: string, key: string, part: number | string): string {
-  const h = createHash("sha1").update(`${principal}\0${key}\0${part}`).digest();
-  h[6] = (h[6]! & 0x0f) | 0x50;
-  h[8] = (h[8]! & 0x3f) | 0x80;
-  const hex = h.subarray(0, 16).toString("hex");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
+export const idFromKey = (principal: string, key: string, part: number | string): string =>
+  nameBasedUuid(principal, key, part);
 
 const now = (): string => new Date().toISOString();
 
