@@ -1,28 +1,22 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { TopicNames } from "@eventscope/platform";
 import {
-  createTopics,
-  deleteTopics,
   dropSchema,
   request,
   startService,
-  testPool,
-  uniqueName,
   waitFor,
+  writeSideUnderTest,
   type RunningProcess,
+  type WriteSideUnderTest,
 } from "@eventscope/testkit";
 
 // Read-your-writes (afterEventId, minPosition), documents as of a time (asOf) and rebuilds that
 // honour tombstones, with the producer, event store and projection as real processes.
-const name = uniqueName("fresh");
-const storeSchema = `${name}_store`;
-const projectionSchema = `${name}_projection`;
-let topics: TopicNames;
+let side: WriteSideUnderTest;
 let producer: RunningProcess;
 let store: RunningProcess;
 let projection: RunningProcess;
-const pool = testPool();
+const projectionSchema = () => `${side.name}_projection`;
 
 const write = (path: string, body: unknown, method = "POST") =>
   request(`${producer.url}${path}`, { method, body });
@@ -39,33 +33,24 @@ async function storeRequests(route: string): Promise<number> {
 }
 
 beforeAll(async () => {
-  topics = await createTopics(`${name}.`);
-  const common = { TOPIC_PREFIX: `${name}.`, LOG_LEVEL: "warn" };
-  store = await startService("event-store", {
-    ...common,
-    DATABASE_SCHEMA: storeSchema,
-    CONSUMER_GROUP: `${name}-store`,
-  });
-  producer = await startService("producer", {
-    ...common,
-    DATABASE_SCHEMA: storeSchema,
-    EVENT_STORE_URL: store.url,
-  });
+  side = await writeSideUnderTest("fresh");
+  ({ producer, store } = side);
   projection = await startService("projection", {
-    ...common,
-    DATABASE_SCHEMA: projectionSchema,
-    CONSUMER_GROUP: `${name}-projection`,
+    TOPIC_PREFIX: `${side.name}.`,
+    LOG_LEVEL: "warn",
+    DATABASE_SCHEMA: projectionSchema(),
+    CONSUMER_GROUP: `${side.name}-projection`,
     EVENT_STORE_URL: store.url,
     READ_WAIT_MAX_MS: "5000",
   });
 });
 
 afterAll(async () => {
-  await Promise.all([producer?.kill(), store?.kill(), projection?.kill()]);
-  await dropSchema(pool, storeSchema);
-  await dropSchema(pool, projectionSchema);
-  await pool.end();
-  await deleteTopics(topics);
+  await projection?.kill();
+  if (side) {
+    await dropSchema(side.pool, projectionSchema());
+    await side.stop();
+  }
 });
 
 describe("read-your-writes", () => {
