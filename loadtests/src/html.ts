@@ -1,8 +1,9 @@
 /** The run's report as one self-contained HTML page: inline CSS, inline SVG charts, inline JS. */
 import { barChart, palette, timeChart, type ChartSeries } from "./charts.ts";
+import { NOISY_OTHER_SHARE, SATURATED_SHARE, type RunCost } from "./cost.ts";
 import type { NamedSeries, Point, Report, ThresholdResult } from "./model.ts";
 import { fmtMs, fmtNum, fmtPct } from "./stats.ts";
-import { describeLoad, fmtValue, overBy } from "./summary.ts";
+import { describeLoad, fmtValue, machineText, overBy } from "./summary.ts";
 
 const esc = (s: string) =>
   s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
@@ -117,7 +118,7 @@ h2 { font-size:16px; margin:30px 0 10px; }
 .verdict small { display:block; font-weight:500; font-size:12px; }
 .tiles { display:grid; grid-template-columns:repeat(auto-fill,minmax(180px,1fr)); gap:10px; }
 .tile { background:#fff; border:1px solid var(--line); border-left:4px solid #94a3b8; border-radius:8px; padding:10px 12px; }
-.tile.ok { border-left-color:#16a34a; } .tile.bad { border-left-color:#dc2626; background:#fffafa; }
+.tile.ok { border-left-color:#16a34a; } .tile.warn { border-left-color:#ca8a04; } .tile.bad { border-left-color:#dc2626; background:#fffafa; }
 .tile .label { color:var(--muted); font-size:12px; text-transform:uppercase; letter-spacing:.04em; }
 .tile .value { font-size:22px; font-weight:650; margin:2px 0; font-variant-numeric:tabular-nums; }
 .tile .rule { font-size:12px; color:var(--muted); }
@@ -397,6 +398,26 @@ export function renderHtml(r: Report): string {
       ),
     );
   }
+  const cost = r.cost;
+  if (cost) {
+    const w = cost.loadAndDrain;
+    const noisy = w.machine.other >= NOISY_OTHER_SHARE || w.machine.busy >= SATURATED_SHARE;
+    tiles.push(
+      tile(
+        "Stack CPU / event",
+        w.stack.msPerEvent === null ? "-" : fmtMs(w.stack.msPerEvent),
+        undefined,
+        `${w.stack.cores.toFixed(2)} cores over load + drain; load only ${fmtMs(cost.load.stack.msPerEvent)}`,
+      ),
+      `<div class="tile ${noisy ? "warn" : "info"}"><div class="label">Machine busy</div><div class="value">${fmtPct(
+        w.machine.busy,
+        0,
+      )}</div><div class="rule">other ${fmtPct(w.machine.other, 0)} · generator ${fmtPct(
+        w.machine.generator,
+        0,
+      )} · stack ${fmtPct(w.machine.stack, 0)}</div></div>`,
+    );
+  }
   if (r.knee) {
     tiles.unshift(
       `<div class="tile info"><div class="label">Knee (within SLOs)</div><div class="value">${
@@ -485,7 +506,7 @@ export function renderHtml(r: Report): string {
         { value: kslo.SLO_E2E_P99_MS, label: `e2e p99 SLO ${kslo.SLO_E2E_P99_MS} ms`, color: "#9333ea" },
       ],
     })}</div>
-<table style="margin-top:12px"><thead><tr><th>step</th><th>achieved</th><th>errors</th><th>HTTP p50</th><th>HTTP p99</th><th>e2e p99</th><th>lag</th><th>within SLOs</th><th>why not</th></tr></thead><tbody>${steps
+<table style="margin-top:12px"><thead><tr><th>step</th><th>achieved</th><th>errors</th><th>HTTP p50</th><th>HTTP p99</th><th>e2e p99</th><th>lag</th><th>stack CPU/event</th><th>within SLOs</th><th>why not</th></tr></thead><tbody>${steps
       .map(
         (s) =>
           `<tr class="${s.withinSlo ? "" : "bad"}"><td class="num">${fmtNum(s.rate)}/s</td><td class="num">${fmtNum(
@@ -494,6 +515,8 @@ export function renderHtml(r: Report): string {
             s.p99,
           )}</td><td class="num">${fmtMs(s.e2eP99)}</td><td class="num">${fmtNum(s.lag)}${
             s.lagSeconds !== null ? ` / ${s.lagSeconds.toFixed(1)} s` : ""
+          }</td><td class="num">${fmtMs(s.cpuMsPerEvent ?? null)}${
+            s.stackCores != null ? ` · ${s.stackCores.toFixed(2)} cores` : ""
           }</td><td class="${s.withinSlo ? "ok" : "bad"}">${s.withinSlo ? "yes" : s.sustained ? "sustained" : "no"}</td><td>${esc(
             s.why.join("; "),
           )}</td></tr>`,
@@ -557,6 +580,7 @@ export function renderHtml(r: Report): string {
       : `${failed.length} of ${r.thresholds.length} thresholds missed`
   }</small></div></header>
 <section class="tiles">${tiles.join("")}</section>
+${cost ? costSection(cost) : ""}
 ${kneeSection}
 <h2>Over time</h2>
 <section class="grid2">${charts.join("\n")}</section>
@@ -582,4 +606,41 @@ ${kneeSection}
   )}">${esc(r.links.prometheus)}</a> · Jaeger <a href="${esc(r.links.jaeger)}">${esc(r.links.jaeger)}</a></footer>
 </main><script>${script}</script></body></html>
 `;
+}
+
+/** What an event cost: ms per accepted event by part (a bar each), and the table behind it. */
+function costSection(cost: RunCost): string {
+  const w = cost.loadAndDrain;
+  const byLoad = new Map(cost.load.parts.map((p) => [p.name, p]));
+  const rows = w.parts
+    .map(
+      (p) =>
+        `<tr><td>${esc(p.name)}</td><td class="num">${p.cpuSeconds.toFixed(2)} s</td><td class="num">${fmtPct(
+          w.stack.cpuSeconds > 0 ? p.cpuSeconds / w.stack.cpuSeconds : null,
+          0,
+        )}</td><td class="num">${fmtMs(p.msPerEvent)}</td><td class="num">${fmtMs(
+          byLoad.get(p.name)?.msPerEvent ?? null,
+        )}</td><td class="num">${p.missingSamples ? `${p.missingSamples} of ${w.samples}` : "-"}</td></tr>`,
+    )
+    .join("");
+  const total = `<tr><th>stack</th><th class="num">${w.stack.cpuSeconds.toFixed(2)} s</th><th class="num">100%</th><th class="num">${fmtMs(
+    w.stack.msPerEvent,
+  )}</th><th class="num">${fmtMs(cost.load.stack.msPerEvent)}</th><th></th></tr>`;
+  const chart = barChart({
+    id: "chart-cost",
+    title: "Stack CPU per accepted event, by part",
+    subtitle: `ms of CPU per event over the load and its drain (${w.seconds.toFixed(1)} s, ${fmtNum(
+      w.events,
+    )} events); machine ${machineText(w)}`,
+    unit: "ms",
+    bars: w.parts
+      .filter((p) => (p.msPerEvent ?? 0) >= 0.005)
+      .map((p, i) => ({ label: p.name, value: p.msPerEvent, color: palette[i % palette.length] })),
+  });
+  return `<h2>What an event cost</h2><div class="grid2">${chart}<div><table id="cost-table"><thead><tr><th>part</th><th>CPU</th><th>share of the stack</th><th>per event (load + drain)</th><th>per event (load only)</th><th>samples missing</th></tr></thead><tbody>${rows}</tbody><tfoot>${total}</tfoot></table><ul class="notes">${[
+    "The stack: every sampled part but the generator, the runner and other processes. Per event: over the events accepted (202) in the run.",
+    ...cost.notes,
+  ]
+    .map((n) => `<li>${esc(n)}</li>`)
+    .join("")}</ul></div></div>`;
 }

@@ -1,3 +1,4 @@
+import type { RunCost } from "./cost.ts";
 import type { LedgerResult } from "./ledger.ts";
 import type { Slo } from "../scenarios/lib/slo.ts";
 
@@ -37,6 +38,9 @@ export interface KneeStep {
   sustained: boolean;
   withinSlo: boolean;
   why: string[];
+  /** The stack's CPU per accepted event in the step, ms, and the cores it used (absent in older reports). */
+  cpuMsPerEvent?: number | null;
+  stackCores?: number | null;
 }
 
 export interface Knee {
@@ -117,6 +121,8 @@ export interface Report {
   };
   ledger: LedgerResult | null;
   knee: Knee | null;
+  /** What an event cost: the stack's CPU per part and per accepted event (absent in older reports). */
+  cost?: RunCost | null;
   series: {
     /** Client latency percentiles per time window (k6, via Prometheus), ms. */
     latency: NamedSeries[];

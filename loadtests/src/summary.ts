@@ -1,3 +1,4 @@
+import type { CostWindow } from "./cost.ts";
 import type { Report, ThresholdResult } from "./model.ts";
 import { fmtMs, fmtNum, fmtPct } from "./stats.ts";
 
@@ -132,6 +133,32 @@ export function summaryTable(r: Report): string {
       "",
     ]);
   }
+  const cost = r.cost;
+  if (cost) {
+    const w = cost.loadAndDrain;
+    rows.push([
+      "stack CPU/event",
+      w.stack.msPerEvent === null ? "-" : `${w.stack.msPerEvent.toFixed(2)} ms`,
+      w.stack.msPerEvent === null ? "" : `(${partsText(w)})`,
+      "",
+    ]);
+    rows.push([
+      "stack CPU",
+      `${w.stack.cpuSeconds.toFixed(1)} s, ${w.stack.cores.toFixed(2)} cores`,
+      `load + drain ${w.seconds.toFixed(1)} s, ${fmtNum(w.events)} events; machine ${machineText(w)}`,
+      "",
+    ]);
+    for (const note of cost.notes) detail.push(dim(`note: ${note}`));
+  }
+  if (r.knee?.steps.some((s) => s.cpuMsPerEvent != null)) {
+    detail.push(
+      dim(
+        `stack CPU/event per step: ${r.knee.steps
+          .map((s) => `${s.rate}/s ${s.cpuMsPerEvent == null ? "-" : s.cpuMsPerEvent.toFixed(2)}`)
+          .join(", ")} (ms)`,
+      ),
+    );
+  }
   const head = `${bold(`Run ${r.runId}`)}  ${describeLoad(r)}  ->  ${
     r.passed ? green(bold("PASSED")) : red(bold("FAILED"))
   }`;
@@ -151,4 +178,22 @@ export function describeLoad(r: Report): string {
   if (r.scenario === "spike")
     return `spike, ${String(p.BASE_RATE ?? 200)}/s -> ${String(p.SPIKE_RATE ?? p.rate)}/s`;
   return `${r.scenario}, ${String(p.rate)}/s${p.duration ? ` for ${String(p.duration)}` : ""}`;
+}
+
+/** "kafka 1.11, postgres 0.97, producer 0.69, ...": ms per event by part, costliest first. */
+export function partsText(w: CostWindow, shown = 7): string {
+  const fmt = (v: number | null) => (v === null ? "-" : v.toFixed(2));
+  const parts = w.parts.filter((p) => (p.msPerEvent ?? 0) >= 0.005);
+  const head = parts.slice(0, shown).map((p) => `${p.name} ${fmt(p.msPerEvent)}`);
+  const rest = parts.slice(shown);
+  if (rest.length)
+    head.push(`${rest.length} others ${fmt(rest.reduce((a, p) => a + (p.msPerEvent ?? 0), 0))}`);
+  return head.join(", ") || "no part above 0.005 ms";
+}
+
+/** "93% busy (stack 71%, generator 9%, other 13%)": shares of the machine's capacity. */
+export function machineText(w: CostWindow): string {
+  const p = (x: number) => `${(x * 100).toFixed(0)}%`;
+  const m = w.machine;
+  return `${p(m.busy)} busy (stack ${p(m.stack)}, generator ${p(m.generator)}, other ${p(m.other)})`;
 }

@@ -5,6 +5,7 @@
 import { writeFile } from "node:fs/promises";
 import { cpus, hostname, loadavg } from "node:os";
 import { join, relative } from "node:path";
+import { runCost, withStepCost } from "../cost.ts";
 import type { ProbeSample } from "../engine.ts";
 import { renderHtml } from "../html.ts";
 import type { NamedSeries, Report } from "../model.ts";
@@ -120,6 +121,14 @@ export function assembleReport(
   const { metrics, accepted, unanswered, series } = figures;
   const http = httpFigures(metrics, accepted, unanswered, Math.max(0.001, (loadEnd - loadStart) / 1000));
   const cpuSeconds = generatorCpu(run.cpuSeconds(), series.cpu, loadStart, loadEnd);
+  const cores = cpus().length;
+  const cost = runCost(
+    series.cpu,
+    { loadStart, loadEnd, drained: load.drained },
+    accepted,
+    cores,
+    figures.ledger?.stored ?? null,
+  );
   return {
     version: 1,
     runId: setup.runId,
@@ -128,7 +137,7 @@ export function assembleReport(
     times: { start: times.start, loadStart, loadEnd, drained: load.drained, end: times.end },
     machine: {
       host: hostname(),
-      cpus: cpus().length,
+      cpus: cores,
       loadavg: loadavg(),
       node: process.version,
     },
@@ -152,7 +161,8 @@ export function assembleReport(
       groups: groupLag(figures.lagGroups, loadStart),
     },
     ledger: figures.ledger,
-    knee: figures.knee,
+    knee: figures.knee && withStepCost(figures.knee, series.cpu, cores, loadEnd),
+    cost,
     series,
     slowest: slowestProbes(run.probes),
     links: { jaeger: env("JAEGER_UI_URL", "http://127.0.0.1:16686"), prometheus: prometheusUrl },
@@ -168,6 +178,7 @@ export function runFigures(
   paths: { reportHtml: string; reportJson: string },
 ): RunFigures {
   const { ledger, knee } = report;
+  const headline = report.cost?.loadAndDrain;
   return {
     runId: setup.runId,
     scenario: setup.scenario,
@@ -186,6 +197,12 @@ export function runFigures(
     maxLag: report.lag.maxLag,
     maxLagSeconds: report.lag.maxLagSeconds,
     drainSeconds: report.lag.drainSeconds,
+    stackCpuMsPerEvent: headline?.stack.msPerEvent ?? null,
+    stackCpuMsPerEventByPart: Object.fromEntries(
+      (headline?.parts ?? []).map((p) => [p.name, p.msPerEvent ?? 0]),
+    ),
+    machineBusyShare: headline?.machine.busy ?? null,
+    otherShare: headline?.machine.other ?? null,
     lost: ledger?.lost ?? null,
     duplicated: ledger?.duplicated ?? null,
     orders: ledger?.orders?.orders ?? null,

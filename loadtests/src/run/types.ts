@@ -40,6 +40,12 @@ export interface RunFigures {
   maxLag: number;
   maxLagSeconds: number | null;
   drainSeconds: number | null;
+  /** The stack's CPU per accepted event over the load and its drain, ms (null: not sampled), and per part. */
+  stackCpuMsPerEvent: number | null;
+  stackCpuMsPerEventByPart: Record<string, number>;
+  /** Shares of the machine (0..1) busy, and taken by processes outside the stack and the generator. */
+  machineBusyShare: number | null;
+  otherShare: number | null;
   lost: number | null;
   duplicated: number | null;
   /** checkout only: the run's orders and how many did not reach a final state. */
