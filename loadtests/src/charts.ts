@@ -273,6 +273,8 @@ export function barChart(spec: {
   bars: { label: string; value: number | null; color?: string }[];
   unit: Unit;
   limit?: { value: number; label: string };
+  /** Room for the labels on the left (names longer than "p99"). */
+  labelWidth?: number;
 }): string {
   const bars = spec.bars.filter(
     (b): b is { label: string; value: number; color?: string } => b.value !== null,
@@ -284,7 +286,7 @@ export function barChart(spec: {
     return `<figure class="chart" id="${spec.id}">${header}<div class="empty">no samples</div></figure>`;
   const rowH = 30;
   const h = 12 + bars.length * rowH + 22;
-  const left = 70;
+  const left = spec.labelWidth ?? 70;
   const right = 90;
   let top = Math.max(...bars.map((b) => b.value), spec.limit?.value ?? 0) * 1.1;
   if (top <= 0) top = 1;

@@ -76,6 +76,10 @@ export interface RunCost {
   stored: number | null;
   /** The stack's CPU per stored event over the load and its drain, ms. */
   msPerStoredEvent: number | null;
+  /** Messages appended to events.ingest over the load and its drain, by anyone, when sampled. */
+  ingested: number | null;
+  /** The probe's reads of the read model (its polls), served by the stack beside the events. */
+  probeReads: number | null;
   /** Parts of every stack with no sample at all in the window: the total lacks them. */
   missing: string[];
   /** Notes for a reader: a noisy or saturated box, a part missing, samples lost to a restart. */
@@ -177,6 +181,18 @@ export function costOver(
 
 const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
 
+/** What the stack did in the run besides burning CPU: the counts its cost is set against. */
+export interface RunCounts {
+  /** Events accepted (202), the engine's count: the denominator. */
+  accepted: number;
+  /** The run's events in the event store (the ledger), when it was checked. */
+  stored?: number | null;
+  /** Messages appended to events.ingest over the window, by anyone (the lag sampler's offsets). */
+  ingested?: number | null;
+  /** Reads the probe made to see its events in the read model (its polls). */
+  probeReads?: number | null;
+}
+
 /**
  * A run's cost: over the load, and over the load and its drain (the headline). `drained` null:
  * the consumers did not catch up, the window runs to the last sample and the note says so.
@@ -184,10 +200,11 @@ const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
 export function runCost(
   cpu: NamedSeries[],
   times: { loadStart: number; loadEnd: number; drained: number | null },
-  events: number,
+  counts: RunCounts,
   cores: number,
-  stored: number | null = null,
 ): RunCost {
+  const events = counts.accepted;
+  const stored = counts.stored ?? null;
   const clock = sampleClock(cpu);
   const lastSample = clock.ticks.at(-1) ?? times.loadEnd;
   const drainEnd = times.drained ?? Math.max(times.loadEnd, lastSample);
@@ -229,6 +246,17 @@ export function runCost(
     notes.push(
       `The event store holds ${stored} events of the run against ${events} accepted (202): per stored event the stack's CPU is ${perStored.toFixed(2)} ms.`,
     );
+  const ingested = counts.ingested ?? null;
+  const ours = Math.max(events, stored ?? 0);
+  if (ingested !== null && ingested > 1.1 * ours + 10)
+    notes.push(
+      `events.ingest took ${ingested} messages in the window against this run's ${ours}: other traffic (another run, the process manager's own events) shared the stack, and its CPU is in these figures; per ingested message the stack's CPU is ${((loadAndDrain.stack.cpuSeconds * 1000) / ingested).toFixed(2)} ms.`,
+    );
+  const reads = counts.probeReads ?? 0;
+  if (reads > 0 && events > 0)
+    notes.push(
+      `The stack also answered the probe's ${reads} reads of the read model (${(reads / events).toFixed(2)} per accepted event): part of its CPU served them, more so at low rates.`,
+    );
   if (times.drained === null)
     notes.push(
       "The consumers did not drain: the window runs to the last CPU sample, the work left is not counted.",
@@ -241,6 +269,8 @@ export function runCost(
     drained: times.drained !== null,
     stored,
     msPerStoredEvent: perStored,
+    ingested,
+    probeReads: counts.probeReads ?? null,
     missing,
     notes,
   };

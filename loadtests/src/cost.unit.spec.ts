@@ -86,7 +86,7 @@ describe("what an event cost", () => {
     // Load to 10 s; the projection keeps working at 80 % until the drain at 13 s, then idles.
     const projection = every(16, (t) => (t <= 13_000 ? 80 : 0));
     const cpu = steady(16, { projection });
-    const cost = runCost(cpu, { loadStart: 0, loadEnd: 10_000, drained: 13_000 }, 1000, 2);
+    const cost = runCost(cpu, { loadStart: 0, loadEnd: 10_000, drained: 13_000 }, { accepted: 1000 }, 2);
     expect(cost.basis).toBe("load+drain");
     close(cost.load.parts.find((p) => p.name === "projection")!.cpuSeconds, 8);
     close(cost.loadAndDrain.parts.find((p) => p.name === "projection")!.cpuSeconds, 10.4);
@@ -96,14 +96,14 @@ describe("what an event cost", () => {
   });
 
   it("runs to the last sample when the consumers did not drain, and says so", () => {
-    const cost = runCost(steady(12), { loadStart: 0, loadEnd: 10_000, drained: null }, 1000, 2);
+    const cost = runCost(steady(12), { loadStart: 0, loadEnd: 10_000, drained: null }, { accepted: 1000 }, 2);
     expect(cost.loadAndDrain.to).toBe(12_000);
     expect(cost.drained).toBe(false);
     expect(cost.notes.join(" ")).toMatch(/did not drain/);
   });
 
   it("names the parts of the stack that were not sampled: the total lacks them", () => {
-    const cost = runCost(steady(), { loadStart: 0, loadEnd: 10_000, drained: 10_000 }, 1000, 2);
+    const cost = runCost(steady(), { loadStart: 0, loadEnd: 10_000, drained: 10_000 }, { accepted: 1000 }, 2);
     expect(cost.missing).toEqual([
       "event-store",
       "projection",
@@ -118,7 +118,7 @@ describe("what an event cost", () => {
     const late = runCost(
       steady(12, { jaeger: [[12_000, 40]] }),
       { loadStart: 0, loadEnd: 10_000, drained: 10_000 },
-      1000,
+      { accepted: 1000 },
       2,
     );
     expect(late.loadAndDrain.parts.map((p) => p.name)).not.toContain("jaeger");
@@ -132,7 +132,7 @@ describe("what an event cost", () => {
     const cost = runCost(
       steady(10, { producer }),
       { loadStart: 0, loadEnd: 10_000, drained: 10_000 },
-      1000,
+      { accepted: 1000 },
       2,
     );
     const p = cost.loadAndDrain.parts.find((x) => x.name === "producer")!;
@@ -143,7 +143,12 @@ describe("what an event cost", () => {
   });
 
   it("notes a noisy box and a saturated machine, and not a quiet one", () => {
-    const noisy = runCost(steady(), { loadStart: 0, loadEnd: 10_000, drained: 10_000 }, 1000, 2);
+    const noisy = runCost(
+      steady(),
+      { loadStart: 0, loadEnd: 10_000, drained: 10_000 },
+      { accepted: 1000 },
+      2,
+    );
     expect(noisy.notes.find((n) => n.startsWith("Other processes"))).toMatch(
       /18% of the machine \(0\.35 of 2 cores\)/,
     );
@@ -151,14 +156,14 @@ describe("what an event cost", () => {
     const saturated = runCost(
       steady(10, { machine: every(10, 196) }),
       { loadStart: 0, loadEnd: 10_000, drained: 10_000 },
-      1000,
+      { accepted: 1000 },
       2,
     );
     expect(saturated.notes.find((n) => n.startsWith("The machine was"))).toMatch(/98% busy/);
     const quiet = runCost(
       steady(10, { other: every(10, 4), machine: every(10, 119) }),
       { loadStart: 0, loadEnd: 10_000, drained: 10_000 },
-      1000,
+      { accepted: 1000 },
       2,
     );
     expect(quiet.notes.some((n) => /Other processes|The machine was/.test(n))).toBe(false);
@@ -166,25 +171,47 @@ describe("what an event cost", () => {
 
   it("gives the cost per stored event too when the store holds more than was answered 202", () => {
     const times = { loadStart: 0, loadEnd: 10_000, drained: 10_000 };
-    const cost = runCost(steady(), times, 1000, 2, 1250);
+    const cost = runCost(steady(), times, { accepted: 1000, stored: 1250 }, 2);
     close(cost.loadAndDrain.stack.msPerEvent, 10);
     close(cost.msPerStoredEvent, 8);
     expect(cost.notes.find((n) => n.startsWith("The event store holds"))).toMatch(
       /1250 events .* 1000 accepted .* 8\.00 ms/,
     );
-    expect(runCost(steady(), times, 1000, 2, 1010).notes.some((n) => n.startsWith("The event store"))).toBe(
-      false,
+    expect(
+      runCost(steady(), times, { accepted: 1000, stored: 1010 }, 2).notes.some((n) =>
+        n.startsWith("The event store"),
+      ),
+    ).toBe(false);
+    expect(runCost(steady(), times, { accepted: 1000 }, 2).msPerStoredEvent).toBeNull();
+  });
+
+  it("says when other traffic shared the stack, and how many reads the probe added", () => {
+    const times = { loadStart: 0, loadEnd: 10_000, drained: 10_000 };
+    const shared = runCost(steady(), times, { accepted: 1000, ingested: 2500, probeReads: 400 }, 2);
+    expect(shared.notes.find((n) => n.startsWith("events.ingest took"))).toMatch(
+      /2500 messages in the window against this run's 1000.* 4\.00 ms/,
     );
-    expect(runCost(steady(), times, 1000, 2).msPerStoredEvent).toBeNull();
+    expect(shared.notes.find((n) => n.startsWith("The stack also answered"))).toMatch(
+      /400 reads .*0\.40 per/,
+    );
+    expect(shared.ingested).toBe(2500);
+    const alone = runCost(steady(), times, { accepted: 1000, stored: 1000, ingested: 1005 }, 2);
+    expect(alone.notes.some((n) => n.startsWith("events.ingest took"))).toBe(false);
+    expect(alone.notes.some((n) => n.startsWith("The stack also answered"))).toBe(false);
   });
 
   it("gives no per-event figure without accepted events, without samples, or without the stack", () => {
     expect(costOver(steady(), { from: 0, to: 10_000 }, 0, 2).stack.msPerEvent).toBeNull();
-    const none = runCost([], { loadStart: 0, loadEnd: 10_000, drained: 10_000 }, 1000, 2);
+    const none = runCost([], { loadStart: 0, loadEnd: 10_000, drained: 10_000 }, { accepted: 1000 }, 2);
     expect(none.loadAndDrain.stack.msPerEvent).toBeNull();
     expect(none.notes[0]).toMatch(/No CPU samples/);
     const generatorOnly = steady().filter((s) => ["machine", "other", "vegeta", "runner"].includes(s.name));
-    const docker = runCost(generatorOnly, { loadStart: 0, loadEnd: 10_000, drained: 10_000 }, 1000, 2);
+    const docker = runCost(
+      generatorOnly,
+      { loadStart: 0, loadEnd: 10_000, drained: 10_000 },
+      { accepted: 1000 },
+      2,
+    );
     expect(docker.loadAndDrain.stack.msPerEvent).toBeNull();
     expect(docker.notes[0]).toMatch(/No process of the stack/);
   });
@@ -231,7 +258,12 @@ describe("the cost in the report", () => {
   ) as Report;
   const report: Report = {
     ...fixture,
-    cost: runCost(fixture.series.cpu, fixture.times, fixture.http.accepted, fixture.machine.cpus),
+    cost: runCost(
+      fixture.series.cpu,
+      fixture.times,
+      { accepted: fixture.http.accepted, stored: fixture.ledger?.stored ?? null },
+      fixture.machine.cpus,
+    ),
   };
   const w = report.cost!.loadAndDrain;
 

@@ -146,8 +146,8 @@ svg .blabel { text-anchor:end; font-weight:600; } svg .bvalue { font-variant-num
 table { border-collapse:collapse; width:100%; background:#fff; border:1px solid var(--line); border-radius:8px; overflow:hidden; font-variant-numeric:tabular-nums; }
 th, td { text-align:left; padding:7px 10px; border-bottom:1px solid #f1f5f9; font-size:13px; }
 th { background:#f8fafc; color:#475569; font-weight:600; font-size:12px; }
-td.num { text-align:right; } td.ok { color:var(--ok); font-weight:600; } td.bad { color:var(--bad); font-weight:600; }
-tr.bad td { background:#fffafa; }
+td.num, th.num { text-align:right; } td.ok { color:var(--ok); font-weight:600; } td.bad { color:var(--bad); font-weight:600; }
+tr.bad td { background:#fffafa; } table.nowrap td, table.nowrap th { white-space:nowrap; }
 a { color:#1d4ed8; text-decoration:none; } a:hover { text-decoration:underline; }
 code { font-family:ui-monospace,SFMono-Regular,Menlo,monospace; font-size:12px; }
 .notes { color:#475569; font-size:13px; } .notes li { margin:3px 0; }
@@ -615,7 +615,7 @@ function costSection(cost: RunCost): string {
   const rows = w.parts
     .map(
       (p) =>
-        `<tr><td>${esc(p.name)}</td><td class="num">${p.cpuSeconds.toFixed(2)} s</td><td class="num">${fmtPct(
+        `<tr><td>${esc(p.name)}</td><td class="num">${p.cpuSeconds.toFixed(1)} s</td><td class="num">${fmtPct(
           w.stack.cpuSeconds > 0 ? p.cpuSeconds / w.stack.cpuSeconds : null,
           0,
         )}</td><td class="num">${fmtMs(p.msPerEvent)}</td><td class="num">${fmtMs(
@@ -623,7 +623,7 @@ function costSection(cost: RunCost): string {
         )}</td><td class="num">${p.missingSamples ? `${p.missingSamples} of ${w.samples}` : "-"}</td></tr>`,
     )
     .join("");
-  const total = `<tr><th>stack</th><th class="num">${w.stack.cpuSeconds.toFixed(2)} s</th><th class="num">100%</th><th class="num">${fmtMs(
+  const total = `<tr><th>stack</th><th class="num">${w.stack.cpuSeconds.toFixed(1)} s</th><th class="num">100%</th><th class="num">${fmtMs(
     w.stack.msPerEvent,
   )}</th><th class="num">${fmtMs(cost.load.stack.msPerEvent)}</th><th></th></tr>`;
   const chart = barChart({
@@ -633,11 +633,12 @@ function costSection(cost: RunCost): string {
       w.events,
     )} events); machine ${machineText(w)}`,
     unit: "ms",
+    labelWidth: 110,
     bars: w.parts
       .filter((p) => (p.msPerEvent ?? 0) >= 0.005)
       .map((p, i) => ({ label: p.name, value: p.msPerEvent, color: palette[i % palette.length] })),
   });
-  return `<h2>What an event cost</h2><div class="grid2">${chart}<div><table id="cost-table"><thead><tr><th>part</th><th>CPU</th><th>share of the stack</th><th>per event (load + drain)</th><th>per event (load only)</th><th>samples missing</th></tr></thead><tbody>${rows}</tbody><tfoot>${total}</tfoot></table><ul class="notes">${[
+  return `<h2>What an event cost</h2><div class="grid2">${chart}<div><table id="cost-table" class="nowrap"><thead><tr><th>part</th><th>CPU</th><th>share</th><th>per event<br>load + drain</th><th>per event<br>load only</th><th>samples<br>missing</th></tr></thead><tbody>${rows}</tbody><tfoot>${total}</tfoot></table><ul class="notes">${[
     "The stack: every sampled part but the generator, the runner and other processes. Per event: over the events accepted (202) in the run.",
     ...cost.notes,
   ]

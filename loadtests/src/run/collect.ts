@@ -12,7 +12,7 @@ import type { Knee, Report } from "../model.ts";
 import type { SummaryMetric } from "../native/recorder.ts";
 import type { DrivenLoad, StartedRun } from "./drive.ts";
 import { judgeRamp } from "./ramp.ts";
-import { collectSeries, type lagSeries } from "./series.ts";
+import { collectSeries, ingestedBetween, type lagSeries } from "./series.ts";
 import type { RunSetup } from "./setup.ts";
 
 /** A value of the engine's summary, null when the engine did not report it. */
@@ -30,6 +30,8 @@ export interface CollectedFigures {
   maxLag: number;
   maxLagSeconds: number | null;
   knee: Knee | null;
+  /** Messages appended to events.ingest over the load and its drain, by anyone. */
+  ingested: number | null;
 }
 
 /** The engine's summary (k6's handleSummary, or the native recorder's in the same shape). */
@@ -122,5 +124,6 @@ export async function collectFigures(
     maxLag,
     maxLagSeconds,
     knee,
+    ingested: ingestedBetween(started.sampler.samples, load.loadStart, load.drained ?? Infinity),
   };
 }

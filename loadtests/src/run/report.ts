@@ -125,9 +125,13 @@ export function assembleReport(
   const cost = runCost(
     series.cpu,
     { loadStart, loadEnd, drained: load.drained },
-    accepted,
+    {
+      accepted,
+      stored: figures.ledger?.stored ?? null,
+      ingested: figures.ingested,
+      probeReads: run.probes.reduce((sum, p) => sum + p.polls, 0),
+    },
     cores,
-    figures.ledger?.stored ?? null,
   );
   return {
     version: 1,

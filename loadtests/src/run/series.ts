@@ -28,6 +28,18 @@ export function lagSeries(samples: LagSample[]) {
 }
 
 /**
+ * Messages appended to events.ingest between two instants, by anyone: the event store's group's
+ * high watermarks at the last samples at or before each (null without two such samples).
+ */
+export function ingestedBetween(samples: LagSample[], from: number, to: number): number | null {
+  const high = (s: LagSample | undefined) => s?.groups.find((g) => g.group === "event-store")?.high;
+  const before = (t: number) => samples.filter((s) => s.t <= t && high(s) !== undefined).at(-1);
+  const a = high(before(from) ?? samples.find((s) => high(s) !== undefined));
+  const b = high(before(to));
+  return a === undefined || b === undefined ? null : Math.max(0, b - a);
+}
+
+/**
  * Events per second through each hop, from the sampler's offsets (1 s resolution, no scrape
  * lag): appended to events.ingest (produced), consumed by each group (committed offsets).
  */

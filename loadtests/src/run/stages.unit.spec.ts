@@ -8,7 +8,7 @@ import { runLag } from "./collect.ts";
 import { engineThresholds, judgeRun, lagSourceOf, runNotes, type RunVerdictInput } from "./judge.ts";
 import { judgeRamp } from "./ramp.ts";
 import { e2eFigures, generatorCpu, groupLag, httpFigures, slowestProbes } from "./report.ts";
-import { flowRates, lagSeries } from "./series.ts";
+import { flowRates, ingestedBetween, lagSeries } from "./series.ts";
 import { runParams, scenarioEnv, scenarioKnobs, seconds, type RunSetup } from "./setup.ts";
 
 const group = (name: string, x: Partial<GroupSample> = {}): GroupSample => ({
@@ -241,6 +241,15 @@ describe("the run's figures", () => {
       group("projection", { committed: 200 }),
     ]),
   ];
+  it("counts the messages appended to events.ingest between two instants from the last samples at or before them", () => {
+    expect(ingestedBetween(samples, 0, 1100)).toBe(200);
+    expect(ingestedBetween(samples, 500, 1050)).toBe(100);
+    expect(ingestedBetween(samples, 1000, Infinity)).toBe(100);
+    // Before the first sample: counted from it.
+    expect(ingestedBetween(samples, -500, 1000)).toBe(100);
+    expect(ingestedBetween([], 0, 1000)).toBeNull();
+    expect(ingestedBetween(samples, 0, -1)).toBeNull();
+  });
   it("takes the run's highest lag from the samples after the load started", () => {
     expect(runLag(samples, 500)).toEqual({ maxLag: 20, maxLagSeconds: 0.4 });
     expect(runLag(samples, 2000)).toEqual({ maxLag: 0, maxLagSeconds: null });
