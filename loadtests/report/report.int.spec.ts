@@ -9,10 +9,12 @@
  *  2. From a small real run (smoke, ~10 s) when the whole stack answers (`make up`); skipped
  *     otherwise, with the reason.
  */
+import { existsSync } from "node:fs";
 import { copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { openReport, type OpenedReport } from "../src/browser.ts";
+import { runCost } from "../src/cost.ts";
 import { renderHtml } from "../src/html.ts";
 import { fmtMs } from "../src/stats.ts";
 import type { Report } from "../src/model.ts";
@@ -59,6 +61,15 @@ async function checkPage(htmlPath: string, report: Report, png: string): Promise
   await expect(tileValue("HTTP p50")).resolves.toBe(fmtMs(report.http.p50));
   expect(fmtMs(report.http.max)).toMatch(/^\d+(\.\d+)? (ms|s)$/);
 
+  // What an event cost: the tile, a bar per part, a row per part (the fixture's cost is worked
+  // out from its own series, as a fresh run's is).
+  const cost = report.cost!;
+  await expect(tileValue("Stack CPU / event")).resolves.toBe(fmtMs(cost.loadAndDrain.stack.msPerEvent));
+  const bars = cost.loadAndDrain.parts.filter((p) => (p.msPerEvent ?? 0) >= 0.005).length;
+  expect(bars).toBeGreaterThan(3);
+  expect(await page.locator("#chart-cost svg rect.bar").count()).toBe(bars);
+  expect(await page.locator("#cost-table tbody tr").count()).toBe(cost.loadAndDrain.parts.length);
+
   // The charts that must carry data in any run: latency, throughput, lag (messages), e2e, the
   // e2e distribution, CPU. A line is a path with at least two points.
   const mustDraw = ["chart-latency", "chart-throughput", "chart-lag", "chart-e2e", "chart-cpu"];
@@ -99,6 +110,7 @@ async function checkPage(htmlPath: string, report: Report, png: string): Promise
 
   // The hover read-out.
   const hover = page.locator("#chart-latency rect.hover");
+  await hover.scrollIntoViewIfNeeded(); // below the fold, under the tiles and the cost
   const box = await hover.boundingBox();
   expect(box).not.toBeNull();
   await page.mouse.move(box!.x + box!.width * 0.5, box!.y + box!.height * 0.5);
@@ -115,7 +127,17 @@ async function checkPage(htmlPath: string, report: Report, png: string): Promise
 
 describe("the HTML report in headless Chromium", () => {
   it("renders a real run's report (fixture) with charts, links and no errors", async () => {
-    const report = JSON.parse(await readFile(join(here, "fixture", "report.json"), "utf8")) as Report;
+    const recorded = JSON.parse(await readFile(join(here, "fixture", "report.json"), "utf8")) as Report;
+    // Recorded before reports said what an event cost: worked out from its own CPU series.
+    const report: Report = {
+      ...recorded,
+      cost: runCost(
+        recorded.series.cpu,
+        recorded.times,
+        { accepted: recorded.http.accepted, stored: recorded.ledger?.stored ?? null },
+        recorded.machine.cpus,
+      ),
+    };
     await mkdir(outDir, { recursive: true });
     const html = join(outDir, "fixture.html");
     await writeFile(html, renderHtml(report));
@@ -142,6 +164,13 @@ describe("the HTML report in headless Chromium", () => {
     expect(report.http.avg!).toBeLessThanOrEqual(report.http.max!);
     expect(report.ledger?.lost).toBe(0);
     expect(report.ledger?.duplicated).toBe(0);
+    // What an event cost beside the latencies; on a native stack (its pid files) every part sampled.
+    expect(report.cost?.loadAndDrain.samples).toBeGreaterThan(0);
+    expect(figures.stackCpuMsPerEvent).toBe(report.cost?.loadAndDrain.stack.msPerEvent ?? null);
+    if (existsSync(join(repoRoot, ".eventscope", "run", "kafka.pid"))) {
+      expect(report.cost?.missing).toEqual([]);
+      expect(report.cost?.loadAndDrain.stack.msPerEvent).toBeGreaterThan(0);
+    }
     await checkPage(figures.reportHtml, report, join(outDir, "real-run.png"));
   }, 120_000);
 });
