@@ -41,6 +41,7 @@ export {
   nameBasedUuid,
   toCloudEvent,
 } from "./cloudevents.ts";
+export { EventscopeError, isEventscopeError, type EventscopeErrorOptions } from "./errors.ts";
 export type { IncomingKafkaRecord, KafkaHeaderValue, KafkaRecord } from "./kafka-binding.ts";
 export {
   fromKafkaRecord,

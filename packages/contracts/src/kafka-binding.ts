@@ -2,6 +2,7 @@
 // data as JSON, every other attribute is a `ce_*` header. Any CloudEvents consumer can read it,
 // and consumers that only want the data parse nothing else.
 import { envelopeFrom, extraMetadata } from "./cloudevent-attributes.ts";
+import { EventscopeError } from "./errors.ts";
 import { upcast } from "./upcast.ts";
 import { dataSchemaUri, isCommittedEvent, type CommittedEvent, type EventEnvelope } from "./envelope.ts";
 
@@ -19,13 +20,11 @@ export type IncomingKafkaRecord = {
 };
 
 /** A record that cannot be an event. Not retriable: consumers park it with its reason. */
-export class MalformedRecordError extends Error {
-  readonly code = "MALFORMED_RECORD";
-  readonly retriable = false;
+export class MalformedRecordError extends EventscopeError {
   readonly reason: string;
 
   constructor(reason: string, options?: { cause?: unknown }) {
-    super(`malformed event record: ${reason}`, options);
+    super(`malformed event record: ${reason}`, { code: "MALFORMED_RECORD", cause: options?.cause });
     this.name = "MalformedRecordError";
     this.reason = reason;
   }

@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { createKeyring, outgoingKey, parseApiKeys } from "./api-keys.ts";
-import { EventscopeError } from "./errors.ts";
+import { ProblemError } from "./errors.ts";
 
 const refusal = (run: () => void) => {
   try {
     run();
   } catch (error) {
-    if (error instanceof EventscopeError)
+    if (error instanceof ProblemError)
       return { status: error.status, extra: error.extra, errors: error.problems };
   }
   return undefined;

@@ -1,5 +1,6 @@
 // Configuration precedence, spelled out once: explicit option, then environment variable, then
 // default. Each service declares its settings in one place with `readConfig`.
+import { EventscopeError } from "@eventscope/contracts";
 import { parseApiKeys, type ApiKey } from "./api-keys.ts";
 import { kafkaClientNames, type KafkaClientName } from "./kafka/types.ts";
 
@@ -15,9 +16,10 @@ export interface Setting<T> {
 export type ConfigSpec = Record<string, Setting<unknown>>;
 export type ConfigOf<S extends ConfigSpec> = { [K in keyof S]: S[K] extends Setting<infer T> ? T : never };
 
-export class ConfigError extends Error {
+/** A setting that cannot be read: the service does not start. Never retriable. */
+export class ConfigError extends EventscopeError {
   constructor(message: string) {
-    super(message);
+    super(message, { code: "CONFIG_INVALID" });
     this.name = "ConfigError";
   }
 }
@@ -31,6 +33,12 @@ export const int = (raw: string): number => {
 export const positiveInt = (raw: string): number => {
   const value = int(raw);
   if (value <= 0) throw new ConfigError(`expected a positive integer, got "${raw}"`);
+  return value;
+};
+
+export const nonNegativeInt = (raw: string): number => {
+  const value = int(raw);
+  if (value < 0) throw new ConfigError(`expected an integer >= 0, got "${raw}"`);
   return value;
 };
 
@@ -150,6 +158,13 @@ export const commonSettings = {
     parse: int,
     description:
       "Most writes (POST, PUT, PATCH, DELETE) one API key may make per minute on a service, by client address when API_KEYS is empty; beyond it a 429 problem with Retry-After; 0 is no limit",
+  },
+  kafkaCommitIntervalMs: {
+    env: "KAFKA_COMMIT_INTERVAL_MS",
+    default: 200,
+    parse: nonNegativeInt,
+    description:
+      "How often a consumer commits the offsets it has processed, all its partitions in one request (@platformatic/kafka; kafkajs commits each chunk). A rebalance redelivers at most this long's worth per partition, which the idempotent consumers skip; 0 commits each chunk before the next starts",
   },
   lagSampleIntervalMs: {
     env: "LAG_SAMPLE_INTERVAL_MS",

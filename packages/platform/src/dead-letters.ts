@@ -3,7 +3,7 @@ import type { Metrics } from "./metrics.ts";
 import type { Pool, PoolClient } from "./postgres.ts";
 import type { Publisher } from "./kafka.ts";
 import type { Route } from "./http.ts";
-import { EventscopeError, notFound, validationError } from "./errors.ts";
+import { ProblemError, notFound, validationError } from "./errors.ts";
 import { intParam } from "./params.ts";
 
 export interface DeadLetter {
@@ -164,7 +164,7 @@ function erasureOf(value: Buffer | null): ErasedStub["erasedBy"] | undefined {
 }
 
 const deadLetterErased = (id: string, by: ErasedStub["erasedBy"]) =>
-  new EventscopeError(
+  new ProblemError(
     `parked message ${id} held a data subject's personal data and was redacted on their erasure ` +
       `(${by.eventType} ${by.eventId}): there is nothing left to replay`,
     { code: DEAD_LETTER_ERASED, status: 409, extra: { deadLetterId: id, erasedBy: by } },

@@ -1,12 +1,15 @@
-// One small error hierarchy: a stable code, an HTTP status and whether a retry can help.
-// HTTP middleware turns any of them into an RFC 7807 problem body.
+// The errors an HTTP answer is made of: the root's stable code and retriable flag, plus an HTTP
+// status and the fields at fault. HTTP middleware turns any of them into an RFC 7807 problem body.
+import { EventscopeError } from "@eventscope/contracts";
+
+export { EventscopeError, isEventscopeError, type EventscopeErrorOptions } from "@eventscope/contracts";
 
 export interface FieldProblem {
   field: string;
   reason: string;
 }
 
-export interface EventscopeErrorOptions {
+export interface ProblemErrorOptions {
   code: string;
   status: number;
   retriable?: boolean;
@@ -16,45 +19,41 @@ export interface EventscopeErrorOptions {
   extra?: Record<string, unknown>;
 }
 
-export class EventscopeError extends Error {
-  readonly code: string;
+/** An error with an HTTP answer. Its `name` stays the root's: metric labels and logs read it. */
+export class ProblemError extends EventscopeError {
   readonly status: number;
-  readonly retriable: boolean;
   readonly problems: FieldProblem[];
   readonly retryAfterSeconds: number | undefined;
   readonly extra: Record<string, unknown>;
 
-  constructor(message: string, options: EventscopeErrorOptions) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = "EventscopeError";
-    this.code = options.code;
+  constructor(message: string, options: ProblemErrorOptions) {
+    super(message, options);
     this.status = options.status;
-    this.retriable = options.retriable ?? false;
     this.problems = options.problems ?? [];
     this.retryAfterSeconds = options.retryAfterSeconds;
     this.extra = options.extra ?? {};
   }
 }
 
-export const validationError = (message: string, problems: FieldProblem[]): EventscopeError =>
-  new EventscopeError(message, { code: "VALIDATION_FAILED", status: 400, problems });
+export const validationError = (message: string, problems: FieldProblem[]): ProblemError =>
+  new ProblemError(message, { code: "VALIDATION_FAILED", status: 400, problems });
 
-export const notFound = (message: string, extra?: Record<string, unknown>): EventscopeError =>
-  new EventscopeError(message, { code: "NOT_FOUND", status: 404, ...(extra ? { extra } : {}) });
+export const notFound = (message: string, extra?: Record<string, unknown>): ProblemError =>
+  new ProblemError(message, { code: "NOT_FOUND", status: 404, ...(extra ? { extra } : {}) });
 
-export const conflict = (message: string, extra?: Record<string, unknown>): EventscopeError =>
-  new EventscopeError(message, { code: "CONFLICT", status: 409, ...(extra ? { extra } : {}) });
+export const conflict = (message: string, extra?: Record<string, unknown>): ProblemError =>
+  new ProblemError(message, { code: "CONFLICT", status: 409, ...(extra ? { extra } : {}) });
 
-export const unauthorized = (message: string, extra?: Record<string, unknown>): EventscopeError =>
-  new EventscopeError(message, {
+export const unauthorized = (message: string, extra?: Record<string, unknown>): ProblemError =>
+  new ProblemError(message, {
     code: "UNAUTHORIZED",
     status: 401,
     problems: [{ field: "X-API-Key", reason: message }],
     ...(extra ? { extra } : {}),
   });
 
-export const forbidden = (message: string, extra?: Record<string, unknown>): EventscopeError =>
-  new EventscopeError(message, {
+export const forbidden = (message: string, extra?: Record<string, unknown>): ProblemError =>
+  new ProblemError(message, {
     code: "FORBIDDEN",
     status: 403,
     problems: [{ field: "X-API-Key", reason: message }],
@@ -66,19 +65,19 @@ export const idempotencyConflict = (
   message: string,
   problems: FieldProblem[],
   extra?: Record<string, unknown>,
-): EventscopeError =>
-  new EventscopeError(message, {
+): ProblemError =>
+  new ProblemError(message, {
     code: "IDEMPOTENCY_CONFLICT",
     status: 409,
     problems,
     ...(extra ? { extra } : {}),
   });
 
-export const methodNotAllowed = (message: string, allowed: string[]): EventscopeError =>
-  new EventscopeError(message, { code: "METHOD_NOT_ALLOWED", status: 405, extra: { allowed } });
+export const methodNotAllowed = (message: string, allowed: string[]): ProblemError =>
+  new ProblemError(message, { code: "METHOD_NOT_ALLOWED", status: 405, extra: { allowed } });
 
-export const payloadTooLarge = (limitBytes: number): EventscopeError =>
-  new EventscopeError(`request body exceeds ${limitBytes} bytes`, {
+export const payloadTooLarge = (limitBytes: number): ProblemError =>
+  new ProblemError(`request body exceeds ${limitBytes} bytes`, {
     code: "PAYLOAD_TOO_LARGE",
     status: 413,
     problems: [{ field: "body", reason: `larger than the limit of ${limitBytes} bytes` }],
@@ -88,15 +87,15 @@ export const unsupportedMediaType = (
   got: string | undefined,
   accepted: string[],
   reason = `expected one of ${accepted.join(", ")}`,
-): EventscopeError =>
-  new EventscopeError(`unsupported content type ${got ?? "(none)"}`, {
+): ProblemError =>
+  new ProblemError(`unsupported content type ${got ?? "(none)"}`, {
     code: "UNSUPPORTED_MEDIA_TYPE",
     status: 415,
     problems: [{ field: "content-type", reason }],
   });
 
-export const unavailable = (message: string, retryAfterSeconds: number, cause?: unknown): EventscopeError =>
-  new EventscopeError(message, {
+export const unavailable = (message: string, retryAfterSeconds: number, cause?: unknown): ProblemError =>
+  new ProblemError(message, {
     code: "UNAVAILABLE",
     status: 503,
     retriable: true,
@@ -108,20 +107,19 @@ export const unavailable = (message: string, retryAfterSeconds: number, cause?: 
  * The event was handed to the broker but no acknowledgement came in time: it may or may not be
  * stored. A retry with the same event id (or Idempotency-Key) is safe; the status URL tells.
  */
-export const publishInDoubt = (message: string, retryAfterSeconds: number): EventscopeError =>
-  new EventscopeError(message, {
+export const publishInDoubt = (message: string, retryAfterSeconds: number): ProblemError =>
+  new ProblemError(message, {
     code: "PUBLISH_IN_DOUBT",
     status: 504,
     retriable: true,
     retryAfterSeconds,
   });
 
-export const isEventscopeError = (error: unknown): error is EventscopeError =>
-  error instanceof EventscopeError;
+export const isProblemError = (error: unknown): error is ProblemError => error instanceof ProblemError;
 
 /** RFC 7807 problem body for an error; unknown errors become an opaque 500. */
 export function toProblem(error: unknown, instance?: string): Record<string, unknown> & { status: number } {
-  if (isEventscopeError(error)) {
+  if (isProblemError(error)) {
     return {
       type: `https://eventscope.dev/problems/${error.code.toLowerCase().replaceAll("_", "-")}`,
       title: titleFor(error.status),

@@ -3,8 +3,8 @@
 import type { ServerResponse } from "node:http";
 import type { ErrorRequestHandler, RequestHandler } from "express";
 import {
-  EventscopeError,
-  isEventscopeError,
+  ProblemError,
+  isProblemError,
   methodNotAllowed,
   notFound,
   payloadTooLarge,
@@ -61,7 +61,7 @@ interface ExpressError {
 
 /** An error raised by express or its middleware, as one of ours. */
 function translate(error: unknown, found: PathMatch | undefined, bodyLimit: number): unknown {
-  if (isEventscopeError(error)) return error;
+  if (isProblemError(error)) return error;
   // The Kafka publisher speaks of records: not sent is a 503, sent without an answer a 504.
   if (error instanceof PublishError)
     return error.outcome === "in-doubt"
@@ -71,7 +71,7 @@ function translate(error: unknown, found: PathMatch | undefined, bodyLimit: numb
   if (typeof status !== "number" || status < 400 || status >= 500) return error;
   if (type === "entity.too.large") return payloadTooLarge(bodyLimit);
   if (type === "encoding.unsupported")
-    return new EventscopeError("unsupported content encoding", {
+    return new ProblemError("unsupported content encoding", {
       code: "UNSUPPORTED_MEDIA_TYPE",
       status: 415,
       problems: [{ field: "content-encoding", reason: "bodies are taken as sent: identity only" }],
@@ -91,7 +91,7 @@ function translate(error: unknown, found: PathMatch | undefined, bodyLimit: numb
   if (status === 404) return notFound("no such document");
   if (status === 400 || type?.startsWith("request."))
     return validationError("request body could not be read", [{ field: "body", reason: message }]);
-  return new EventscopeError(message, { code: (type ?? "BAD_REQUEST").toUpperCase(), status });
+  return new ProblemError(message, { code: (type ?? "BAD_REQUEST").toUpperCase(), status });
 }
 
 export function problems(options: {
@@ -111,7 +111,7 @@ export function problems(options: {
     if (body.status >= 500) {
       failSpan(spanOf(req), error);
       // An answer the service chose (unavailable, stale, in doubt) is a warning; anything else a failure.
-      if (isEventscopeError(translated) && body.status !== 500)
+      if (isProblemError(translated) && body.status !== 500)
         options.logger.warn(
           { path, method: req.method, status: body.status, code: translated.code },
           translated.message,

@@ -3,7 +3,7 @@
 // Without keys the client's address is the key (behind the gateway, the gateway's address).
 import type { RequestHandler } from "express";
 import { ipKeyGenerator, rateLimit } from "express-rate-limit";
-import { EventscopeError } from "./errors.ts";
+import { ProblemError } from "./errors.ts";
 
 export interface RateLimitPolicy {
   /** Writes one key may make per minute; 0 is no limit. */
@@ -19,8 +19,8 @@ export const tooManyRequests = (
   limit: number,
   retryAfterSeconds: number,
   field: "X-API-Key" | "client address",
-): EventscopeError =>
-  new EventscopeError(`more than ${limit} writes in a minute`, {
+): ProblemError =>
+  new ProblemError(`more than ${limit} writes in a minute`, {
     code: "RATE_LIMITED",
     status: 429,
     retriable: true,

@@ -1,12 +1,12 @@
 // Whether an error can go away by trying again, for every consumer: a lost connection, a
 // serialization failure or a timeout is retried with backoff; a value PostgreSQL refuses, a
 // decode or schema error is parked or rejected at once. An error nobody classified is neither
-// and fails the batch loudly. Errors of the platform's own hierarchy say so themselves.
-import { EventscopeError, isEventscopeError } from "./errors.ts";
+// and fails the batch loudly. Errors of the one hierarchy (EventscopeError) say so themselves.
+import { isEventscopeError, ProblemError } from "./errors.ts";
 
 /** An input that will never be processed, however often it is retried: park or reject it. */
-export const unprocessable = (message: string, cause?: unknown): EventscopeError =>
-  new EventscopeError(message, { code: "UNPROCESSABLE", status: 422, retriable: false, cause });
+export const unprocessable = (message: string, cause?: unknown): ProblemError =>
+  new ProblemError(message, { code: "UNPROCESSABLE", status: 422, retriable: false, cause });
 
 interface ErrorFields {
   code?: unknown;
@@ -52,9 +52,12 @@ export function isRetriable(error: unknown): boolean {
   return typeof fields.message === "string" && TRANSIENT_MESSAGES.test(fields.message);
 }
 
+// What an input that cannot be processed is called: by the consumers, and by the Kafka binding.
+const POISON_CODES = new Set(["UNPROCESSABLE", "MALFORMED_RECORD"]);
+
 /** The input itself is at fault and retrying it cannot help: a data error, a decode or schema error. */
 export function isPoison(error: unknown): boolean {
-  if (isEventscopeError(error)) return error.code === "UNPROCESSABLE";
+  if (isEventscopeError(error)) return POISON_CODES.has(error.code);
   const state = sqlStateOf(error);
   if (state) return poisonSqlState(state);
   const fields = (error ?? {}) as ErrorFields;

@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { unavailable, validationError } from "./errors.ts";
+import { MalformedRecordError } from "@eventscope/contracts";
+import { ConfigError } from "./config.ts";
+import { EventscopeError, ProblemError, toProblem, unavailable, validationError } from "./errors.ts";
+import { PublishError } from "./kafka/types.ts";
 import { isPoison, isRetriable, isolatePoison, reasonOf, unprocessable } from "./retriable.ts";
 
 const pgError = (code: string, message = "boom") => Object.assign(new Error(message), { code });
@@ -28,6 +31,34 @@ describe("retriable: which errors a consumer retries and which it parks", () => 
       expect(isRetriable(error)).toBe(false);
       expect(isPoison(error)).toBe(false);
     }
+  });
+
+  it("decides by the one root's flag and code, whatever else an error carries", () => {
+    const errors = [
+      unavailable("broker down", 1),
+      new ConfigError("PORT: expected an integer"),
+      new PublishError("not acknowledged", "in-doubt", 1),
+      new MalformedRecordError("ce_id is required"),
+      unprocessable("schema"),
+    ];
+    expect(errors.map((e) => e instanceof EventscopeError && [e.name, e.code, e.retriable])).toEqual([
+      ["EventscopeError", "UNAVAILABLE", true],
+      ["ConfigError", "CONFIG_INVALID", false],
+      ["PublishError", "PUBLISH_IN_DOUBT", true],
+      ["MalformedRecordError", "MALFORMED_RECORD", false],
+      ["EventscopeError", "UNPROCESSABLE", false],
+    ]);
+    expect(errors.map(isRetriable)).toEqual([true, false, true, false, false]);
+    expect(errors.map(isPoison)).toEqual([false, false, false, true, true]);
+    // A code that looks like a SQLSTATE is the error's own, not PostgreSQL's.
+    const own = new EventscopeError("x", { code: "08006" });
+    expect([isRetriable(own), isPoison(new EventscopeError("x", { code: "22P05" }))]).toEqual([false, false]);
+  });
+
+  it("answers only a ProblemError with its own status; any other error is the opaque 500", () => {
+    expect(toProblem(new ProblemError("gone", { code: "GONE", status: 410 })).status).toBe(410);
+    for (const error of [new MalformedRecordError("x"), new PublishError("x", "not-sent", 1)])
+      expect(toProblem(error)).toMatchObject({ status: 500, code: "INTERNAL" });
   });
 
   it("gives the SQLSTATE in the reason", () => {

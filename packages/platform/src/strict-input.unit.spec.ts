@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { EventscopeError } from "./errors.ts";
+import { ProblemError } from "./errors.ts";
 import { checkCharset, decodeComponent, decodeUtf8, parseQuery, parseStrictJson } from "./strict-input.ts";
 
 const problemOf = (run: () => unknown) => {
   try {
     run();
   } catch (error) {
-    if (error instanceof EventscopeError) return { status: error.status, errors: error.problems };
+    if (error instanceof ProblemError) return { status: error.status, errors: error.problems };
     throw error;
   }
   throw new Error("expected a refusal");
@@ -64,7 +64,7 @@ describe("body decoding", () => {
     expect(decodeUtf8(Buffer.from("héllo"))).toBe("héllo");
     expect(problemOf(() => decodeUtf8(Buffer.from([0x7b, 0xff, 0x7d]))).errors[0]!.field).toBe("body");
     // CESU-8 surrogate halves are invalid UTF-8.
-    expect(() => decodeUtf8(Buffer.from([0xed, 0xa0, 0x80]))).toThrow(EventscopeError);
+    expect(() => decodeUtf8(Buffer.from([0xed, 0xa0, 0x80]))).toThrow(ProblemError);
   });
 
   it("refuses a declared charset other than UTF-8 with 415", () => {

@@ -5,7 +5,7 @@
 // others are still shown (only the status itself, which says whether the event exists, fails
 // the whole answer).
 import { activity } from "@eventscope/contracts";
-import { EventscopeError, isEventscopeError, type TopicNames } from "@eventscope/platform";
+import { ProblemError, isProblemError, type TopicNames } from "@eventscope/platform";
 import type { KafkaView } from "./kafka-view.ts";
 import type { Upstreams } from "./upstream.ts";
 import { toWaterfall, type JaegerTrace, type Waterfall } from "./waterfall.ts";
@@ -59,7 +59,7 @@ async function hop<T>(work: () => Promise<T>): Promise<Hop<T>> {
   try {
     return { ok: true, value: await work() };
   } catch (error) {
-    const status = isEventscopeError(error) ? error.status : 500;
+    const status = isProblemError(error) ? error.status : 500;
     const detail = error instanceof Error ? error.message : "failed";
     return { ok: false, error: { status, detail: detail.slice(0, 500) } };
   }
@@ -224,7 +224,7 @@ export async function eventJourney(deps: JourneyDeps, eventId: string, apiKey?: 
     const steps = (query: Record<string, string>) =>
       upstreams.json("process-manager", { path: ["/api/processes/steps"], query, apiKey }).then((answer) => {
         if (!Array.isArray(answer?.steps))
-          throw new EventscopeError("the process manager answered no list of steps", {
+          throw new ProblemError("the process manager answered no list of steps", {
             code: "UPSTREAM_ERROR",
             status: 502,
           });
@@ -238,12 +238,12 @@ export async function eventJourney(deps: JourneyDeps, eventId: string, apiKey?: 
     const traceId =
       parseTraceparent(event?.metadata?.traceparent)?.traceId ?? (await findTraceId(upstreams, eventId));
     if (!traceId)
-      throw new EventscopeError("no trace of this event in Jaeger", { code: "NOT_FOUND", status: 404 });
+      throw new ProblemError("no trace of this event in Jaeger", { code: "NOT_FOUND", status: 404 });
     const jaegerUrl = `${deps.jaegerUiUrl.replace(/\/+$/, "")}/trace/${traceId}`;
     const answer = await upstreams.call("jaeger", { path: ["/api/traces/", { value: traceId }] });
     if (answer.status === 404) return { traceId, jaegerUrl, waterfall: null };
     if (answer.status !== 200)
-      throw new EventscopeError(`jaeger answered ${answer.status}`, { code: "UPSTREAM_ERROR", status: 502 });
+      throw new ProblemError(`jaeger answered ${answer.status}`, { code: "UPSTREAM_ERROR", status: 502 });
     const found = (answer.body?.data as JaegerTrace[] | undefined)?.[0];
     return { traceId, jaegerUrl, waterfall: found ? toWaterfall(found) : null };
   });
@@ -280,7 +280,7 @@ async function readModelsOf(deps: JourneyDeps, event: any, apiKey?: string) {
   });
   if (answer.status === 404) return [{ model, id: event.aggregateId, document: null, applied: false }];
   if (answer.status !== 200)
-    throw new EventscopeError(`projection answered ${answer.status}`, {
+    throw new ProblemError(`projection answered ${answer.status}`, {
       code: "UPSTREAM_ERROR",
       status: answer.status,
     });

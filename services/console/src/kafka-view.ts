@@ -5,7 +5,7 @@
 // takes at most `limit` messages and `timeoutMs`, and only a few reads run at once.
 import { randomBytes } from "node:crypto";
 import kafkajs, { type Admin, type Kafka, type KafkaMessage } from "kafkajs";
-import { EventscopeError, notFound, unavailable, type TopicNames } from "@eventscope/platform";
+import { ProblemError, notFound, unavailable, type TopicNames } from "@eventscope/platform";
 import {
   decodeBytes,
   decodeHeaders,
@@ -104,7 +104,7 @@ export interface MessageRequest {
 }
 
 const unreachable = (error: unknown) =>
-  error instanceof EventscopeError ? error : unavailable("Kafka could not be reached", 2, error);
+  error instanceof ProblemError ? error : unavailable("Kafka could not be reached", 2, error);
 
 export function createKafkaView(deps: { kafka: Kafka; topics: TopicNames; timeoutMs: number }): KafkaView {
   const { kafka, timeoutMs } = deps;

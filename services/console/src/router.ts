@@ -10,7 +10,7 @@ import type { Kafka } from "kafkajs";
 import {
   checkText,
   createKafkajsClient,
-  isEventscopeError,
+  isProblemError,
   notFound,
   toProblem,
   topicNames,
@@ -324,7 +324,7 @@ export function createConsoleRouter(options: ConsoleRouterOptions): ConsoleRoute
   router.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
     let problem = toProblem(error, req.originalUrl.split("?")[0]!.slice(0, 200));
     const status = (error as { status?: unknown }).status;
-    if (!isEventscopeError(error) && typeof status === "number" && status >= 400 && status < 500) {
+    if (!isProblemError(error) && typeof status === "number" && status >= 400 && status < 500) {
       // express's own refusals (a path that does not decode, ...)
       problem = toProblem(
         validationError("invalid request", [

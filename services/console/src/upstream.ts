@@ -2,7 +2,7 @@
 // built here from fixed segments and encoded values, never taken from the user, so a request
 // can reach nothing but those bases. Each answer is bounded in time and size; the caller's
 // X-API-Key is forwarded so the services, not the console, decide what it may read or do.
-import { EventscopeError, unavailable } from "@eventscope/platform";
+import { ProblemError, unavailable } from "@eventscope/platform";
 
 export const upstreamNames = [
   "event-store",
@@ -56,7 +56,7 @@ async function readBounded(response: Response, limit: number): Promise<string> {
     size += value.byteLength;
     if (size > limit) {
       await reader.cancel();
-      throw new EventscopeError(`the answer was larger than ${limit} bytes`, {
+      throw new ProblemError(`the answer was larger than ${limit} bytes`, {
         code: "UPSTREAM_TOO_LARGE",
         status: 502,
       });
@@ -102,17 +102,14 @@ export function createUpstreams(bases: Record<UpstreamName, string>, timeoutMs: 
 }
 
 /** An upstream's refusal, passed on with its status (a 401 or 403 stays one) and its detail. */
-export function upstreamProblem(name: UpstreamName, answer: UpstreamAnswer): EventscopeError {
+export function upstreamProblem(name: UpstreamName, answer: UpstreamAnswer): ProblemError {
   const problem = (typeof answer.body === "object" && answer.body) || {};
   const status = answer.status >= 400 && answer.status < 600 ? answer.status : 502;
-  return new EventscopeError(
-    `${name}: ${String(problem.detail ?? `answered ${answer.status}`).slice(0, 500)}`,
-    {
-      code: typeof problem.code === "string" ? problem.code : "UPSTREAM_ERROR",
-      status,
-      retriable: status >= 500,
-      problems: Array.isArray(problem.errors) ? problem.errors.slice(0, 20) : [],
-      extra: { upstream: name },
-    },
-  );
+  return new ProblemError(`${name}: ${String(problem.detail ?? `answered ${answer.status}`).slice(0, 500)}`, {
+    code: typeof problem.code === "string" ? problem.code : "UPSTREAM_ERROR",
+    status,
+    retriable: status >= 500,
+    problems: Array.isArray(problem.errors) ? problem.errors.slice(0, 20) : [],
+    extra: { upstream: name },
+  });
 }

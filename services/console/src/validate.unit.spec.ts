@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isEventscopeError } from "@eventscope/platform";
+import { isProblemError } from "@eventscope/platform";
 import {
   aggregateType,
   deadLetterId,
@@ -20,7 +20,7 @@ function refusal(work: () => unknown): { field: string; reason: string } {
   try {
     work();
   } catch (error) {
-    if (isEventscopeError(error) && error.status === 400) return error.problems[0]!;
+    if (isProblemError(error) && error.status === 400) return error.problems[0]!;
     throw error;
   }
   throw new Error("accepted");

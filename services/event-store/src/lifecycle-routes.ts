@@ -2,7 +2,7 @@
 // streams in one state (what rebuilds leave out). See lifecycle.ts for what each state means.
 import { domainForAggregateType, streamIdOf } from "@eventscope/contracts";
 import {
-  EventscopeError,
+  ProblemError,
   conflict,
   intParam,
   notFound,
@@ -34,8 +34,8 @@ export async function existingStream(pool: Pool, params: Record<string, string>)
 }
 
 /** A tombstoned stream is gone for readers: 410 with when and why. */
-export function gone(stream: StreamLifecycle): EventscopeError {
-  return new EventscopeError(`stream ${stream.streamId} is tombstoned`, {
+export function gone(stream: StreamLifecycle): ProblemError {
+  return new ProblemError(`stream ${stream.streamId} is tombstoned`, {
     code: "STREAM_TOMBSTONED",
     status: 410,
     extra: { streamId: stream.streamId, tombstonedAt: stream.changedAt, reason: stream.reason },

@@ -6,7 +6,7 @@ import {
   ATTR_HTTP_RESPONSE_STATUS_CODE,
   ATTR_HTTP_ROUTE,
   ATTR_URL_PATH,
-  EventscopeError,
+  ProblemError,
   SpanKind,
   applyServerLimits,
   context,
@@ -60,24 +60,24 @@ const upstreamOf = new WeakMap<IncomingMessage, Upstream>();
 // breaks the exchange is a bad gateway (502); silence past the timeout is 504.
 const unreachable = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"]);
 
-function upstreamError(error: unknown, req: IncomingMessage, upstream: string): EventscopeError {
+function upstreamError(error: unknown, req: IncomingMessage, upstream: string): ProblemError {
   const code = (error as { code?: string }).code ?? "";
   if (timedOut.has(req))
-    return new EventscopeError(`${upstream} did not answer in time`, {
+    return new ProblemError(`${upstream} did not answer in time`, {
       code: "UPSTREAM_TIMEOUT",
       status: 504,
       retriable: true,
       extra: { upstream },
     });
   if (unreachable.has(code))
-    return new EventscopeError(`${upstream} is not reachable`, {
+    return new ProblemError(`${upstream} is not reachable`, {
       code: "UPSTREAM_UNAVAILABLE",
       status: 503,
       retriable: true,
       retryAfterSeconds: 1,
       extra: { upstream },
     });
-  return new EventscopeError(`${upstream} broke off the exchange`, {
+  return new ProblemError(`${upstream} broke off the exchange`, {
     code: "BAD_GATEWAY",
     status: 502,
     retriable: true,
@@ -209,7 +209,7 @@ export function createGatewayApp(deps: GatewayDeps) {
     const url = (req.url ?? "/").slice(0, 200);
     const upstream = upstreamOf.get(req);
     const known =
-      error instanceof EventscopeError
+      error instanceof ProblemError
         ? error
         : upstream
           ? upstreamError(error, req, upstream)
@@ -227,7 +227,7 @@ export function createGatewayApp(deps: GatewayDeps) {
       return;
     }
     const headers: Record<string, string> = { "content-type": "application/problem+json" };
-    if (known instanceof EventscopeError && known.retryAfterSeconds !== undefined)
+    if (known instanceof ProblemError && known.retryAfterSeconds !== undefined)
       headers["retry-after"] = String(known.retryAfterSeconds);
     const allowed = (known as { extra?: { allowed?: string[] } }).extra?.allowed;
     if (body.status === 405 && allowed) headers.allow = allowed.join(", ");

@@ -2,7 +2,7 @@
 // JSON POST to their provider, webhooks as a signed POST of the committed event to a target the
 // webhook policy admits (checked again here, on the address actually connected to).
 import nodemailer from "nodemailer";
-import { ATTR_HTTP_RESPONSE_STATUS_CODE, trace } from "@eventscope/platform";
+import { ATTR_HTTP_RESPONSE_STATUS_CODE, EventscopeError, trace } from "@eventscope/platform";
 import type { ClaimedDelivery } from "./deliveries.ts";
 import { createHttpPoster, PostError, type PostOptions } from "./http-post.ts";
 import { webhookHeaders } from "./signature.ts";
@@ -10,8 +10,7 @@ import { addressBytes, portOf } from "./webhook-policy.ts";
 import { checkTarget, pinnedLookup, TargetRefused, type TargetPolicy } from "./webhook-target.ts";
 
 /** A failed attempt; `retriable: false` when no later attempt can succeed. */
-export class SendError extends Error {
-  readonly retriable: boolean;
+export class SendError extends EventscopeError {
   /** The address class, when the webhook policy refused the target at send time. */
   readonly refusedClass: string | undefined;
   constructor(
@@ -19,9 +18,8 @@ export class SendError extends Error {
     retriable = true,
     options?: { cause?: unknown; refusedClass?: string | undefined },
   ) {
-    super(message, options);
+    super(message, { code: "SEND_FAILED", retriable, cause: options?.cause });
     this.name = "SendError";
-    this.retriable = retriable;
     this.refusedClass = options?.refusedClass;
   }
 }

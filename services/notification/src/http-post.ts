@@ -4,6 +4,7 @@
 // receiver answering 256 MiB costs the service one socket buffer, not 256 MiB.
 import { Agent as HttpAgent, request as httpRequest, type RequestOptions } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+import { EventscopeError } from "@eventscope/contracts";
 
 export interface PostResult {
   status: number;
@@ -15,12 +16,11 @@ export interface PostResult {
   truncated: boolean;
 }
 
-export class PostError extends Error {
-  readonly code: string;
+/** An attempt cut short here (the timeout); its code is the socket error's it stands for. */
+export class PostError extends EventscopeError {
   constructor(message: string, code: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super(message, { code, retriable: true, cause: options?.cause });
     this.name = "PostError";
-    this.code = code;
   }
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isEventscopeError } from "@eventscope/platform";
+import { isProblemError } from "@eventscope/platform";
 import { parseSubscription } from "./subscriptions.ts";
 
 const fieldsOf = (body: unknown): string[] => {
@@ -7,7 +7,7 @@ const fieldsOf = (body: unknown): string[] => {
     parseSubscription(body);
     return [];
   } catch (error) {
-    if (!isEventscopeError(error)) throw error;
+    if (!isProblemError(error)) throw error;
     expect(error.status).toBe(400);
     return error.problems.map((p) => p.field);
   }

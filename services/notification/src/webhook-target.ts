@@ -6,6 +6,7 @@
 import type { LookupAddress, LookupOptions } from "node:dns";
 import { lookup as systemLookup, Resolver } from "node:dns/promises";
 import { isIP } from "node:net";
+import { EventscopeError } from "@eventscope/contracts";
 import {
   addressBytes,
   isLocalhostName,
@@ -16,14 +17,12 @@ import {
 } from "./webhook-policy.ts";
 
 /** A target the policy refuses; `class` is the address class that made it so. */
-export class TargetRefused extends Error {
+export class TargetRefused extends EventscopeError {
   readonly class: AddressClass | "unresolvable";
-  readonly retriable: boolean;
   constructor(message: string, addressClass: AddressClass | "unresolvable", retriable = false) {
-    super(message);
+    super(message, { code: "TARGET_REFUSED", retriable });
     this.name = "TargetRefused";
     this.class = addressClass;
-    this.retriable = retriable;
   }
 }
 

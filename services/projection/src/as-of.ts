@@ -3,7 +3,7 @@
 // store's replay (`at`): each stream counts up to its last version whose timestamp is at or
 // before the time, and the streams are folded together in global position order.
 import { domains, type CommittedEvent } from "@eventscope/contracts";
-import { EventscopeError, type Pool } from "@eventscope/platform";
+import { ProblemError, type Pool } from "@eventscope/platform";
 import type { DocumentModel } from "./read-models.ts";
 import type { StoreClient } from "./store-client.ts";
 
@@ -36,7 +36,7 @@ async function streamUpTo(store: StoreClient, stream: Stream, asOf: number): Pro
       `${base}?fromVersion=${from}&limit=${PAGE}`,
     );
     if (status === 410)
-      throw new EventscopeError(body.detail ?? "the stream is tombstoned", {
+      throw new ProblemError(body.detail ?? "the stream is tombstoned", {
         code: "STREAM_TOMBSTONED",
         status: 410,
       });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { EventscopeError } from "@eventscope/platform";
+import { ProblemError } from "@eventscope/platform";
 import { asOfParam, freshnessParams } from "./fresh-reads.ts";
 
 const MAX_WAIT = 5000;
@@ -11,8 +11,8 @@ function refusal(query: string) {
   try {
     params(query);
   } catch (error) {
-    expect(error).toBeInstanceOf(EventscopeError);
-    const e = error as EventscopeError;
+    expect(error).toBeInstanceOf(ProblemError);
+    const e = error as ProblemError;
     return { status: e.status, code: e.code, fields: e.problems.map((x) => x.field), message: e.message };
   }
   throw new Error(`${query} was accepted`);
@@ -86,6 +86,6 @@ describe("asOfParam", () => {
       "2025-01-15T10:00:00.000Z",
     );
     expect(asOfParam(new URLSearchParams(""))).toBeUndefined();
-    expect(() => asOfParam(new URLSearchParams("asOf=yesterday"))).toThrow(EventscopeError);
+    expect(() => asOfParam(new URLSearchParams("asOf=yesterday"))).toThrow(ProblemError);
   });
 });

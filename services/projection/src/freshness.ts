@@ -5,7 +5,7 @@
 // consumer's commits notify (migration 003), and one check per notification serves every
 // waiting read; a slow timer covers a lost listening connection.
 import { streamIdOf } from "@eventscope/contracts";
-import { EventscopeError, type Logger, type Pool, type PoolClient } from "@eventscope/platform";
+import { ProblemError, type Logger, type Pool, type PoolClient } from "@eventscope/platform";
 import type { StoreClient } from "./store-client.ts";
 
 export interface FreshnessTarget {
@@ -41,7 +41,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The problem a read answers when its write has not been applied within the wait. */
 export const readModelStale = (detail: string, extra: Record<string, unknown>) =>
-  new EventscopeError(detail, {
+  new ProblemError(detail, {
     code: "READ_MODEL_STALE",
     status: 503,
     retriable: true,
@@ -182,7 +182,7 @@ export function createFreshness(deps: FreshnessDeps) {
     const listenerReady = ensureListening();
     const r = await decided(target, deadline);
     if (r.kind === "rejected") {
-      throw new EventscopeError(`event ${target.afterEventId} was rejected by the event store: ${r.reason}`, {
+      throw new ProblemError(`event ${target.afterEventId} was rejected by the event store: ${r.reason}`, {
         code: "EVENT_REJECTED",
         status: 404,
         extra: { ...named, rejectionCode: r.code, reason: r.reason, rejectedAt: r.rejectedAt },

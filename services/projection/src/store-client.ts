@@ -1,6 +1,6 @@
 // The projection's reads of the event store, over its HTTP API only (never its tables): event
 // status for read-your-writes, streams for as-of documents, the registry for rebuilds.
-import { EventscopeError, unavailable } from "@eventscope/platform";
+import { ProblemError, unavailable } from "@eventscope/platform";
 
 export interface StoreClient {
   /** GET a JSON answer; 404 and 410 come back as `{ status, body }`, other failures throw. */
@@ -19,7 +19,7 @@ export function createStoreClient(url: string, apiKey: string | undefined): Stor
       }
       const body = (await res.json().catch(() => undefined)) as T;
       if (res.ok || res.status === 404 || res.status === 410) return { status: res.status, body };
-      throw new EventscopeError(`the event store answered ${res.status}`, {
+      throw new ProblemError(`the event store answered ${res.status}`, {
         code: "UNAVAILABLE",
         status: 503,
         retriable: true,

@@ -12,6 +12,7 @@
 // system, destination, operation type, partition, offset and consumer group for either client.
 // pino's type, as logger.ts exports it: importing logger.ts would close a cycle through config.ts.
 import type { Logger } from "pino";
+import { EventscopeError } from "@eventscope/contracts";
 
 export const kafkaClientNames = ["kafkajs", "platformatic"] as const;
 export type KafkaClientName = (typeof kafkaClientNames)[number];
@@ -22,12 +23,14 @@ export type KafkaClientName = (typeof kafkaClientNames)[number];
  * the broker without an acknowledgement in time (`in-doubt`: they may be stored; a retry with the
  * same ids is safe). Retriable either way; the HTTP layer answers 503 and 504 for them.
  */
-export class PublishError extends Error {
-  readonly retriable = true;
+export class PublishError extends EventscopeError {
   readonly outcome: "not-sent" | "in-doubt";
   readonly retryAfterSeconds: number;
   constructor(message: string, outcome: "not-sent" | "in-doubt", retryAfterSeconds: number) {
-    super(message);
+    super(message, {
+      code: outcome === "in-doubt" ? "PUBLISH_IN_DOUBT" : "PUBLISH_NOT_SENT",
+      retriable: true,
+    });
     this.name = "PublishError";
     this.outcome = outcome;
     this.retryAfterSeconds = retryAfterSeconds;
@@ -85,7 +88,8 @@ export interface ConsumedBatch {
   heartbeat(): Promise<void>;
   /**
    * Commits everything up to and including `offset` as processed; nothing when the batch went
-   * stale (its partition may be another member's by now).
+   * stale (its partition may be another member's by now). With a commit interval it resolves
+   * once the offset is queued; the commit goes out with the next gathered request (and on stop).
    */
   commit(offset: string): Promise<void>;
 }
@@ -100,6 +104,11 @@ export interface GroupConsumerOptions {
   heartbeatIntervalMs: number;
   maxWaitMs: number;
   maxBytesPerPartition: number;
+  /**
+   * Commits are gathered and sent every this many ms, all partitions in one request (0: each
+   * commit is sent at once and awaited). Clients that cannot gather commit each chunk.
+   */
+  commitIntervalMs?: number;
   /** Called when this member (re)joins the group: partitions may have moved. */
   onRebalance?: (() => void) | undefined;
   /** Told when the client gave up and restarts from the last committed offsets. */
