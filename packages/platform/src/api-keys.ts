@@ -2,7 +2,7 @@
 // holds every scope (the demo key). Keys are compared as HMAC digests of equal length with
 // timingSafeEqual, against every configured key, so neither a key's content nor its length
 // shows in the answer time.
-import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHmac, createSecretKey, randomBytes, timingSafeEqual } from "node:crypto";
 import { forbidden, unauthorized } from "./errors.ts";
 
 export const scopes = ["read", "write", "admin"] as const;
@@ -45,7 +45,8 @@ export interface Keyring {
 
 export function createKeyring(keys: ApiKey[]): Keyring {
   // A per-process secret: digests are of fixed length whatever was sent, and cannot be precomputed.
-  const secret = randomBytes(32);
+  // Made a KeyObject once: from raw bytes, every createHmac would build one per request.
+  const secret = createSecretKey(randomBytes(32));
   const digest = (value: string) => createHmac("sha256", secret).update(value).digest();
   const entries = keys.map((k) => ({ digest: digest(k.key), scopes: new Set<Scope>(k.scopes) }));
   const lookup = (given: string): Set<Scope> | undefined => {
@@ -60,13 +61,15 @@ export function createKeyring(keys: ApiKey[]): Keyring {
     authorize(given, scope) {
       if (entries.length === 0) return;
       const value = Array.isArray(given) ? given[0] : given;
-      const extra = { requiredScope: scope };
       if (value === undefined || value === "")
-        throw unauthorized(`an X-API-Key with the ${scope} scope is required`, extra);
+        throw unauthorized(`an X-API-Key with the ${scope} scope is required`, { requiredScope: scope });
       const held = lookup(value);
       if (!held)
-        throw unauthorized(`the X-API-Key is not valid; a key with the ${scope} scope is required`, extra);
-      if (!held.has(scope)) throw forbidden(`the X-API-Key lacks the ${scope} scope`, extra);
+        throw unauthorized(`the X-API-Key is not valid; a key with the ${scope} scope is required`, {
+          requiredScope: scope,
+        });
+      if (!held.has(scope))
+        throw forbidden(`the X-API-Key lacks the ${scope} scope`, { requiredScope: scope });
     },
   };
 }
