@@ -3,7 +3,7 @@
 // which knows every stored id and the hash of the payload it was stored with. When the store
 // cannot tell in time (unreachable, or the first copy still on its way), the event is published
 // and the store keeps the first copy: the status URL then shows the stored payload's hash.
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 
 export interface StoredId {
   /** The stored event's metadata.payloadHash; undefined for events stored before hashes existed. */
@@ -16,15 +16,27 @@ export type StoredLookup = (eventIds: string[]) => Promise<Map<string, StoredId>
 /** JSON with object keys sorted, so that two equal payloads hash alike whatever their key order. */
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+  // Built as one string, without the entry arrays and joins of a map/filter/sort chain.
+  if (Array.isArray(value)) {
+    let out = "[";
+    for (let i = 0; i < value.length; i++) out += (i === 0 ? "" : ",") + canonicalJson(value[i]);
+    return `${out}]`;
+  }
+  const object = value as Record<string, unknown>;
+  // The default sort orders by UTF-16 code units, as `<` compares strings.
+  const keys = Object.keys(object).sort();
+  let out = "{";
+  let first = true;
+  for (const key of keys) {
+    const inner = object[key];
+    if (inner === undefined) continue;
+    out += `${first ? "" : ","}${JSON.stringify(key)}:${canonicalJson(inner)}`;
+    first = false;
+  }
+  return `${out}}`;
 }
 
-export const payloadHash = (payload: unknown): string =>
-  `sha256:${createHash("sha256").update(canonicalJson(payload)).digest("hex")}`;
+export const payloadHash = (payload: unknown): string => `sha256:${hash("sha256", canonicalJson(payload))}`;
 
 export interface StoreLookupOptions {
   /** Base URL of the event store as this service reaches it. */
