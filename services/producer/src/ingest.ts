@@ -68,8 +68,6 @@ export interface IngestRequest {
 export const idFromKey = (principal: string, key: string, part: number | string): string =>
   nameBasedUuid(principal, key, part);
 
-const now = (): string => new Date().toISOString();
-
 /** The expected version taken from If-Match or `expectedVersion`: nine digits at most. */
 export const MAX_EXPECTED_VERSION = 999_999_999;
 
@@ -96,6 +94,10 @@ export function createIngest(options: IngestOptions) {
     const stamped: Stamped[] = [];
     const many = request.events.length > 1;
     const firstIndexOf = new Map<string, number>();
+    // One clock reading per request: every event of it was accepted at that moment.
+    const acceptedAt = new Date().toISOString();
+    const stampOptions = { now: () => acceptedAt, newId: randomUUID, source: options.source };
+    const idField = request.idField ?? "/eventId";
     request.events.forEach((raw, index) => {
       const prefix = many ? `/${index}` : "";
       if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
@@ -120,7 +122,6 @@ export function createIngest(options: IngestOptions) {
         }
         input.version = expected + 1;
       }
-      const idField = request.idField ?? "/eventId";
       let chosen = input.eventId !== undefined;
       let from = `${prefix}${idField}`;
       if (input.eventId === undefined && request.idempotencyKey) {
@@ -133,11 +134,11 @@ export function createIngest(options: IngestOptions) {
         for (const p of result.problems) problems.push({ field: `${prefix}${p.field}`, reason: p.reason });
         return;
       }
-      const envelope = normalizeEnvelope(result.envelope, { now, newId: randomUUID, source: options.source });
+      const envelope = normalizeEnvelope(result.envelope, stampOptions);
       // The schema version the data is written in travels as the record's dataschema.
       envelope.schemaVersion = result.schemaVersion;
       // When the platform accepted it, beside the client's own event time: stage latencies start here.
-      envelope.metadata.acceptedAt = now();
+      envelope.metadata.acceptedAt = acceptedAt;
       envelope.metadata.payloadHash = payloadHash({
         payload: request.payloads?.[index] ?? raw,
         expectedVersion: request.expectedVersion ?? null,
