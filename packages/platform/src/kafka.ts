@@ -118,14 +118,20 @@ export function createPublisher(kafka: Kafka, options: PublisherOptions): Publis
           timeoutMs,
         );
       }
-      const seconds = (performance.now() - started) / 1000;
+      const acked = performance.now();
+      const seconds = (acked - started) / 1000;
+      // Counted per topic and type once per produce request, not once per record.
+      const published = new Map<string, Map<string, number>>();
       for (const p of batch) {
-        metrics.publishDuration.observe({ topic: p.topic }, (performance.now() - p.enqueuedAt) / 1000);
-        if (p.eventTypes)
-          for (const t of p.eventTypes) metrics.eventsPublished.inc({ topic: p.topic, event_type: t });
-        else metrics.eventsPublished.inc({ topic: p.topic, event_type: "unknown" }, p.records.length);
+        metrics.publishDuration.observe({ topic: p.topic }, (acked - p.enqueuedAt) / 1000);
+        let types = published.get(p.topic);
+        if (!types) published.set(p.topic, (types = new Map()));
+        if (p.eventTypes) for (const t of p.eventTypes) types.set(t, (types.get(t) ?? 0) + 1);
+        else types.set("unknown", (types.get("unknown") ?? 0) + p.records.length);
         settle(p);
       }
+      for (const [topic, types] of published)
+        for (const [type, n] of types) metrics.eventsPublished.inc({ topic, event_type: type }, n);
       if (seconds > 1) logger.warn({ seconds, records: count }, "slow produce request");
       if (brokerDown) logger.info("Kafka acknowledges again");
       brokerDown = false;
