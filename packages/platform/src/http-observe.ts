@@ -48,8 +48,11 @@ export function observe(metrics: Metrics): RequestHandler {
     const span = trace.getSpan(active) ?? noSpan;
     const exchange: Exchange = { span, context: active, route: undefined };
     exchanges.set(req, exchange);
-    const traceparent = traceHeaders(active).traceparent;
-    if (traceparent) res.setHeader("traceparent", traceparent);
+    // No span (telemetry off): no traceparent to answer, and no propagator to run.
+    if (span !== noSpan) {
+      const traceparent = traceHeaders(active).traceparent;
+      if (traceparent) res.setHeader("traceparent", traceparent);
+    }
     let recorded = false;
     const record = () => {
       if (recorded) return;
@@ -67,8 +70,9 @@ export function observe(metrics: Metrics): RequestHandler {
         exemplarLabels: { trace_id: span.spanContext().traceId },
       });
     };
-    res.once("finish", record);
-    res.once("close", record);
+    // `on`, not `once`: record runs once by its flag, without a wrapper per listener.
+    res.on("finish", record);
+    res.on("close", record);
     next();
   };
 }
