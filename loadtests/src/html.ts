@@ -633,7 +633,7 @@ function costSection(cost: RunCost): string {
       w.events,
     )} events); machine ${machineText(w)}`,
     unit: "ms",
-    labelWidth: 110,
+    labelWidth: 124,
     bars: w.parts
       .filter((p) => (p.msPerEvent ?? 0) >= 0.005)
       .map((p, i) => ({ label: p.name, value: p.msPerEvent, color: palette[i % palette.length] })),
