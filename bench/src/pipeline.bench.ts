@@ -16,9 +16,12 @@ import {
   mediansByName,
   pipelineRate,
   telemetryOrder,
+  againstRaw,
+  cpuOfParts,
   verdict,
   type Verdict,
 } from "./pipeline/figures.ts";
+import { runRawPipeline, type RawLoad, type RawResult, type RawRun } from "./raw/pipeline.ts";
 import { memorySnapshot, STACK_PARTS, type MemorySnapshot } from "./pipeline/memory.ts";
 import {
   restartServices,
@@ -45,10 +48,13 @@ export const TARGETS = {
   /** The harness's thresholds at 1,000/s (loadtests/scenarios/lib/slo.ts and run.ts). */
   errorRate: 0.001,
   offeredShare: 0.95,
+  /** Issue #11: against the raw pipeline measured in the same run. */
+  cpuPerEventOverRaw: 1.5,
+  saturationOverRaw: 0.7,
 } as const;
 
-type Part = "telemetry" | "latency" | "ramp" | "memory";
-const ALL_PARTS: Part[] = ["telemetry", "latency", "ramp", "memory"];
+type Part = "raw" | "telemetry" | "latency" | "ramp" | "memory";
+const ALL_PARTS: Part[] = ["raw", "telemetry", "latency", "ramp", "memory"];
 
 interface Settings {
   parts: Part[];
@@ -64,6 +70,8 @@ interface Settings {
     runs: number;
     warmUpEvents: number;
   };
+  /** The raw pipeline: each load of Eventscope's runs (300/s, 1,000/s, saturating), `runs` times. */
+  raw: { runs: number; idleSeconds: number };
   waitForTestsMinutes: number;
 }
 
@@ -95,6 +103,7 @@ function settings(quick: boolean, env = process.env): Settings {
       runs: num(env.TELEMETRY_RUNS, quick ? 1 : 3),
       warmUpEvents: num(env.WARMUP_EVENTS, 200),
     },
+    raw: { runs: num(env.RAW_RUNS, 1), idleSeconds: num(env.RAW_IDLE_SECONDS, quick ? 3 : 5) },
     waitForTestsMinutes: num(env.WAIT_FOR_TESTS_MINUTES, 20),
   };
 }
@@ -247,7 +256,7 @@ async function measureRun(
 export const benchmark: Benchmark = {
   name: "pipeline",
   description:
-    "The whole pipeline (k6 -> producer -> Kafka -> event store -> projection, notification): knee, latency and drain at 1,000/s, telemetry on vs off, resident memory",
+    "The whole pipeline (k6 -> producer -> Kafka -> event store -> projection, notification): knee, latency and drain at 1,000/s, telemetry on vs off, resident memory; and the raw pipeline, the floor of the same shape, at the same rates",
   async run(ctx: BenchContext): Promise<BenchResult> {
     const s = settings(ctx.quick);
     const started = performance.now();
@@ -259,8 +268,13 @@ export const benchmark: Benchmark = {
     let rampSteps: RampStep[] = [];
     let rampFigures: RunFigures | null = null;
     let restored = "not needed";
+    let raw: RawResult | null = null;
+    // The raw pipeline alone (PIPELINE_PARTS=raw) never touches Eventscope's running stack.
+    const stack = s.parts.some((p) => p !== "raw");
 
-    const wait = await waitForTests((line) => ctx.log(line), { timeoutMs: s.waitForTestsMinutes * 60_000 });
+    const wait = stack
+      ? await waitForTests((line) => ctx.log(line), { timeoutMs: s.waitForTestsMinutes * 60_000 })
+      : { waitedSeconds: 0, stillRunning: false };
     if (wait.stillRunning) {
       const why = `skipped: a make test (infra/run-tests.sh) was still running after ${s.waitForTestsMinutes} min; its end-to-end tests use the stack this benchmark loads and restarts`;
       ctx.log(why);
@@ -281,13 +295,32 @@ export const benchmark: Benchmark = {
       const secs = await restartServices(true);
       restored = `services restarted with telemetry on (${secs.toFixed(0)} s)`;
     };
-    const unregister = ctx.onInterrupt(restore);
+    const unregister = stack ? ctx.onInterrupt(restore) : () => true;
     try {
-      if (!(await servicesReady())) {
+      if (stack && !(await servicesReady())) {
         ctx.log("the services are not all ready: services/stack.sh up");
         await restartServices(true);
       }
-      memory.push(memorySnapshot("before the benchmark (as found)"));
+      if (stack) memory.push(memorySnapshot("before the benchmark (as found)"));
+
+      if (s.parts.includes("raw")) {
+        const loads = rawLoads(s);
+        ctx.log(
+          `raw pipeline: ${loads.map((l) => `${l.rate}/s for ${l.duration}`).join(", ")}, ${s.raw.runs} run(s) of each`,
+        );
+        try {
+          raw = await runRawPipeline(ctx, {
+            loads,
+            runs: s.raw.runs,
+            warmUpEvents: s.telemetry.warmUpEvents,
+            idleSeconds: s.raw.idleSeconds,
+          });
+        } catch (err) {
+          const why = `The raw pipeline failed: ${err instanceof Error ? err.message : String(err)}`;
+          ctx.log(why);
+          notes.push(why);
+        }
+      }
 
       if (s.parts.includes("telemetry")) {
         const t = s.telemetry;
@@ -370,7 +403,7 @@ export const benchmark: Benchmark = {
       if (s.parts.includes("memory") && memory.length === 1) memory.push(memorySnapshot("now"));
     } finally {
       try {
-        await restore();
+        if (stack) await restore();
       } catch (err) {
         restored = `FAILED: ${err instanceof Error ? err.message : String(err)}`;
         ctx.log(`could not restore the stack: ${restored}`);
@@ -382,7 +415,7 @@ export const benchmark: Benchmark = {
     const machineCpu = cpuShares(cpuFrom, cpuSample());
     const disturbed = runs.filter((r) => r.testsRunning).map((r) => r.runId);
     if (disturbed.length > 0) notes.push(`A make test was running during ${disturbed.join(", ")}.`);
-    const summary = summarise(s, runs, rampFigures, memory);
+    const summary = summarise(s, runs, rampFigures, memory, raw);
     const data = {
       seconds,
       machine: {
@@ -391,12 +424,13 @@ export const benchmark: Benchmark = {
         cpuDuringBenchmark: machineCpu,
         waitedForTestsSeconds: wait.waitedSeconds,
       },
-      telemetryStateAtEnd: telemetryState(),
+      telemetryStateAtEnd: stack ? telemetryState() : "not touched (raw pipeline only)",
       restored,
       summary: summary.figures,
       runs,
       rampSteps,
       memory,
+      raw,
       notes,
     };
     return {
@@ -417,6 +451,17 @@ export const benchmark: Benchmark = {
         },
         latency: s.latency,
         ramp: s.ramp,
+        raw: {
+          ...s.raw,
+          loads: rawLoads(s),
+          what: "node:http (parse, produce keyed by user id, 202 after the ack; idempotent, acks=all, 3 partitions) -> group 1 (one multi-row INSERT per batch into raw_events, the batch produced to raw.committed, offsets committed) -> group 2 (one multi-row INSERT ... ON CONFLICT DO UPDATE per batch into a read model of one row per event, offsets committed); three Node processes on @platformatic/kafka, no telemetry, no API key; topics, groups and schema of their own, removed afterwards",
+          cpu: "CPU time of the three processes, Kafka and PostgreSQL (with its backends) over the load (the harness's 1 s /proc samples) / accepted events; vegeta and the runner not counted",
+          saturation:
+            "pipeline rate at the saturating load: accepted / seconds from the first request until both groups' lag (broker offsets) was zero",
+          e2e: "every event of the run: its acceptance stamp (before the produce) to the time its read-model row was written (clock_timestamp())",
+          ledger:
+            "raw_events rows and distinct ids, read-model rows and the sum of their applications, against the 202s",
+        },
         memory:
           "VmRSS and Pss (smaps_rollup) of each part's recorded pid and its descendants, summed per part; total = the four services + kafka + postgres + prometheus + jaeger + smtp",
         statistic:
@@ -427,12 +472,134 @@ export const benchmark: Benchmark = {
       report: [
         summary.text,
         "",
-        details(s, runs, rampSteps, memory, notes, machineCpu, loadAverageAtStart, seconds, restored),
+        details(s, runs, rampSteps, memory, notes, machineCpu, loadAverageAtStart, seconds, restored, raw),
       ].join("\n"),
       data,
     };
   },
 };
+
+/** The raw pipeline's loads: the rates and durations of Eventscope's runs in the same benchmark. */
+function rawLoads(s: Settings): RawLoad[] {
+  return [
+    { workload: "fixed", rate: s.telemetry.fixedRate, duration: s.telemetry.fixedDuration },
+    { workload: "latency", rate: s.latency.rate, duration: s.latency.duration },
+    { workload: "saturating", rate: s.telemetry.rate, duration: s.telemetry.duration },
+  ];
+}
+
+/**
+ * The raw pipeline's figures, and Eventscope's against them (issue #11): CPU per event at the
+ * fixed rate (telemetry on) and at the latency runs' rate, saturation at the saturating load.
+ */
+function rawRows(runs: RunRecord[], raw: RawResult): { rows: Row[]; figures: Record<string, unknown> } {
+  const rows: Row[] = [];
+  const of = (w: RawRun["workload"]) => raw.runs.filter((r) => r.workload === w);
+  const cpuOf = (w: RawRun["workload"]) => medianOf(of(w).map((r) => r.cpuMsPerEvent));
+  // Eventscope's CPU per event on the parts the raw pipeline has too (services, Kafka, PostgreSQL).
+  const sameParts = (r: RunRecord) =>
+    cpuOfParts(r.stackCpuMsPerEvent, r.cpu, STACK_PARTS, [...SERVICES, "kafka", "postgres"]);
+  const cpuComparisons: Record<string, unknown> = {};
+  for (const [w, label, eventscopeRuns] of [
+    ["fixed", "telemetry on", runs.filter((r) => r.workload === "fixed" && r.phase === "telemetry on")],
+    ["latency", "latency runs", runs.filter((r) => r.phase === "latency")],
+  ] as const) {
+    const rawRuns = of(w);
+    if (rawRuns.length === 0) continue;
+    const rate = rawRuns[0]!.rate;
+    const rawCpu = cpuOf(w);
+    const tag = `at ${rate.toLocaleString("en-US")}/s`;
+    rows.push(
+      row(
+        `Raw pipeline: CPU per event ${tag} (processes + Kafka + PostgreSQL, median of ${rawRuns.length})`,
+        rawCpu,
+        "ms",
+        "-",
+        null,
+      ),
+    );
+    if (eventscopeRuns.length === 0) continue;
+    const esCpu = medianOf(eventscopeRuns.map((r) => r.stackCpuMsPerEvent));
+    const esSame = medianOf(eventscopeRuns.map(sameParts));
+    const v = againstRaw(esCpu, rawCpu, TARGETS.cpuPerEventOverRaw, "max");
+    rows.push({
+      ...row(
+        `  Eventscope / raw CPU per event ${tag} (Eventscope ${formatValue(esCpu, "ms")}, ${label}, median of ${eventscopeRuns.length})`,
+        v.value,
+        "x",
+        `<= ${TARGETS.cpuPerEventOverRaw}x`,
+        v,
+      ),
+    });
+    const same = againstRaw(esSame, rawCpu, TARGETS.cpuPerEventOverRaw, "max");
+    rows.push(
+      row(
+        `  same, Eventscope's services + Kafka + PostgreSQL only (${formatValue(esSame, "ms")})`,
+        same.value,
+        "x",
+        "-",
+        null,
+      ),
+    );
+    cpuComparisons[w] = {
+      rate,
+      rawCpuMsPerEvent: rawCpu,
+      eventscopeCpuMsPerEvent: esCpu,
+      eventscopeRuns: label,
+      ratio: v.value,
+      eventscopeSamePartsCpuMsPerEvent: esSame,
+      samePartsRatio: same.value,
+      verdict: v,
+    };
+  }
+  const sat = of("saturating");
+  let saturation: Record<string, unknown> | null = null;
+  if (sat.length > 0) {
+    const rate = sat[0]!.rate;
+    const rawRate = medianOf(sat.map((r) => r.pipelineRate));
+    rows.push(
+      row(
+        `Raw pipeline: pipeline rate at ${rate.toLocaleString("en-US")}/s offered (its saturation, median of ${sat.length})`,
+        rawRate,
+        "/s",
+        "-",
+        null,
+      ),
+    );
+    const on = runs.filter((r) => r.workload === "saturating" && r.phase === "telemetry on");
+    if (on.length > 0) {
+      const esRate = medianOf(on.map((r) => r.pipelineRate));
+      const v = againstRaw(esRate, rawRate, TARGETS.saturationOverRaw, "min");
+      rows.push(
+        row(
+          `  Eventscope / raw saturation (Eventscope ${formatValue(esRate, "/s")}, telemetry on, median of ${on.length})`,
+          v.value,
+          "x",
+          `>= ${TARGETS.saturationOverRaw}x`,
+          v,
+        ),
+      );
+      saturation = {
+        rate,
+        rawPipelineRate: rawRate,
+        eventscopePipelineRate: esRate,
+        ratio: v.value,
+        verdict: v,
+      };
+    } else saturation = { rate, rawPipelineRate: rawRate };
+  }
+  const lost = raw.runs.reduce((a, r) => a + r.ledger.lost, 0);
+  const duplicated = raw.runs.reduce((a, r) => a + r.ledger.duplicated, 0);
+  const clean = raw.runs.every((r) => r.ledger.ok);
+  rows.push({
+    figure: `Raw pipeline ledger (all ${raw.runs.length} runs: rows = accepted)`,
+    measured: `${raw.runs.reduce((a, r) => a + r.accepted, 0).toLocaleString("en-US")} accepted; ${lost} lost, ${duplicated} duplicated`,
+    target: "0 lost, 0 duplicated",
+    verdict: clean ? "met" : "MISSED",
+    met: clean,
+  });
+  return { rows, figures: { cpu: cpuComparisons, saturation, lost, duplicated, ledgerOk: clean } };
+}
 
 /** A figure of each on/off pair of runs (rounded to 2 decimals), in the order they ran (ABBA). */
 function pairCosts(seq: RunRecord[], cost: (on: RunRecord, off: RunRecord) => number): number[] {
@@ -466,6 +633,7 @@ function summarise(
   runs: RunRecord[],
   ramp: RunFigures | null,
   memory: MemorySnapshot[],
+  raw: RawResult | null,
 ): Summary {
   const rows: Row[] = [];
   const figures: Record<string, unknown> = {};
@@ -682,6 +850,12 @@ function summarise(
     };
   }
 
+  if (raw) {
+    const r = rawRows(runs, raw);
+    rows.push(...r.rows);
+    figures.raw = r.figures;
+  }
+
   const afterLoad = memory.find((m) => m.label.startsWith("right after the load")) ?? memory.at(-1);
   if (afterLoad && memory.length > 1) {
     const pss = verdict(afterLoad.totalPssMiB, TARGETS.memoryMiB, "max");
@@ -741,6 +915,16 @@ const CPU_COLUMNS = [
   "other",
   "machine",
 ];
+const RAW_CPU_COLUMNS = [
+  "raw-ingest",
+  "raw-store",
+  "raw-read-model",
+  "kafka",
+  "postgres",
+  "vegeta",
+  "other",
+  "machine",
+];
 const cpuCells = (cpu: Record<string, number>) =>
   CPU_COLUMNS.map((c) => (cpu[c] === undefined ? "-" : String(cpu[c])));
 const ms = (v: number | null) => formatValue(v ?? Number.NaN, "ms");
@@ -757,8 +941,60 @@ function details(
   loadAverageAtStart: number[],
   seconds: number,
   restored: string,
+  raw: RawResult | null,
 ): string {
   const out: string[] = [];
+  if (raw && raw.runs.length > 0) {
+    out.push(
+      "Raw pipeline runs (no telemetry; CPU ms/ev = its three processes + Kafka + PostgreSQL; e2e = every event, acceptance stamp -> read-model row written):",
+    );
+    out.push(
+      renderTable(
+        [
+          "load",
+          "run",
+          "offered",
+          "accepted/s",
+          "pipeline/s",
+          "dropped",
+          "HTTP p50",
+          "HTTP p99",
+          "e2e p50",
+          "e2e p99",
+          "drain",
+          "lost/dup",
+          "CPU ms/ev",
+          ...RAW_CPU_COLUMNS,
+          "load avg",
+        ],
+        raw.runs.map((r) => [
+          r.workload,
+          r.runId,
+          r.offered,
+          formatValue(r.achievedRate, "/s"),
+          formatValue(r.pipelineRate, "/s"),
+          r.dropped.toLocaleString("en-US"),
+          ms(r.httpP50Ms),
+          ms(r.httpP99Ms),
+          ms(r.e2eP50Ms),
+          ms(r.e2eP99Ms),
+          formatValue(r.drainSeconds ?? Number.NaN, "s"),
+          `${r.ledger.lost}/${r.ledger.duplicated}`,
+          formatValue(r.cpuMsPerEvent, ""),
+          ...RAW_CPU_COLUMNS.map((c) => (r.cpu[c] === undefined ? "-" : String(r.cpu[c]))),
+          r.loadAverageAfter.map((v) => v.toFixed(1)).join(" "),
+        ]),
+        3,
+      ),
+    );
+    out.push(
+      `  idle (${s.raw.idleSeconds} s after the warm-up, % of one core): ${Object.entries(raw.idleCpu)
+        .filter(([k]) => RAW_CPU_COLUMNS.includes(k))
+        .map(([k, v]) => `${k} ${v}`)
+        .join(", ")}; ${raw.cleanedUp}`,
+    );
+    out.push("");
+  }
   if (runs.length > 0) {
     out.push(
       "Runs (rates in events/s; CPU = mean over the load, % of one core; machine = both cores, max 200):",
@@ -878,7 +1114,12 @@ function details(
     `  the runner or other processes) over the load / accepted events; telemetry's CPU per event = on - off at ${s.telemetry.fixedRate}/s (the same`,
     "  work in both states, less exposed to the neighbours than a throughput), over the CPU per event at saturation = the",
     "  throughput cost it implies on a CPU-bound box (CPU per event falls as batches grow with the rate: hence not at 300/s);",
-    "  knee / sustained: the harness's judgement of each ramp step (loadtests/README.md); memory: /proc after the load.",
+    "  knee / sustained: the harness's judgement of each ramp step (loadtests/README.md); memory: /proc after the load;",
+    "  raw pipeline (bench/src/raw): node:http -> Kafka -> one multi-row INSERT per batch -> Kafka -> one multi-row upsert per batch,",
+    "  three Node processes on @platformatic/kafka, no telemetry; vegeta through the harness's runAttack at the rates above; its",
+    "  CPU ms/ev = the three processes + Kafka + PostgreSQL (the same /proc samples); its lag from the broker (200 ms polls after",
+    "  the load); Eventscope / raw = Eventscope's CPU per event (telemetry on at the fixed rate, the latency runs at theirs) and",
+    "  pipeline rate (telemetry on, saturating) over the raw pipeline's at the same rate, in the same benchmark.",
   );
   out.push("");
   out.push(

@@ -111,7 +111,33 @@ export function formatValue(value: number, unit: string): string {
   const abs = Math.abs(value);
   const digits = unit === "/s" || unit === "MiB" ? 0 : abs >= 100 ? 0 : abs >= 10 ? 1 : 2;
   const text = value.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: 0 });
-  return unit === "/s" ? `${text}/s` : unit === "" ? text : `${text} ${unit}`;
+  return unit === "/s" ? `${text}/s` : unit === "x" ? `${text}x` : unit === "" ? text : `${text} ${unit}`;
+}
+
+/**
+ * Eventscope's figure over the raw pipeline's measured in the same run (issue #11), judged as a
+ * ratio: a CPU per event at most `limit` times the raw one's, a saturation at least `limit` of it.
+ */
+export function againstRaw(eventscope: number, raw: number, limit: number, direction: Direction): Verdict {
+  const ratio =
+    Number.isFinite(eventscope) && Number.isFinite(raw) && raw > 0 ? eventscope / raw : Number.NaN;
+  return verdict(ratio, limit, direction);
+}
+
+/**
+ * The part of a CPU per event that `some` of the parts spent: the whole figure (over `all`)
+ * times their share of the CPU, e.g. Eventscope's services, Kafka and PostgreSQL without
+ * Prometheus, Jaeger and the SMTP sink, the parts the raw pipeline has too.
+ */
+export function cpuOfParts(
+  cpuMsPerEvent: number,
+  cpu: Record<string, number>,
+  all: readonly string[],
+  some: readonly string[],
+): number {
+  const total = all.reduce((a, p) => a + (cpu[p] ?? 0), 0);
+  const part = some.reduce((a, p) => a + (cpu[p] ?? 0), 0);
+  return total > 0 ? (cpuMsPerEvent * part) / total : Number.NaN;
 }
 
 /** "met (3.1 ms to spare)", "MISSED by 12.4 ms (1.8x the limit)", "not measured"; % in points. */

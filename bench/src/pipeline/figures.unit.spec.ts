@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import {
+  againstRaw,
   busiestParts,
+  cpuOfParts,
   cpuByPart,
   describeVerdict,
   formatValue,
@@ -92,5 +94,36 @@ describe("verdicts", () => {
     expect(v.met).toBe(false);
     expect(describeVerdict(v, "ms")).toBe("not measured");
     expect(formatValue(Number.NaN, "ms")).toBe("-");
+  });
+});
+
+describe("against the raw pipeline", () => {
+  it("judges Eventscope's CPU per event as a multiple of the raw pipeline's", () => {
+    const v = againstRaw(3, 1.5, 1.5, "max");
+    expect(v.value).toBe(2);
+    expect(v.met).toBe(false);
+    expect(describeVerdict(v, "x")).toBe("MISSED by 0.5x (1.3x the limit)");
+    expect(againstRaw(1.2, 1, 1.5, "max").met).toBe(true);
+  });
+
+  it("judges Eventscope's saturation as a share of the raw pipeline's", () => {
+    const v = againstRaw(1400, 2000, 0.7, "min");
+    expect(v.value).toBe(0.7);
+    expect(v.met).toBe(true);
+    expect(formatValue(v.value, "x")).toBe("0.7x");
+    expect(againstRaw(700, 2000, 0.7, "min").met).toBe(false);
+  });
+
+  it("keeps of a CPU per event the share the parts both pipelines have spent", () => {
+    const cpu = { producer: 30, kafka: 20, postgres: 10, jaeger: 30, prometheus: 10, vegeta: 50 };
+    const all = ["producer", "kafka", "postgres", "jaeger", "prometheus"];
+    expect(cpuOfParts(5, cpu, all, ["producer", "kafka", "postgres"])).toBe(3);
+    expect(cpuOfParts(5, {}, all, ["kafka"])).toBeNaN();
+  });
+
+  it("does not judge a ratio with a side missing", () => {
+    expect(againstRaw(Number.NaN, 2, 1.5, "max").value).toBeNaN();
+    expect(againstRaw(3, 0, 1.5, "max").met).toBe(false);
+    expect(describeVerdict(againstRaw(3, Number.NaN, 1.5, "max"), "x")).toBe("not measured");
   });
 });
