@@ -46,6 +46,18 @@ export const configurations: Configuration[] = [
   { name: "+ undici", env: only("undici") },
   { name: "+ pino", env: only("pino") },
   { name: "all", env: {} },
+  // Everything with the SDK's metrics and logs pipelines and the batch settings telemetry ran with
+  // before: the same run says what the settings of telemetry.ts save.
+  {
+    name: "all, SDK metrics, 500 ms batches",
+    env: {
+      OTEL_METRICS_EXPORTER: "otlp",
+      OTEL_LOGS_EXPORTER: "otlp",
+      OTEL_BSP_SCHEDULE_DELAY: "500",
+      OTEL_BSP_MAX_EXPORT_BATCH_SIZE: "1024",
+      OTEL_BSP_MAX_QUEUE_SIZE: "8192",
+    },
+  },
 ];
 
 export interface Measurement {

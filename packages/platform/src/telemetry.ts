@@ -27,7 +27,7 @@ import {
   ATTR_EVENT_TYPE,
   ATTR_STREAM_VERSION,
 } from "./semconv.ts";
-import { commonSettings, readConfig, type Env } from "./config.ts";
+import { commonSettings, ConfigError, readConfig, type Env } from "./config.ts";
 import { registeredInstrumentations } from "./instrumentations.ts";
 
 export { SpanKind, SpanStatusCode, context, trace };
@@ -39,13 +39,68 @@ export interface Telemetry {
   shutdown(): Promise<void>;
 }
 
+/** The batch span processor's settings: OpenTelemetry's OTEL_BSP_* variables, else ours. */
+export interface BatchSettings {
+  maxQueueSize: number;
+  maxExportBatchSize: number;
+  scheduledDelayMillis: number;
+  exportTimeoutMillis: number;
+}
+
+/**
+ * One export per second of up to 2,048 spans: at 1,000 events per second a service sends one
+ * or two requests a second to the collector, and a trace is in Jaeger about a second after its
+ * last span ended. Each export costs a request and the resource's attributes whatever it holds,
+ * so fewer, larger exports are cheaper per span.
+ */
+export const defaultBatchSettings: BatchSettings = {
+  maxQueueSize: 16_384,
+  maxExportBatchSize: 2048,
+  scheduledDelayMillis: 1000,
+  exportTimeoutMillis: 30_000,
+};
+
+export function batchSettings(env: Env = process.env): BatchSettings {
+  const read = (variable: string, fallback: number) => {
+    const raw = env[variable]?.trim();
+    if (raw === undefined || raw === "") return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value <= 0)
+      throw new ConfigError(`${variable}: expected a positive integer, got "${raw}"`);
+    return value;
+  };
+  const settings = {
+    maxQueueSize: read("OTEL_BSP_MAX_QUEUE_SIZE", defaultBatchSettings.maxQueueSize),
+    maxExportBatchSize: read("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", defaultBatchSettings.maxExportBatchSize),
+    scheduledDelayMillis: read("OTEL_BSP_SCHEDULE_DELAY", defaultBatchSettings.scheduledDelayMillis),
+    exportTimeoutMillis: read("OTEL_BSP_EXPORT_TIMEOUT", defaultBatchSettings.exportTimeoutMillis),
+  };
+  if (settings.maxExportBatchSize > settings.maxQueueSize)
+    throw new ConfigError(
+      `OTEL_BSP_MAX_EXPORT_BATCH_SIZE (${settings.maxExportBatchSize}) exceeds OTEL_BSP_MAX_QUEUE_SIZE (${settings.maxQueueSize})`,
+    );
+  return settings;
+}
+
+/**
+ * The SDK's pipelines besides the traces. Prometheus scrapes the services' metrics (prom-client)
+ * and the logs go to stdout (pino), so the SDK runs no metrics or logs pipeline of its own unless
+ * OTEL_METRICS_EXPORTER or OTEL_LOGS_EXPORTER names one: left to its defaults it would start an
+ * OTLP metrics pipeline that the instrumentations record into on every request and every query,
+ * exported to a collector that takes no metrics.
+ */
+export const sdkPipelines = (env: Env = process.env): { metricReaders?: []; logRecordProcessors?: [] } => ({
+  ...(env.OTEL_METRICS_EXPORTER?.trim() ? {} : { metricReaders: [] }),
+  ...(env.OTEL_LOGS_EXPORTER?.trim() ? {} : { logRecordProcessors: [] }),
+});
+
 /**
  * Starts the OpenTelemetry Node SDK exporting OTLP/HTTP to Jaeger. The SDK's own OTEL_*
  * variables are honoured as they are (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SERVICE_NAME,
- * OTEL_TRACES_SAMPLER, OTEL_SDK_DISABLED, ...). HTTP, express, PostgreSQL, undici and pino are
- * traced by their instrumentations, which `instrument.ts` enables before the service's modules
- * load (node --import); the steps of Eventscope itself (decide, append, apply, dispatch, the
- * Kafka hops) are spans made by hand, so an event's trace is one tree across Kafka.
+ * OTEL_TRACES_SAMPLER, OTEL_SDK_DISABLED, OTEL_BSP_*, ...). HTTP, express, PostgreSQL, undici and
+ * pino are traced by their instrumentations, which `instrument.ts` enables before the service's
+ * modules load (node --import); the steps of Eventscope itself (decide, append, apply, dispatch,
+ * the Kafka hops) are spans made by hand, so an event's trace is one tree across Kafka.
  */
 export function startTelemetry(serviceName: string, env: Env = process.env): Telemetry {
   linkMode = readConfig({ kafkaSpanLinks: commonSettings.kafkaSpanLinks }, env).kafkaSpanLinks;
@@ -57,14 +112,8 @@ export function startTelemetry(serviceName: string, env: Env = process.env): Tel
       [ATTR_SERVICE_NAME]: env.OTEL_SERVICE_NAME ?? serviceName,
       [ATTR_SERVICE_VERSION]: "0.1.0",
     }),
-    spanProcessors: [
-      new BatchSpanProcessor({
-        exporter: new OTLPTraceExporter(),
-        maxQueueSize: 8192,
-        maxExportBatchSize: 1024,
-        scheduledDelayMillis: 500,
-      }),
-    ],
+    spanProcessors: [new BatchSpanProcessor({ exporter: new OTLPTraceExporter(), ...batchSettings(env) })],
+    ...sdkPipelines(env),
     instrumentations: registeredInstrumentations(),
   });
   sdk.start();
