@@ -103,7 +103,7 @@ function settings(quick: boolean, env = process.env): Settings {
       runs: num(env.TELEMETRY_RUNS, quick ? 1 : 3),
       warmUpEvents: num(env.WARMUP_EVENTS, 200),
     },
-    raw: { runs: num(env.RAW_RUNS, 1), idleSeconds: num(env.RAW_IDLE_SECONDS, quick ? 3 : 5) },
+    raw: { runs: num(env.RAW_RUNS, quick ? 1 : 3), idleSeconds: num(env.RAW_IDLE_SECONDS, quick ? 3 : 5) },
     waitForTestsMinutes: num(env.WAIT_FOR_TESTS_MINUTES, 20),
   };
 }

@@ -130,7 +130,8 @@ export async function consumeInBatches(o: {
   stream.on("data", (m: Message) => {
     buffer.push(m);
     if (buffer.length >= highWater) stream.pause();
-    // A fetch's records arrive in one go: the batch is taken once they all are in.
+    // A fetch's records arrive in one go: the batch is taken once they all are in. While a batch
+    // is handled, the loop above takes what arrived meanwhile when it is done.
     if (!scheduled && !busy) {
       scheduled = true;
       setImmediate(() => void drain());
@@ -140,13 +141,8 @@ export async function consumeInBatches(o: {
     process.stderr.write(`${o.groupId}: consumer stream: ${String(error)}\n`);
     process.exit(1);
   });
-  // Also look at the buffer after each batch: records may have arrived while it was handled.
-  const idle = setInterval(() => {
-    if (!busy && buffer.length > 0) void drain();
-  }, 5);
   return {
     async close() {
-      clearInterval(idle);
       await stream.close().catch(() => {});
       await consumer.close(true).catch(() => {});
     },
