@@ -3,6 +3,7 @@ import type { Kafka, KafkaMessage } from "./kafka/types.ts";
 import type { LagReporter } from "./lag-monitor.ts";
 import type { Logger } from "./logger.ts";
 import type { Metrics } from "./metrics.ts";
+import { commonSettings, readConfig } from "./config.ts";
 import { isRetriable } from "./retriable.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -19,6 +20,8 @@ export interface BatchConsumerOptions {
   partitionsConcurrently: number;
   /** Most messages handed to `handle` at once; a larger fetched batch is cut into chunks. */
   maxChunk?: number;
+  /** Default KAFKA_COMMIT_INTERVAL_MS (see config.ts and GroupConsumerOptions). */
+  commitIntervalMs?: number;
   /** Told of each batch started, for the consumer-lag monitor. */
   lag?: LagReporter | undefined;
   /** Called when this member (re)joins the group: partitions may have moved, caches go stale. */
@@ -54,6 +57,9 @@ export function createBatchConsumer(options: BatchConsumerOptions): BatchConsume
     heartbeatIntervalMs: 1000,
     maxWaitMs: 100,
     maxBytesPerPartition: 1024 * 1024,
+    commitIntervalMs:
+      options.commitIntervalMs ??
+      readConfig({ commitIntervalMs: commonSettings.kafkaCommitIntervalMs }).commitIntervalMs,
     onRebalance: options.onRebalance,
     onCrash: (error) => logger.error({ err: error, topic }, "consumer crashed; restarting"),
   });

@@ -275,6 +275,58 @@ describe.each(kafkaClientNames)("Kafka through %s", (client) => {
   });
 });
 
+it("gathers the commits of @platformatic/kafka per interval, and sends what was processed when the member stops", async () => {
+  const kafka = clientFor("platformatic");
+  const { topic, publisher } = await setup(kafka, 3);
+  const keys = Array.from({ length: 6 }, (_, i) => `gathered-${i}`);
+  await publisher.publish(topic, recordsFor(keys, 10, "gathered"));
+  const groupId = uniqueName("gathered");
+  let handled = 0;
+  // An interval longer than the test: nothing may be committed before the member stops.
+  const consumer = createBatchConsumer({
+    kafka,
+    logger,
+    metrics: createMetrics("contract"),
+    groupId,
+    topic,
+    partitionsConcurrently: 3,
+    maxChunk: 5,
+    commitIntervalMs: 600_000,
+    async handle(_partition, messages) {
+      handled += messages.length;
+    },
+  });
+  cleanups.push(() => consumer.stop());
+  await consumer.start();
+  await waitFor(async () => handled >= 60, 30_000, "every record handled");
+  expect(await committedTotal(kafka, groupId, topic)).toBe(0);
+  await consumer.stop();
+  expect(await committedTotal(kafka, groupId, topic)).toBe(60);
+
+  // With the default interval the commits follow within a moment, without a stop.
+  let again = 0;
+  const second = createBatchConsumer({
+    kafka,
+    logger,
+    metrics: createMetrics("contract"),
+    groupId,
+    topic,
+    partitionsConcurrently: 3,
+    async handle(_partition, messages) {
+      again += messages.length;
+    },
+  });
+  cleanups.push(() => second.stop());
+  await second.start();
+  await publisher.publish(topic, recordsFor(keys, 2, "later"));
+  await waitFor(
+    async () => (await committedTotal(kafka, groupId, topic)) === 72,
+    30_000,
+    "committed by the interval",
+  );
+  expect(again).toBe(12); // nothing committed before was delivered again
+});
+
 it("places a key on the same partition whichever client produced it (murmur2, as the Java client)", async () => {
   const [first, second] = kafkaClientNames.map((c) => clientFor(c));
   const { topic, publisher, admin } = await setup(first!, 6);

@@ -94,6 +94,13 @@ const generationOf = (m: Message): number | undefined =>
  * partition handled by one worker at a time (order kept), up to `partitionsConcurrently` at once,
  * and committed once its handler returned. A rebalance makes everything fetched before it stale:
  * it is dropped (the stream fetches again from the committed offsets) and never committed.
+ *
+ * Commits: with `commitIntervalMs` (the default) the processed offsets of every partition are
+ * gathered and sent in one OffsetCommit request per interval, one request at a time, and once
+ * more on stop; offsets processed before a rebalance and not yet sent are dropped (redelivered,
+ * and skipped by the idempotent consumers). At 200 events/s the stack's four groups sent ~114
+ * commits a second, one per chunk and partition; gathered every 200 ms they send at most 20.
+ * With 0, each chunk's commit is sent at once and awaited before the partition's next chunk.
  */
 function groupConsumer(base: Base, o: GroupConsumerOptions, log: Logger): GroupConsumer {
   const consumer = new Consumer({
@@ -118,10 +125,52 @@ function groupConsumer(base: Base, o: GroupConsumerOptions, log: Logger): GroupC
   let epoch = 0;
   let restarting: Promise<void> | undefined;
   const idle: (() => void)[] = [];
+  const commitEvery = o.commitIntervalMs ?? 0;
+  // Processed offsets not yet sent, per partition (of the current generation only).
+  let toCommit = new Map<number, { offset: bigint; leaderEpoch: number }>();
+  let commitTimer: NodeJS.Timeout | undefined;
+  let committing: Promise<void> | undefined;
+
+  /** Sends the gathered offsets in one request; one request at a time. */
+  async function flushCommits(): Promise<void> {
+    while (committing) await committing;
+    if (toCommit.size === 0) return;
+    const offsets = [...toCommit].map(([partition, c]) => ({ topic: o.topic, partition, ...c }));
+    const sentIn = epoch;
+    toCommit = new Map();
+    committing = consumer
+      .commit({ offsets })
+      .catch((error: unknown) => {
+        // A rebalance under way (the offsets are redelivered to whoever owns the partitions) or
+        // a broker that went away: the next commit carries newer offsets anyway.
+        if (running && sentIn === epoch)
+          log.warn({ err: error, topic: o.topic }, "offset commit failed; a later one covers it");
+      })
+      .finally(() => (committing = undefined));
+    await committing;
+  }
+
+  function queueCommit(m: Message): void {
+    const at = toCommit.get(m.partition);
+    if (!at || at.offset <= m.offset)
+      toCommit.set(m.partition, { offset: m.offset + 1n, leaderEpoch: m.leaderEpoch });
+    scheduleCommit();
+  }
+
+  /** One flush per interval; while the member is (re)joining the group it waits for the next. */
+  function scheduleCommit(): void {
+    commitTimer ??= setTimeout(() => {
+      commitTimer = undefined;
+      if (!running || toCommit.size === 0) return;
+      if (consumer.isActive()) void flushCommits();
+      else scheduleCommit();
+    }, commitEvery);
+  }
 
   /** Forgets everything fetched so far: the stream fetches again from the committed offsets. */
   const forget = () => {
     epoch++;
+    toCommit = new Map();
     buffers = new Map();
     ready.length = 0;
     buffered = 0;
@@ -175,9 +224,10 @@ function groupConsumer(base: Base, o: GroupConsumerOptions, log: Logger): GroupC
           heartbeat: async () => {},
           async commit(offset) {
             const message = byOffset.get(offset);
-            // Awaited: the next chunk starts only once this one is committed, so a rebalance
-            // redelivers at most one chunk per partition (not awaited, several were, under load).
-            if (message && mine === epoch) await message.commit();
+            if (!message || mine !== epoch) return;
+            // Without an interval: awaited, so a rebalance redelivers at most one chunk per partition.
+            if (commitEvery > 0) queueCommit(message);
+            else await message.commit();
           },
         });
       }
@@ -244,9 +294,13 @@ function groupConsumer(base: Base, o: GroupConsumerOptions, log: Logger): GroupC
     },
     async stop() {
       running = false;
-      epoch++;
       await restarting?.catch(() => {});
       if (active.size > 0) await new Promise<void>((r) => idle.push(r));
+      // What was processed is committed before the member leaves (its partitions go to others).
+      clearTimeout(commitTimer);
+      commitTimer = undefined;
+      await flushCommits();
+      epoch++;
       await stream?.close().catch(() => {});
       stream = undefined;
       await consumer.close(true).catch(() => {});
