@@ -71,6 +71,9 @@ max_wal_size = 1GB
 fsync = on
 synchronous_commit = on
 huge_pages = off
+# Query statistics (pg_stat_statements view, created by the bootstrap): what each statement costs.
+shared_preload_libraries = 'pg_stat_statements'
+pg_stat_statements.track = top
 logging_collector = off
 log_line_prefix = '%m [%p] %q%u@%d '
 log_min_messages = warning
@@ -93,6 +96,8 @@ END
 $$;
 SELECT 'CREATE DATABASE eventscope OWNER eventscope' WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'eventscope')
 \gexec
+\connect eventscope
+CREATE EXTENSION IF NOT EXISTS pg_stat_statements;
 EOF
 }
 
