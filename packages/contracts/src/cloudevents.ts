@@ -100,9 +100,12 @@ export function fromCloudEvent(input: unknown, now: () => string = isoNow): Clou
 export type CloudEventBatchMapping =
   { ok: true; envelopes: (EventEnvelope | CommittedEvent)[] } | { ok: false; problems: FieldProblem[] };
 
-/** A batch (`application/cloudevents-batch+json`): every event mapped, or every problem named "/i/...". */
+/**
+ * A batch (`application/cloudevents-batch+json`): every event mapped, or every problem of every
+ * event named by its index ("/1/type", "/0/type" in a batch of one: a pointer into the array).
+ */
 export function fromCloudEventBatch(input: unknown, now: () => string = isoNow): CloudEventBatchMapping {
-  if (!Array.isArray(input)) return { ok: false, problems: [{ field: "", reason: "must be a JSON array" }] };
+  if (!Array.isArray(input)) return { ok: false, problems: [{ field: "/", reason: "must be an array" }] };
   const envelopes: (EventEnvelope | CommittedEvent)[] = [];
   const problems: FieldProblem[] = [];
   input.forEach((item, index) => {

@@ -177,4 +177,23 @@ describe("fromCloudEventBatch", () => {
     });
     expect(fromCloudEventBatch({})).toMatchObject({ ok: false });
   });
+
+  it("names every invalid event's problems, by index even in a batch of one, and refuses a non-array", () => {
+    const bad = { ...toCloudEvent(envelope), specversion: "0.3" };
+    expect(fromCloudEventBatch([bad])).toEqual({
+      ok: false,
+      problems: [{ field: "/0/specversion", reason: 'must be "1.0"' }],
+    });
+    expect(fromCloudEventBatch([bad, toCloudEvent(envelope), bad])).toEqual({
+      ok: false,
+      problems: [
+        { field: "/0/specversion", reason: 'must be "1.0"' },
+        { field: "/2/specversion", reason: 'must be "1.0"' },
+      ],
+    });
+    expect(fromCloudEventBatch(toCloudEvent(envelope))).toEqual({
+      ok: false,
+      problems: [{ field: "/", reason: "must be an array" }],
+    });
+  });
 });

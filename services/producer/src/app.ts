@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import {
   domainForEventType,
   fromCloudEvent,
+  fromCloudEventBatch,
   userActivityEnvelope,
   type UserActivityRequest,
 } from "@eventscope/contracts";
@@ -151,29 +152,29 @@ export function createProducerApp(deps: ProducerDeps) {
     },
   });
 
-  // CloudEvents: structured (one event) or batch mode, mapped onto envelopes.
+  // CloudEvents: structured (one event) or batch mode, mapped onto envelopes by the contracts'
+  // one mapping; a batch's problems name each event by its index ("/0/type" in a batch of one).
   const cloudEvents = (request: RequestContext): unknown[] => {
-    if (request.contentType === CE_BATCH) noIfMatchOnBatch(request);
-    const items = request.contentType === CE_BATCH ? request.body : [request.body];
-    if (!Array.isArray(items)) {
-      throw validationError("a CloudEvents batch must be a JSON array", [
-        { field: "/", reason: "must be an array" },
-      ]);
-    }
-    limitBatch(items);
+    const batch = request.contentType === CE_BATCH;
+    if (batch) noIfMatchOnBatch(request);
+    const items = batch ? request.body : [request.body];
+    if (Array.isArray(items)) limitBatch(items);
     const correlationId = correlationOf(request);
-    return items.map((item, index) => {
-      const mapped = fromCloudEvent(item);
-      const named = item !== null && typeof item === "object" && "correlationid" in item;
-      if (mapped.ok && correlationId !== undefined && !named)
-        mapped.envelope.metadata.correlationId = correlationId;
-      if (mapped.ok) return mapped.envelope;
-      const prefix = items.length > 1 ? `/${index}` : "";
-      throw validationError(
-        "invalid CloudEvent; nothing was published",
-        mapped.problems.map((p) => ({ ...p, field: prefix + p.field })),
-      );
-    });
+    const mapped = batch ? fromCloudEventBatch(request.body) : fromCloudEvent(request.body);
+    if (!mapped.ok) {
+      const detail = Array.isArray(items)
+        ? "invalid CloudEvent; nothing was published"
+        : "a CloudEvents batch must be a JSON array";
+      throw validationError(detail, mapped.problems);
+    }
+    const envelopes = "envelopes" in mapped ? mapped.envelopes : [mapped.envelope];
+    if (correlationId !== undefined)
+      envelopes.forEach((envelope, index) => {
+        const item = (items as unknown[])[index];
+        const named = item !== null && typeof item === "object" && "correlationid" in item;
+        if (!named) envelope.metadata.correlationId = correlationId;
+      });
+    return envelopes;
   };
   const limitBatch = (items: unknown[]) => {
     if (items.length === 0)

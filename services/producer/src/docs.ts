@@ -50,6 +50,10 @@ const idempotencyNote =
   "nothing published again) and with a 409 IDEMPOTENCY_CONFLICT when it differs; one id twice in a " +
   "request is a 400 (`/1/eventId`: repeats the id of event /0).";
 
+const cloudEventsNote =
+  "A CloudEvent's problems name its attributes (`/type`, `/data/title`); a CloudEvents batch's name every " +
+  "invalid event by its index, in a batch of one too (`/0/data/title`).";
+
 function operations(): Operation[] {
   const maxBatch = producerSettings.maxBatchEvents.default;
   const envelopeOrBatch = (batch: boolean): Json => ({
@@ -75,7 +79,7 @@ function operations(): Operation[] {
         "structured CloudEvent (`application/cloudevents+json`) or a CloudEvents batch " +
         `(\`application/cloudevents-batch+json\`, at most ${maxBatch} events: answered with AcceptedBatch). ` +
         "Validated against the event type's data schema; nothing is published when anything is invalid. " +
-        `${aliasNote} ` +
+        `${cloudEventsNote} ${aliasNote} ` +
         idempotencyNote +
         " If-Match applies to one event; with a CloudEvents batch it is a 400.",
       parameters: [pRef("IfMatch"), ...common],
@@ -137,7 +141,7 @@ function operations(): Operation[] {
       operationId: "publishCloudEvents",
       summary: "Publish CloudEvents (structured or batch mode)",
       description:
-        "A non-UUID `id` is mapped to a name-based UUID. " +
+        `A non-UUID \`id\` is mapped to a name-based UUID. ${cloudEventsNote} ` +
         idempotencyNote +
         " If-Match applies to one event; with a batch it is a 400.",
       parameters: [pRef("IfMatch"), ...common],

@@ -83,6 +83,42 @@ describe("producer: what it refuses and when it cannot publish", () => {
     ]);
     expect(batch.status).toBe(400);
     expect(batch.body.errors.map((e: any) => e.field)).toContain("/1/data/title");
+
+    // CloudEvents: one mapping names every invalid event of a batch by its index, even in a batch
+    // of one; a structured event's problems name its attributes.
+    const ce = (type: string, data: unknown = {}) => ({
+      specversion: "1.0",
+      id: `ce-${type}`,
+      source: "tests",
+      type,
+      aggregatetype: "Task",
+      aggregateid: "ce-t",
+      data,
+    });
+    const cloud = (contentType: string, body: unknown) =>
+      request(`${p.service.url}/api/cloudevents`, {
+        raw: JSON.stringify(body),
+        headers: { "content-type": contentType, "x-api-key": apiKey },
+      });
+    const fields = (res: { body: any }) => res.body.errors.map((e: any) => e.field);
+    const batchOf = "application/cloudevents-batch+json";
+    const structured = await cloud("application/cloudevents+json", ce("TaskCreated"));
+    expect([structured.status, fields(structured)]).toEqual([400, ["/data/title"]]);
+    const ofOne = await cloud(batchOf, [ce("TaskCreated")]);
+    expect([ofOne.status, fields(ofOne)]).toEqual([400, ["/0/data/title"]]);
+    const two = await cloud(batchOf, [
+      ce("TaskCreated"),
+      ce("TaskCreated", { title: "ok" }),
+      { ...ce("TaskCreated", { title: "ok" }), id: "ce-old", specversion: "0.3" },
+    ]);
+    expect([two.status, fields(two)]).toEqual([400, ["/0/data/title", "/2/specversion"]]);
+    const notArray = await cloud(batchOf, ce("TaskCreated", { title: "ok" }));
+    expect([notArray.status, notArray.body.errors]).toEqual([
+      400,
+      [{ field: "/", reason: "must be an array" }],
+    ]);
+    const empty = await cloud(batchOf, []);
+    expect([empty.status, fields(empty)]).toEqual([400, ["/"]]);
     expect(await highWatermark(p.topics.ingest)).toBe(before);
   });
 
