@@ -109,7 +109,7 @@ function settings(quick: boolean, env = process.env): Settings {
 }
 
 /** One load-test run as the results file keeps it. */
-interface RunRecord {
+export interface RunRecord {
   phase: "telemetry on" | "telemetry off" | "latency" | "ramp";
   /** Telemetry runs: the saturating workload (throughput) or the fixed one (CPU per event). */
   workload?: "saturating" | "fixed";
@@ -175,7 +175,7 @@ interface RampStep {
   cpu: Record<string, number>;
 }
 
-interface Row {
+export interface Row {
   figure: string;
   measured: string;
   target: string;
@@ -492,7 +492,10 @@ function rawLoads(s: Settings): RawLoad[] {
  * The raw pipeline's figures, and Eventscope's against them (issue #11): CPU per event at the
  * fixed rate (telemetry on) and at the latency runs' rate, saturation at the saturating load.
  */
-function rawRows(runs: RunRecord[], raw: RawResult): { rows: Row[]; figures: Record<string, unknown> } {
+export function rawRows(
+  runs: RunRecord[],
+  raw: RawResult,
+): { rows: Row[]; figures: Record<string, unknown> } {
   const rows: Row[] = [];
   const of = (w: RawRun["workload"]) => raw.runs.filter((r) => r.workload === w);
   const cpuOf = (w: RawRun["workload"]) => medianOf(of(w).map((r) => r.cpuMsPerEvent));
