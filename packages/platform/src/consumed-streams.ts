@@ -4,6 +4,7 @@
 // duplicates from gaps.
 import { streamOfEvent } from "@eventscope/contracts";
 import type { Pool, PoolClient } from "./postgres.ts";
+import { sequenceEvents, type Sequenced, type SequenceOptions } from "./stream-sequence.ts";
 
 /**
  * When the service began recording versions (the first `*_consumed_streams.sql` migration it
@@ -40,4 +41,72 @@ export async function saveConsumedVersions(client: PoolClient, heads: Map<string
      ON CONFLICT (stream_id) DO UPDATE SET version = GREATEST(consumed_streams.version, EXCLUDED.version)`,
     [[...heads.keys()], [...heads.values()]],
   );
+}
+
+/**
+ * Sequences `events` against consumed_streams and records the heads in one statement: the rows
+ * are locked, read and advanced at once, one round trip where lockConsumedVersions and
+ * saveConsumedVersions take two. Inside a transaction the heads commit with the caller's work
+ * (a rollback takes them back); sent alone, for a batch with nothing else to write, the
+ * statement is its own transaction. It writes what sequenceEvents decides for the versions it
+ * read, which SQL can say simply only when each stream's versions come in ascending by one: for
+ * any other batch (a redelivery mixed in) it answers undefined and writes nothing, and the caller
+ * locks, sequences and saves in a transaction.
+ */
+export async function advanceConsumedVersions<T extends SequencedEvent>(
+  db: Pick<PoolClient, "query">,
+  events: T[],
+  options: SequenceOptions = {},
+): Promise<Sequenced<T> | undefined> {
+  const runs = runsOf(events, options);
+  if (runs === undefined) return undefined;
+  const { rows } = await db.query<{ stream_id: string; version: number }>(
+    `WITH batch AS (
+       SELECT * FROM unnest($1::text[], $2::int[], $3::int[], $4::int[]) AS b(stream_id, first, last, base)
+     ), held AS (
+       SELECT stream_id, version FROM consumed_streams WHERE stream_id = ANY($1) ORDER BY stream_id FOR UPDATE
+     ), next AS (
+       SELECT b.stream_id, h.version AS held, COALESCE(h.version, b.base) AS at, b.first, b.last
+       FROM batch b LEFT JOIN held h USING (stream_id)
+     ), saved AS (
+       INSERT INTO consumed_streams (stream_id, version)
+       SELECT stream_id, last FROM next WHERE at >= first - 1 AND at < last
+       ON CONFLICT (stream_id) DO UPDATE SET version = GREATEST(consumed_streams.version, EXCLUDED.version)
+     )
+     SELECT stream_id, held AS version FROM next WHERE held IS NOT NULL`,
+    [runs.map((r) => r.stream), runs.map((r) => r.first), runs.map((r) => r.last), runs.map((r) => r.base)],
+  );
+  return sequenceEvents(events, new Map(rows.map((r) => [r.stream_id, r.version])), options);
+}
+
+type SequencedEvent = { aggregateType: string; aggregateId: string; version: number; storedAt?: string };
+
+/**
+ * Each stream's versions in the batch as one run first..last, with the version its head is taken
+ * at when none is recorded (base: 0, or first - 1 for a stream adopted, see SequenceOptions);
+ * undefined when a stream's versions do not come in ascending by one.
+ */
+export function runsOf(
+  events: SequencedEvent[],
+  options: SequenceOptions = {},
+): { stream: string; first: number; last: number; base: number }[] | undefined {
+  const runs = new Map<string, { stream: string; first: number; last: number; base: number }>();
+  for (const event of events) {
+    const stream = streamOfEvent(event);
+    const run = runs.get(stream);
+    if (run === undefined) {
+      const adopted =
+        options.trackedSince !== undefined &&
+        event.storedAt !== undefined &&
+        Date.parse(event.storedAt) < options.trackedSince;
+      runs.set(stream, {
+        stream,
+        first: event.version,
+        last: event.version,
+        base: adopted ? event.version - 1 : 0,
+      });
+    } else if (event.version === run.last + 1) run.last = event.version;
+    else return undefined;
+  }
+  return [...runs.values()];
 }
