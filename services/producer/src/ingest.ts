@@ -236,12 +236,15 @@ export function createIngest(options: IngestOptions) {
       } finally {
         span.end();
       }
+      // The debug line's object is built only when debug lines are written.
+      const debug = logger.isLevelEnabled("debug");
       for (const e of fresh) {
         remember(e.eventId, e.metadata.payloadHash!);
-        logger.debug(
-          { eventId: e.eventId, eventType: e.eventType, correlationId: e.metadata.correlationId },
-          "event accepted",
-        );
+        if (debug)
+          logger.debug(
+            { eventId: e.eventId, eventType: e.eventType, correlationId: e.metadata.correlationId },
+            "event accepted",
+          );
       }
     }
     return envelopes.map((e) => ({
