@@ -38,8 +38,8 @@ export function routeInput(route: Route, options: InputOptions): RequestHandler[
   const inputs: RequestHandler = (req, _res, next) => {
     const [path, rawQuery] = pathAndQuery(req.url);
     const params: Record<string, string> = {};
-    for (const [name, value] of Object.entries(req.params as Record<string, string>))
-      params[name] = checkText(value, name);
+    const sent = req.params as Record<string, string>;
+    for (const name in sent) params[name] = checkText(sent[name]!, name);
     const query = parseQuery(rawQuery);
     if (!route.ifMatch && req.headers["if-match"] !== undefined) {
       throw validationError("If-Match is not supported on this route", [
