@@ -56,15 +56,17 @@ export function parseStrictJson(text: string, maxDepth = DEFAULT_MAX_JSON_DEPTH)
   if (text.trim() === "")
     throw validationError("request body is empty", [{ field: "body", reason: "required" }]);
   checkDepth(text, maxDepth);
+  // Each scan once per body: the number scan decides both the reviver and the walk.
+  const numbers = suspectNumber.test(text);
   let value: unknown;
   try {
-    value = suspectNumber.test(text) ? JSON.parse(text, markUnfit) : JSON.parse(text);
+    value = numbers ? JSON.parse(text, markUnfit) : JSON.parse(text);
   } catch (error) {
     throw validationError("request body is not valid JSON", [
       { field: "body", reason: `malformed JSON: ${(error as Error).message}` },
     ]);
   }
-  if (suspectEscape.test(text) || suspectNumber.test(text)) {
+  if (numbers || suspectEscape.test(text)) {
     const problems = findProblems(value);
     if (problems.length > 0)
       throw validationError("request body holds values that cannot be taken", problems);
