@@ -4,7 +4,9 @@
 // Idempotency-Key). Figures: the producer's CPU per request and per event from /proc/<pid>/stat
 // at an open 300/s and at saturation (a closed loop), telemetry off and on, with the latency.
 // BASELINE=<git revision> also runs that revision's producer (exported under .eventscope/bench),
-// alternating with this checkout's, so before and after come from the same run.
+// alternating with this checkout's, so before and after come from the same run; with
+// BASELINE_PATHS=<path,...> the baseline is HEAD with only those paths as of that revision (one
+// change measured apart from what others landed meanwhile).
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from "node:fs";
 import { Agent, request } from "node:http";
@@ -23,6 +25,7 @@ interface Settings {
   warmupMs: number;
   windowMs: number;
   baseline: string | undefined;
+  baselinePaths: string[];
 }
 
 function settingsFor(quick: boolean, env = process.env): Settings {
@@ -33,6 +36,7 @@ function settingsFor(quick: boolean, env = process.env): Settings {
     warmupMs: quick ? 1000 : 2000,
     windowMs: Number(env.PRODUCER_WINDOW_MS ?? (quick ? 3000 : 8000)),
     baseline: env.BASELINE || undefined,
+    baselinePaths: (env.BASELINE_PATHS ?? "").split(",").filter(Boolean),
   };
 }
 
@@ -46,12 +50,19 @@ interface Tree {
  * `git archive` of the revision, with a node_modules of links: the third-party packages are this
  * checkout's, the workspace links (relative) point into the exported tree.
  */
-function exportRevision(revision: string): Tree {
-  const commit = execFileSync("git", ["rev-parse", revision], { cwd: repoRoot, encoding: "utf8" }).trim();
-  const root = join(repoRoot, ".eventscope", "bench", `baseline-${commit.slice(0, 12)}`);
+function exportRevision(revision: string, paths: string[]): Tree {
+  const git = (...args: string[]) => execFileSync("git", args, { cwd: repoRoot, encoding: "utf8" }).trim();
+  const commit = git("rev-parse", revision);
+  const head = paths.length > 0 ? git("rev-parse", "HEAD") : commit;
+  const name = paths.length > 0 ? `${head.slice(0, 12)}-with-${commit.slice(0, 12)}` : commit.slice(0, 12);
+  const root = join(repoRoot, ".eventscope", "bench", `baseline-${name}`);
   if (!existsSync(join(root, "services"))) {
     mkdirSync(root, { recursive: true });
-    execFileSync("sh", ["-c", `git archive ${commit} | tar -x -C "${root}"`], { cwd: repoRoot });
+    execFileSync("sh", ["-c", `git archive ${head} | tar -x -C "${root}"`], { cwd: repoRoot });
+    if (paths.length > 0)
+      execFileSync("sh", ["-c", `git archive ${commit} -- ${paths.join(" ")} | tar -x -C "${root}"`], {
+        cwd: repoRoot,
+      });
     const modules = join(root, "node_modules");
     mkdirSync(modules, { recursive: true });
     for (const entry of readdirSync(join(repoRoot, "node_modules"))) {
@@ -69,7 +80,10 @@ function exportRevision(revision: string): Tree {
         symlinkSync(join(own, entry), join(root, pkg, "node_modules", entry));
     }
   }
-  return { name: `before (${commit.slice(0, 8)})`, root };
+  return {
+    name: paths.length > 0 ? `before (${commit.slice(0, 8)}'s paths)` : `before (${commit.slice(0, 8)})`,
+    root,
+  };
 }
 
 const linkTarget = (entry: string): string =>
@@ -314,7 +328,7 @@ export const benchmark: Benchmark = {
   async run(ctx): Promise<BenchResult> {
     const settings = settingsFor(ctx.quick);
     const trees: Tree[] = [
-      ...(settings.baseline ? [exportRevision(settings.baseline)] : []),
+      ...(settings.baseline ? [exportRevision(settings.baseline, settings.baselinePaths)] : []),
       { name: "this checkout", root: repoRoot },
     ];
     const prefix = `${uniqueName("bench_producer")}.`;
