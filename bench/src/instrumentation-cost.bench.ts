@@ -46,11 +46,15 @@ export const configurations: Configuration[] = [
   { name: "+ undici", env: only("undici") },
   { name: "+ pino", env: only("pino") },
   { name: "all", env: {} },
-  // Everything with the SDK's metrics and logs pipelines and the batch settings telemetry ran with
-  // before: the same run says what the settings of telemetry.ts save.
+  // The export's encoding alone, and everything as telemetry ran before (the SDK's metrics and
+  // logs pipelines, protobuf, 500 ms batches): the same run says what the settings of
+  // telemetry.ts save.
+  { name: "all but express", env: { OTEL_NODE_DISABLED_INSTRUMENTATIONS: "express" } },
+  { name: "all, protobuf", env: { OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: "http/protobuf" } },
   {
-    name: "all, SDK metrics, 500 ms batches",
+    name: "all, as before (SDK metrics, protobuf, 500 ms batches)",
     env: {
+      OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: "http/protobuf",
       OTEL_METRICS_EXPORTER: "otlp",
       OTEL_LOGS_EXPORTER: "otlp",
       OTEL_BSP_SCHEDULE_DELAY: "500",

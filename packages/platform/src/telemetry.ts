@@ -11,7 +11,8 @@ import {
   type Tracer,
 } from "@opentelemetry/api";
 import { NodeSDK } from "@opentelemetry/sdk-node";
-import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
+import { OTLPTraceExporter as OTLPJsonTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
+import { OTLPTraceExporter as OTLPProtobufTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
 import { BatchSpanProcessor } from "@opentelemetry/sdk-trace";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from "@opentelemetry/semantic-conventions";
@@ -82,6 +83,28 @@ export function batchSettings(env: Env = process.env): BatchSettings {
   return settings;
 }
 
+export const traceProtocols = ["http/json", "http/protobuf"] as const;
+export type TraceProtocol = (typeof traceProtocols)[number];
+
+/**
+ * How spans are sent: OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, else OTEL_EXPORTER_OTLP_PROTOCOL, else
+ * OTLP/HTTP with JSON. JSON costs about half the CPU per span of protobuf in Node (JSON.stringify
+ * is native, the protobuf writer is not); the body is about twice as large, which on the loopback
+ * to the collector costs nothing worth counting. Both go to the same port (4318).
+ */
+export function traceProtocol(env: Env = process.env): TraceProtocol {
+  const variable = env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL?.trim()
+    ? "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"
+    : "OTEL_EXPORTER_OTLP_PROTOCOL";
+  const raw = env[variable]?.trim();
+  if (!raw) return "http/json";
+  if ((traceProtocols as readonly string[]).includes(raw)) return raw as TraceProtocol;
+  throw new ConfigError(`${variable}: "${raw}" is not supported (${traceProtocols.join(", ")})`);
+}
+
+const traceExporter = (protocol: TraceProtocol) =>
+  protocol === "http/json" ? new OTLPJsonTraceExporter() : new OTLPProtobufTraceExporter();
+
 /**
  * The SDK's pipelines besides the traces. Prometheus scrapes the services' metrics (prom-client)
  * and the logs go to stdout (pino), so the SDK runs no metrics or logs pipeline of its own unless
@@ -95,9 +118,9 @@ export const sdkPipelines = (env: Env = process.env): { metricReaders?: []; logR
 });
 
 /**
- * Starts the OpenTelemetry Node SDK exporting OTLP/HTTP to Jaeger. The SDK's own OTEL_*
+ * Starts the OpenTelemetry Node SDK exporting OTLP/HTTP (JSON) to Jaeger. The SDK's own OTEL_*
  * variables are honoured as they are (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SERVICE_NAME,
- * OTEL_TRACES_SAMPLER, OTEL_SDK_DISABLED, OTEL_BSP_*, ...). HTTP, express, PostgreSQL, undici and
+ * OTEL_TRACES_SAMPLER, OTEL_SDK_DISABLED, OTEL_BSP_*, OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, ...). HTTP, express, PostgreSQL, undici and
  * pino are traced by their instrumentations, which `instrument.ts` enables before the service's
  * modules load (node --import); the steps of Eventscope itself (decide, append, apply, dispatch,
  * the Kafka hops) are spans made by hand, so an event's trace is one tree across Kafka.
@@ -112,7 +135,9 @@ export function startTelemetry(serviceName: string, env: Env = process.env): Tel
       [ATTR_SERVICE_NAME]: env.OTEL_SERVICE_NAME ?? serviceName,
       [ATTR_SERVICE_VERSION]: "0.1.0",
     }),
-    spanProcessors: [new BatchSpanProcessor({ exporter: new OTLPTraceExporter(), ...batchSettings(env) })],
+    spanProcessors: [
+      new BatchSpanProcessor({ exporter: traceExporter(traceProtocol(env)), ...batchSettings(env) }),
+    ],
     ...sdkPipelines(env),
     instrumentations: registeredInstrumentations(),
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "./config.ts";
-import { batchSettings, defaultBatchSettings, sdkPipelines } from "./telemetry.ts";
+import { batchSettings, defaultBatchSettings, sdkPipelines, traceProtocol } from "./telemetry.ts";
 
 describe("batchSettings", () => {
   it("exports once a second in batches of up to 2,048 spans unless OTEL_BSP_* say otherwise", () => {
@@ -49,5 +49,30 @@ describe("sdkPipelines", () => {
     expect(sdkPipelines({ OTEL_METRICS_EXPORTER: "otlp" })).toEqual({ logRecordProcessors: [] });
     expect(sdkPipelines({ OTEL_LOGS_EXPORTER: "console" })).toEqual({ metricReaders: [] });
     expect(sdkPipelines({ OTEL_METRICS_EXPORTER: "prometheus", OTEL_LOGS_EXPORTER: "otlp" })).toEqual({});
+  });
+});
+
+describe("traceProtocol", () => {
+  it("sends OTLP/HTTP JSON unless the traces' or the general protocol variable names protobuf", () => {
+    expect(traceProtocol({})).toBe("http/json");
+    expect(traceProtocol({ OTEL_EXPORTER_OTLP_PROTOCOL: "http/protobuf" })).toBe("http/protobuf");
+    expect(
+      traceProtocol({
+        OTEL_EXPORTER_OTLP_PROTOCOL: "http/protobuf",
+        OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: "http/json",
+      }),
+    ).toBe("http/json");
+    expect(traceProtocol({ OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: " http/protobuf " })).toBe("http/protobuf");
+  });
+
+  it("refuses a protocol it has no exporter for, naming the variable", () => {
+    expect(() => traceProtocol({ OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: "grpc" })).toThrow(
+      new ConfigError(
+        'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: "grpc" is not supported (http/json, http/protobuf)',
+      ),
+    );
+    expect(() => traceProtocol({ OTEL_EXPORTER_OTLP_PROTOCOL: "thrift" })).toThrow(
+      /OTEL_EXPORTER_OTLP_PROTOCOL/,
+    );
   });
 });
