@@ -7,7 +7,12 @@ export interface ApplyOptions {
   suffix: string;
   /** Restrict to these projections (a rebuild applies one). */
   only?: string[] | undefined;
+  /** The partition of events.committed the batch came from; a rebuild reads the feed (-1). */
+  partition?: number;
 }
+
+/** The checkpoint row of the live consumer itself: every live projection has seen its position. */
+export const CONSUMER_CHECKPOINT = "";
 
 export interface ApplyResult {
   applied: Map<string, number>;
@@ -105,6 +110,7 @@ export async function applyEvents(
     [names.map(keyOf), [...new Set(events.map(streamOf))]],
   );
   const versions = new Map(rows.map((r) => [`${r.projection}\0${r.stream_id}`, r.version]));
+  const before = new Map(versions);
   const fresh = (projection: string, handles: (e: CommittedEvent) => boolean) =>
     freshEvents(events, versions, keyOf(projection), handles);
 
@@ -132,24 +138,41 @@ export async function applyEvents(
     }
   }
 
-  const touched = [...versions].filter(([key]) => names.some((n) => key.startsWith(`${keyOf(n)}\0`)));
+  // Only the versions this batch moved are written, in the statement that writes the checkpoints.
+  const moved = [...versions].filter(([key, version]) => before.get(key) !== version);
+  // A checkpoint row per projection and partition: with one row per projection, every batch of
+  // every partition updated it and the partitions' transactions queued on its lock. Live, only
+  // the projections that applied something and the consumer's own row (its position) are written.
+  const checkpoints: [string, number][] =
+    options.suffix === ""
+      ? [
+          [CONSUMER_CHECKPOINT, 0],
+          ...names.flatMap((n): [string, number][] => {
+            const applied = result.applied.get(n) ?? 0;
+            return applied > 0 ? [[n, applied]] : [];
+          }),
+        ]
+      : names.map((n) => [keyOf(n), result.applied.get(n) ?? 0]);
   await client.query(
-    `INSERT INTO projection_streams (projection, stream_id, version)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::int[])
-     ON CONFLICT (projection, stream_id) DO UPDATE SET version = GREATEST(projection_streams.version, EXCLUDED.version)`,
+    `WITH streams AS (
+       INSERT INTO projection_streams (projection, stream_id, version)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::int[])
+       ON CONFLICT (projection, stream_id) DO UPDATE SET version = GREATEST(projection_streams.version, EXCLUDED.version)
+     )
+     INSERT INTO projection_partition_checkpoints (projection, partition, position, events_applied, updated_at)
+     SELECT p, $5, $6::bigint, n, now() FROM unnest($4::text[], $7::bigint[]) AS t(p, n)
+     ON CONFLICT (projection, partition) DO UPDATE SET
+       position = GREATEST(projection_partition_checkpoints.position, EXCLUDED.position),
+       events_applied = projection_partition_checkpoints.events_applied + EXCLUDED.events_applied, updated_at = now()`,
     [
-      touched.map(([k]) => k.split("\0")[0]),
-      touched.map(([k]) => k.split("\0")[1]),
-      touched.map(([, v]) => v),
+      moved.map(([k]) => k.split("\0")[0]),
+      moved.map(([k]) => k.split("\0")[1]),
+      moved.map(([, v]) => v),
+      checkpoints.map(([key]) => key),
+      options.partition ?? -1,
+      highestPosition(events).toString(),
+      checkpoints.map(([, applied]) => applied),
     ],
-  );
-  const maxPosition = highestPosition(events);
-  await client.query(
-    `INSERT INTO projection_checkpoints (projection, position, events_applied, updated_at)
-     SELECT p, $2::bigint, n, now() FROM unnest($1::text[], $3::bigint[]) AS t(p, n)
-     ON CONFLICT (projection) DO UPDATE SET position = GREATEST(projection_checkpoints.position, EXCLUDED.position),
-       events_applied = projection_checkpoints.events_applied + EXCLUDED.events_applied, updated_at = now()`,
-    [names.map(keyOf), maxPosition.toString(), names.map((n) => result.applied.get(n) ?? 0)],
   );
   return result;
 }

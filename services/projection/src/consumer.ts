@@ -1,5 +1,6 @@
 import { domainForEventType, subjectErasedBy, type CommittedEvent } from "@eventscope/contracts";
 import {
+  advanceConsumedVersions,
   eraseParkedMessages,
   isolatePoison,
   readCommittedBatch,
@@ -105,16 +106,19 @@ export function createCommittedConsumer(deps: CommittedConsumerDeps) {
       throw error;
     }));
 
-  async function applyOnce(events: CommittedEvent[], outcome: Outcome): Promise<void> {
+  async function applyOnce(partition: number, events: CommittedEvent[], outcome: Outcome): Promise<void> {
+    const options = { trackedSince: await trackedSince() };
     const { sequenced, result } = await withTransaction(pool, async (client) => {
-      const sequenced = sequenceEvents(events, await lockConsumedVersions(client, events), {
-        trackedSince: await trackedSince(),
-      });
+      // The heads are recorded with the statement that reads them; a batch that mixes in a
+      // redelivery is sequenced on the locked versions and saved at the end instead.
+      const advanced = await advanceConsumedVersions(client, events, options);
+      const sequenced =
+        advanced ?? sequenceEvents(events, await lockConsumedVersions(client, events), options);
       const erasures = await erasuresOf(client, sequenced.next);
-      const result = await applyEvents(client, sequenced.next, { suffix: "" });
+      const result = await applyEvents(client, sequenced.next, { suffix: "", partition });
       // The messages of an erased subject this service parked go with their read models' data.
       for (const erasure of erasures) await eraseParkedMessages(client, erasure);
-      await saveConsumedVersions(client, sequenced.heads);
+      if (!advanced) await saveConsumedVersions(client, sequenced.heads);
       return { sequenced, result };
     });
     for (const [projection, n] of result.applied)
@@ -130,10 +134,10 @@ export function createCommittedConsumer(deps: CommittedConsumerDeps) {
   }
 
   /** A batch PostgreSQL refuses for good is applied in halves until the offending events are found. */
-  const applyAll = (events: CommittedEvent[], outcome: Outcome): Promise<void> =>
+  const applyAll = (partition: number, events: CommittedEvent[], outcome: Outcome): Promise<void> =>
     isolatePoison(
       events,
-      (part) => applyOnce(part, outcome),
+      (part) => applyOnce(partition, part, outcome),
       (event, error) => {
         outcome.parked.push({ event, reason: `unappliable: ${reasonOf(error)}`, label: "poison" });
       },
@@ -153,7 +157,7 @@ export function createCommittedConsumer(deps: CommittedConsumerDeps) {
     if (events.length === 0) return;
     const outcome: Outcome = { applied: new Map(), parked: [] };
     try {
-      await applyAll(events, outcome);
+      await applyAll(partition, events, outcome);
       for (const { event, reason, label } of outcome.parked) {
         await deps.deadLetters.park({ topic, partition, message: messageOf.get(event.eventId)! }, reason);
         metrics.consumeErrors.inc({ topic, group: groupId, reason: label });

@@ -84,6 +84,7 @@ export async function rebuildProjection(
   await pool.query(`CREATE TABLE ${shadow} (LIKE ${table} INCLUDING ALL)`);
   await pool.query("DELETE FROM projection_streams WHERE projection = $1", [name + SHADOW]);
   await pool.query("DELETE FROM projection_checkpoints WHERE projection = $1", [name + SHADOW]);
+  await pool.query("DELETE FROM projection_partition_checkpoints WHERE projection = $1", [name + SHADOW]);
 
   let cursor = "0:0";
   let events = 0;
@@ -121,10 +122,11 @@ export async function rebuildProjection(
     ]);
     await client.query(
       `UPDATE projection_checkpoints c SET position = GREATEST(c.position, r.position), status = 'live', rebuilt_at = now(), updated_at = now()
-       FROM projection_checkpoints r WHERE c.projection = $1 AND r.projection = $2`,
+       FROM (SELECT max(position) AS position FROM projection_partition_checkpoints WHERE projection = $2) r
+       WHERE c.projection = $1`,
       [name, name + SHADOW],
     );
-    await client.query("DELETE FROM projection_checkpoints WHERE projection = $1", [name + SHADOW]);
+    await client.query("DELETE FROM projection_partition_checkpoints WHERE projection = $1", [name + SHADOW]);
   });
   const durationMs = Math.round(performance.now() - started);
   logger.info({ projection: name, events, durationMs }, "projection rebuilt");

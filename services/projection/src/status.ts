@@ -71,9 +71,18 @@ export async function registerProjections(pool: Pool): Promise<void> {
 /** Each projection's checkpoint, its distance from the store's head and the consumer lag. */
 export async function projectionStatus(deps: StatusDeps): Promise<ProjectionStatus[]> {
   const [rows, head, lag] = await Promise.all([
-    deps.pool.query("SELECT * FROM projection_checkpoints WHERE projection = ANY($1) ORDER BY projection", [
-      projectionNames(),
-    ]),
+    // A live projection has seen what the live consumer has (its rows under ''); the counts are
+    // its own rows' over the partitions, beside what it counted before they existed.
+    deps.pool.query(
+      `SELECT c.projection, c.status, c.rebuilt_at, c.last_error,
+         GREATEST(c.position, max(p.position))::text AS position,
+         (c.events_applied + COALESCE(sum(p.events_applied) FILTER (WHERE p.projection = c.projection), 0))::text AS events_applied,
+         GREATEST(c.updated_at, max(p.updated_at) FILTER (WHERE p.projection = c.projection)) AS updated_at
+       FROM projection_checkpoints c
+       LEFT JOIN projection_partition_checkpoints p ON p.projection IN (c.projection, '')
+       WHERE c.projection = ANY($1) GROUP BY c.projection ORDER BY c.projection`,
+      [projectionNames()],
+    ),
     storePosition(deps.eventStoreUrl),
     consumerLag(deps),
   ]);

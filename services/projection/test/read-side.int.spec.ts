@@ -252,6 +252,26 @@ describe("read side: projection", () => {
     expect(parked.reason).toMatch(/^malformed/);
   });
 
+  it("counts each projection's events once over every partition, and every projection at the consumer's position", async () => {
+    await caughtUp();
+    const list = (await get("/api/projections")).body.projections as {
+      name: string;
+      eventsApplied: number;
+      positionsBehind: number | null;
+    }[];
+    const { rows } = await pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM "${projectionSchema}".user_activity`,
+    );
+    expect(list.find((p) => p.name === "user_activity")?.eventsApplied).toBe(rows[0]!.n);
+    expect(rows[0]!.n).toBeGreaterThan(0);
+    // The orders projection applied nothing of the user-activity batches, and is at the head all the same.
+    for (const p of list) expect(p.positionsBehind, p.name).toBe(0);
+    const parts = await pool.query<{ n: number }>(
+      `SELECT count(DISTINCT partition)::int AS n FROM "${projectionSchema}".projection_partition_checkpoints WHERE projection = 'user_activity'`,
+    );
+    expect(parts.rows[0]!.n).toBeGreaterThan(1);
+  });
+
   it("rebuilds a projection from the event store equal to the live one, while queries keep answering", async () => {
     await caughtUp();
     const snapshot = async (table: string) =>
