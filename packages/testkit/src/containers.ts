@@ -62,7 +62,19 @@ export const postgresSettings = {
   database: "eventscope",
   username: "eventscope",
   password: "eventscope",
-  command: ["postgres", "-c", "shared_buffers=128MB", "-c", "max_connections=200", "-c", "fsync=on"],
+  command: [
+    "postgres",
+    "-c",
+    "shared_buffers=128MB",
+    "-c",
+    "max_connections=200",
+    "-c",
+    "fsync=on",
+    "-c",
+    "shared_preload_libraries=pg_stat_statements",
+    "-c",
+    "pg_stat_statements.track=top",
+  ],
 } as const;
 
 export interface RunningContainers {
