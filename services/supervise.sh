@@ -4,8 +4,9 @@
 #
 #   services/supervise.sh <service> <port>
 #
-# It restarts the service when it exits (a crash, an OOM kill, SIGKILL) and when it stops answering
-# /health/live (three checks in a row, 5 s apart, once it has been ready), with a backoff that
+# It restarts the service when it exits (a crash, an OOM kill, SIGKILL) and when it hangs: no answer
+# on /health/live AND no heartbeat from its event loop (run/<service>.beat, touched every second by
+# the service; three checks in a row, 5 s apart, once it has answered), with a backoff that
 # doubles from 1 s to 30 s and starts over after a minute of good health. SIGTERM stops the service
 # (SIGTERM, then SIGKILL after SUPERVISE_STOP_GRACE seconds) and the supervisor with it.
 #
@@ -22,6 +23,7 @@ ensure_node_path
 CHILD_FILE=$RUN_DIR/$svc.child
 RESTARTS_FILE=$RUN_DIR/$svc.restarts
 LIVE_URL=http://127.0.0.1:$port/health/live
+BEAT_FILE=$RUN_DIR/$svc.beat
 LIVE_EVERY=${SUPERVISE_LIVE_INTERVAL:-5}
 LIVE_FAILURES=${SUPERVISE_LIVE_FAILURES:-3}
 STOP_GRACE=${SUPERVISE_STOP_GRACE:-20}
@@ -68,13 +70,21 @@ watch_for() {
   kill "$sleeper" 2>/dev/null || true
 }
 
+# The service's event loop touched its heartbeat file within the last LIVE_EVERY seconds.
+beating() {
+  local beat
+  beat=$(stat -c %Y "$BEAT_FILE" 2>/dev/null) || return 1
+  [ $(($(date +%s) - beat)) -le "$LIVE_EVERY" ]
+}
+
 restarts=0
 delay=1
 printf '0 0 -\n' >"$RESTARTS_FILE"
 while [ "$stopping" = 0 ]; do
   started=$SECONDS
+  rm -f "$BEAT_FILE"
   # The instrumentations must be enabled before the service's modules load (ESM).
-  node --import "$REPO_DIR/packages/platform/src/instrument.ts" "$REPO_DIR/services/$svc/src/main.ts" &
+  EVENTSCOPE_HEARTBEAT_FILE=$BEAT_FILE node --import "$REPO_DIR/packages/platform/src/instrument.ts" "$REPO_DIR/services/$svc/src/main.ts" &
   child=$!
   printf '%s %s\n' "$child" "$(proc_start "$child")" >"$CHILD_FILE"
 
@@ -87,7 +97,9 @@ while [ "$stopping" = 0 ]; do
   while alive "$child"; do
     watch_for "$LIVE_EVERY"
     alive "$child" || break
-    if http_ok "$LIVE_URL"; then
+    # An overloaded service may leave a health check in its accept queue for seconds: its loop
+    # still beats, and killing it would only lose what it is working on.
+    if http_ok "$LIVE_URL" || { [ "$answered" = 1 ] && beating; }; then
       answered=1
       misses=0
     elif [ "$answered" = 1 ]; then

@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
@@ -158,6 +158,29 @@ describe("faults under load", () => {
     expect(after.pid).not.toBe(before.pid);
     expect(await ready(`http://127.0.0.1:${ports["event-store"]}/health/ready`)).toBe(true);
     expectBalanced(ledger);
+  });
+
+  it("a hung service (SIGSTOP: no health answer, no heartbeat) is killed and restarted by its supervisor; a running one beats", async () => {
+    expect(await stackReady()).toBe(true);
+    // Every service's event loop touches its heartbeat file every second.
+    for (const svc of Object.keys(ports) as Service[]) {
+      const age = Date.now() - statSync(join(home, "run", `${svc}.beat`)).mtimeMs;
+      expect(age, svc).toBeLessThan(5000);
+    }
+    const before = supervised("notification");
+    process.kill(before.pid, "SIGSTOP");
+    // Three missed checks 5 s apart, then the restart (backoff 1 s).
+    await waitFor(
+      async () =>
+        supervised("notification").restarts > before.restarts &&
+        supervised("notification").pid !== before.pid,
+      45_000,
+      "a restart",
+    );
+    expect(readFileSync(join(home, "logs", "notification.log"), "utf8")).toContain(
+      `no answer on /health/live 3 times: KILL pid ${before.pid}`,
+    );
+    await waitFor(() => ready(`http://127.0.0.1:${ports.notification}/health/ready`), 60_000, "ready again");
   });
 
   it("the broker restarted: fast 503 (not sent) or 504 (in doubt) with Retry-After, nothing accepted lost or doubled", async () => {

@@ -1,4 +1,5 @@
 import type { Server } from "node:http";
+import { utimes, writeFile } from "node:fs/promises";
 import type { Logger } from "./logger.ts";
 
 export interface RunningService {
@@ -17,6 +18,7 @@ export async function serve(service: RunningService): Promise<void> {
     service.server.listen(service.port, service.host, resolve);
   });
   service.logger.info({ port: service.port, host: service.host }, "listening");
+  beat(process.env.EVENTSCOPE_HEARTBEAT_FILE);
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
@@ -36,6 +38,28 @@ export async function serve(service: RunningService): Promise<void> {
   };
   process.once("SIGTERM", () => shutdown("SIGTERM"));
   process.once("SIGINT", () => shutdown("SIGINT"));
+}
+
+/**
+ * The event loop's heartbeat for a supervisor (services/supervise.sh sets the file): its time is
+ * touched every second while the loop turns. A service too busy to accept a health check at once
+ * (its accept queue full under overload) still beats, and is not taken for hung; one whose loop
+ * is blocked or stopped does not.
+ */
+function beat(file: string | undefined): void {
+  if (!file) return;
+  let writing = false;
+  const touch = () => {
+    if (writing) return;
+    writing = true;
+    const now = new Date();
+    utimes(file, now, now)
+      .catch(() => writeFile(file, ""))
+      .catch(() => {})
+      .finally(() => (writing = false));
+  };
+  touch();
+  setInterval(touch, 1000).unref();
 }
 
 /**
