@@ -78,7 +78,7 @@ export interface RunCost {
   msPerStoredEvent: number | null;
   /** Messages appended to events.ingest over the load and its drain, by anyone, when sampled. */
   ingested: number | null;
-  /** The probe's reads of the read model (its polls), served by the stack beside the events. */
+  /** The probe's reads of the read model, served by the stack beside the events (one per probe by default). */
   probeReads: number | null;
   /** Parts of every stack with no sample at all in the window: the total lacks them. */
   missing: string[];
@@ -189,8 +189,10 @@ export interface RunCounts {
   stored?: number | null;
   /** Messages appended to events.ingest over the window, by anyone (the lag sampler's offsets). */
   ingested?: number | null;
-  /** Reads the probe made to see its events in the read model (its polls). */
+  /** Reads the probe made to see its events in the read model (one per probe, more when stale or polled). */
   probeReads?: number | null;
+  /** The probe's events (each one read, or more when a read came back stale or the probe polled). */
+  probes?: number | null;
 }
 
 /**
@@ -253,9 +255,10 @@ export function runCost(
       `events.ingest took ${ingested} messages in the window against this run's ${ours}: other traffic (another run, the process manager's own events) shared the stack, and its CPU is in these figures; per ingested message the stack's CPU is ${((loadAndDrain.stack.cpuSeconds * 1000) / ingested).toFixed(2)} ms.`,
     );
   const reads = counts.probeReads ?? 0;
+  const probes = counts.probes ?? 0;
   if (reads > 0 && events > 0)
     notes.push(
-      `The stack also answered the probe's ${reads} reads of the read model (${(reads / events).toFixed(2)} per accepted event): part of its CPU served them, more so at low rates.`,
+      `The stack also answered the probe's ${reads} reads of the read model (${(reads / events).toFixed(2)} per accepted event${probes ? `, ${(reads / probes).toFixed(2)} per probe` : ""}): part of its CPU served them, more so at low rates.`,
     );
   if (times.drained === null)
     notes.push(

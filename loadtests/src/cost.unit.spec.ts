@@ -200,6 +200,17 @@ describe("what an event cost", () => {
     expect(alone.notes.some((n) => n.startsWith("The stack also answered"))).toBe(false);
   });
 
+  it("gives the probe's reads per probe: one each when every read waited for its event", () => {
+    const times = { loadStart: 0, loadEnd: 10_000, drained: 10_000 };
+    const waited = runCost(steady(), times, { accepted: 1000, probeReads: 52, probes: 50 }, 2);
+    expect(waited.probeReads).toBe(52);
+    expect(waited.notes.find((n) => n.startsWith("The stack also answered"))).toMatch(
+      /52 reads .*\(0\.05 per accepted event, 1\.04 per probe\)/,
+    );
+    const polled = runCost(steady(), times, { accepted: 1000, probeReads: 597, probes: 50 }, 2);
+    expect(polled.notes.find((n) => n.startsWith("The stack also answered"))).toMatch(/11\.94 per probe/);
+  });
+
   it("gives no per-event figure without accepted events, without samples, or without the stack", () => {
     expect(costOver(steady(), { from: 0, to: 10_000 }, 0, 2).stack.msPerEvent).toBeNull();
     const none = runCost([], { loadStart: 0, loadEnd: 10_000, drained: 10_000 }, { accepted: 1000 }, 2);

@@ -21,7 +21,12 @@ export interface ProbeSample {
   afterAckMs?: number;
   httpMs: number;
   seen: boolean;
+  /** Reads of the read model the probe made (one per probe in PROBE_MODE=wait, unless stale). */
   polls: number;
+  /** The event store refused the event (404 EVENT_REJECTED); never seen. */
+  rejected?: string;
+  /** The projection refused the read (another 4xx); never seen. */
+  refused?: string;
 }
 
 export interface RunMarks {

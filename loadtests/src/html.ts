@@ -3,7 +3,7 @@ import { barChart, palette, timeChart, type ChartSeries } from "./charts.ts";
 import { NOISY_OTHER_SHARE, SATURATED_SHARE, type RunCost } from "./cost.ts";
 import type { NamedSeries, Point, Report, ThresholdResult } from "./model.ts";
 import { fmtMs, fmtNum, fmtPct } from "./stats.ts";
-import { describeLoad, fmtValue, machineText, overBy } from "./summary.ts";
+import { describeLoad, fmtValue, machineText, overBy, probeReadsText } from "./summary.ts";
 
 const esc = (s: string) =>
   s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
@@ -302,7 +302,7 @@ export function renderHtml(r: Report): string {
     barChart({
       id: "chart-e2e-dist",
       title: "End-to-end percentiles",
-      subtitle: `${r.e2e.samples} probe events${r.e2e.timeouts ? `, ${r.e2e.timeouts} never seen` : ""}`,
+      subtitle: `${r.e2e.samples} probe events${probeReadsText(r.e2e)}${r.e2e.timeouts ? `, ${r.e2e.timeouts} never seen` : ""}`,
       unit: "ms",
       bars: [
         { label: "p50", value: r.e2e.p50 },

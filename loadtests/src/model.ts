@@ -1,6 +1,7 @@
 import type { RunCost } from "./cost.ts";
 import type { LedgerResult } from "./ledger.ts";
 import type { Slo } from "../scenarios/lib/slo.ts";
+import type { ProbeMode } from "../scenarios/lib/probe.ts";
 
 /** [epoch ms, value] */
 export type Point = [number, number];
@@ -105,6 +106,10 @@ export interface Report {
     p99: number | null;
     max: number | null;
     flowVisibleP99: number | null;
+    /** How the probe read its events back: `wait` (readAfter, one read each) or `poll` (absent in older reports). */
+    probeMode?: ProbeMode;
+    /** The probe's reads of the read model in all (absent in older reports). */
+    reads?: number;
   };
   lag: {
     source: string;

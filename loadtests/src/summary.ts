@@ -72,7 +72,12 @@ export function summaryTable(r: Report): string {
     offered ? `>= ${fmtNum(offered.limit)}/s` : "",
     verdict(offered),
   ]);
-  rows.push(["e2e p50 (probe)", `${fmtMs(r.e2e.p50)}  (${r.e2e.samples} samples)`, "", ""]);
+  rows.push([
+    "e2e p50 (probe)",
+    `${fmtMs(r.e2e.p50)}  (${r.e2e.samples} samples${probeReadsText(r.e2e)})`,
+    "",
+    "",
+  ]);
   rows.push(["e2e p99", fmtMs(r.e2e.p99), rule(e2e, fmtMs), verdict(e2e)]);
   rows.push(["max lag", `${fmtNum(r.lag.maxLag)} msgs`, rule(lagMsgs, (v) => fmtNum(v)), verdict(lagMsgs)]);
   rows.push([
@@ -196,4 +201,10 @@ export function machineText(w: CostWindow): string {
   const p = (x: number) => `${(x * 100).toFixed(0)}%`;
   const m = w.machine;
   return `${p(m.busy)} busy (stack ${p(m.stack)}, generator ${p(m.generator)}, other ${p(m.other)})`;
+}
+
+/** ", 52 reads" (", 310 reads polled" for PROBE_MODE=poll); nothing for an older report. */
+export function probeReadsText(e2e: Report["e2e"]): string {
+  if (e2e.reads === undefined) return "";
+  return `, ${fmtNum(e2e.reads)} read${e2e.reads === 1 ? "" : "s"}${e2e.probeMode === "poll" ? " polled" : ""}`;
 }

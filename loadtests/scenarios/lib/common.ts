@@ -7,6 +7,19 @@ import { sleep } from "k6";
 import { Counter, Trend } from "k6/metrics";
 import type { Slo } from "./slo.ts";
 import { activityBody, planFor, type ScenarioPlan } from "./model.ts";
+import {
+  PROBE_POLL_NAME,
+  PROBE_WAIT_NAME,
+  probeOutcome,
+  probePause,
+  probeReadPath,
+  probeResult,
+  probeSettled,
+  traceIdOf,
+  type ProbeOutcome,
+  type ProbeResult,
+  type ReadAfter,
+} from "./probe.ts";
 
 /**
  * What every scenario shares, from k6's environment (the runner sets RUN_ID, RATE, ...); each
@@ -35,7 +48,7 @@ export const eventsAccepted = new Counter("events_accepted");
 export const writesUnanswered = new Counter("writes_unanswered");
 /** Write latency tagged with the window only (plus scenario), for percentiles over time. */
 export const writeDuration = new Trend("write_duration", true);
-/** Accepted (202 received) -> visible in the read model, on the probe's sample. */
+/** The producer's acceptance stamp -> the answer that shows the event in the read model, on the probe's sample. */
 export const e2eLatency = new Trend("e2e_latency", true);
 export const e2eTimeouts = new Counter("e2e_timeouts");
 /** For the flows: last command accepted -> the read model shows the flow's final state. */
@@ -85,30 +98,18 @@ export function activity(data: RunData | undefined) {
   return write("POST", mix.path, activityBody(plan, mix, Math.random(), Math.random()), mix.name, data);
 }
 
-export interface ProbeSample {
+export interface ProbeSample extends ProbeResult {
   probe: 1;
-  eventId: string;
-  traceId: string | null;
-  /** The 202's arrival (k6's clock). */
-  acceptedAt: number;
-  /** The producer's stamp on the envelope (its `timestamp`), when the read model showed it. */
-  stampedAt: number | null;
-  visibleAt: number;
-  /** visibleAt - stampedAt (or - acceptedAt without a stamp). */
-  e2eMs: number;
-  /** visibleAt - acceptedAt. */
-  afterAckMs: number;
-  httpMs: number;
-  seen: boolean;
-  polls: number;
 }
 
 /**
- * The end-to-end probe: posts one event for a user of its own, then polls the projection's
- * query route every PROBE_POLL_MS until the event is visible. e2e = the answer of the poll that
- * shows it - the producer's acceptance stamp on the event (an upper bound, within one poll
- * interval plus one poll's round trip). Each sample is logged as one JSON line that the runner
- * collects (eventId and trace id for the slowest-events table).
+ * The end-to-end probe (lib/probe.ts): posts one event for a user of its own, then, by default,
+ * one read of the 202's `readAfter` with `waitMs`: the projection answers when its consumer has
+ * applied the event (again on 503 READ_MODEL_STALE, until PROBE_TIMEOUT_MS; 404 EVENT_REJECTED
+ * ends it); with PROBE_MODE=poll, the user's activity every PROBE_POLL_MS until it lists the
+ * event. e2e = the answer that shows the event - the producer's acceptance stamp on it. Each
+ * sample is logged as one JSON line that the runner collects (eventId and trace id for the
+ * slowest-events table).
  */
 export function probe(data: RunData | undefined): void {
   const userId = `${PREFIX}probe-${__VU}-${__ITER}`;
@@ -121,45 +122,53 @@ export function probe(data: RunData | undefined): void {
   );
   if (res.status !== 202) return;
   const acceptedAt = Date.now();
-  const eventId = String(res.json("eventId") ?? "");
+  const answer = jsonOf(res);
+  const eventId = typeof answer?.eventId === "string" ? answer.eventId : "";
+  const readAfter = answer?.readAfter as ReadAfter | undefined;
   const traceparent = res.headers["Traceparent"] ?? res.headers["traceparent"] ?? "";
-  const traceId = /^[\da-f]{2}-([\da-f]{32})-/.exec(traceparent)?.[1] ?? null;
-  const url = `${PROJECTION}/api/events/user/${encodeURIComponent(userId)}`;
-  let seen = false;
-  let polls = 0;
-  let stampedAt: number | null = null;
+  const name = plan.probe.mode === "wait" ? PROBE_WAIT_NAME : PROBE_POLL_NAME;
+  let reads = 0;
+  let outcome: ProbeOutcome = { kind: "again" };
   while (Date.now() - acceptedAt < PROBE_TIMEOUT_MS) {
-    const r = read(url, "GET /api/events/user/{userId} (probe)");
-    polls++;
-    // The event itself in the answer (not only the count, which is a separate query).
-    if (r.status === 200 && r.json("events.0.eventId") === eventId) {
-      seen = true;
-      const stamp = Date.parse(String(r.json("events.0.timestamp") ?? ""));
-      stampedAt = Number.isFinite(stamp) ? stamp : null;
-      break;
-    }
-    sleep(PROBE_POLL_MS / 1000);
+    const left = PROBE_TIMEOUT_MS - (Date.now() - acceptedAt);
+    const sentAt = Date.now();
+    const r = read(PROJECTION + probeReadPath(plan.probe, userId, eventId, readAfter, left), name);
+    reads++;
+    outcome = probeOutcome(plan.probe.mode, r.status, jsonOf(r), eventId);
+    if (probeSettled(outcome)) break;
+    const pause = Math.min(
+      probePause(plan.probe, Date.now() - sentAt),
+      PROBE_TIMEOUT_MS - (Date.now() - acceptedAt),
+    );
+    if (pause > 0) sleep(pause / 1000);
   }
-  const visibleAt = Date.now();
-  // "Accepted" is the producer's own stamp (the envelope's timestamp, same host clock): measured
-  // from the 202's arrival instead, a slow HTTP answer would hide the pipeline's time.
-  const e2eMs = seen ? visibleAt - (stampedAt ?? acceptedAt) : PROBE_TIMEOUT_MS;
-  e2eLatency.add(e2eMs);
-  if (!seen) e2eTimeouts.add(1);
   const sample: ProbeSample = {
     probe: 1,
-    eventId,
-    traceId,
-    acceptedAt,
-    stampedAt,
-    visibleAt,
-    e2eMs,
-    afterAckMs: seen ? visibleAt - acceptedAt : PROBE_TIMEOUT_MS,
-    httpMs: res.timings.duration,
-    seen,
-    polls,
+    ...probeResult({
+      eventId,
+      traceId: traceIdOf(traceparent),
+      acceptedAt,
+      visibleAt: Date.now(),
+      httpMs: res.timings.duration,
+      reads,
+      outcome,
+      timeoutMs: PROBE_TIMEOUT_MS,
+    }),
   };
+  e2eLatency.add(sample.e2eMs);
+  if (!sample.seen) e2eTimeouts.add(1);
   console.log(JSON.stringify(sample));
+}
+
+/** An answer's JSON object, or null (no body, not JSON). */
+function jsonOf(res: RefinedResponse<ResponseType | undefined>): Record<string, unknown> | null {
+  if (typeof res.body !== "string" || res.body === "") return null;
+  try {
+    const v = JSON.parse(res.body) as unknown;
+    return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Polls a read-model document until `done` holds (at most `timeoutMs`): the document, or null. */

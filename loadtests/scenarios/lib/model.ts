@@ -8,6 +8,7 @@
  */
 import { sloFor, type Slo } from "./slo.ts";
 import { businessFlows, type FlowName } from "./flow-specs.ts";
+import { probeModeOf, type ProbeMode } from "./probe.ts";
 
 export type ScenarioName = "smoke" | "load" | "ramp" | "spike" | "soak" | "flows" | "checkout";
 export const scenarioNames: ScenarioName[] = ["smoke", "load", "ramp", "spike", "soak", "flows", "checkout"];
@@ -51,7 +52,13 @@ export interface FlowLoad {
 export interface ProbePlan {
   rate: number;
   seconds: number;
+  /** A probe's deadline after its 202 (PROBE_TIMEOUT_MS): never seen by then, it counts as this. */
   timeoutMs: number;
+  /** `wait` (one read that waits for the event, the default) or `poll` (PROBE_MODE; lib/probe.ts). */
+  mode: ProbeMode;
+  /** `wait`: how long each read asks the projection to wait (PROBE_WAIT_MS, <= its READ_WAIT_MAX_MS). */
+  waitMs: number;
+  /** `poll`: the pause between two reads (PROBE_POLL_MS). */
   pollMs: number;
 }
 
@@ -173,6 +180,7 @@ export function planFor(scenario: ScenarioName, env: Env): ScenarioPlan {
   const users = Math.max(1, num(env, "USERS", 1000));
   const mix = activityMix(users);
   const probeRate = num(env, "PROBE_RATE", 5);
+  const probeMode = probeModeOf(env.PROBE_MODE);
   const base: Omit<ScenarioPlan, "activity" | "flows" | "probe" | "thresholds" | "seconds"> = {
     scenario,
     runId,
@@ -192,6 +200,8 @@ export function planFor(scenario: ScenarioName, env: Env): ScenarioPlan {
     rate: probeRate,
     seconds: secs,
     timeoutMs: num(env, "PROBE_TIMEOUT_MS", 10_000),
+    mode: probeMode,
+    waitMs: Math.max(0, num(env, "PROBE_WAIT_MS", 2000)),
     pollMs: num(env, "PROBE_POLL_MS", 5),
   });
   const flowsAt = (arrival: Arrival | null, graceSeconds: number): FlowLoad[] =>

@@ -2,7 +2,7 @@
  * The flows and the end-to-end probe, on undici: an open model (N flows started per second,
  * whatever the answers take; a flow that would pass the concurrency ceiling is dropped and
  * counted), each flow's steps in order with ids captured from the answers, then its final state
- * polled in the read model; the probe posts one event and polls until the read model shows it.
+ * polled in the read model; the probe posts one event and reads it back (scenarios/lib/probe.ts).
  */
 import { Pool } from "undici";
 import {
@@ -14,6 +14,18 @@ import {
   type FlowName,
 } from "../../scenarios/lib/flow-specs.ts";
 import { arrivalSeconds, type Arrival, type ScenarioPlan } from "../../scenarios/lib/model.ts";
+import {
+  PROBE_POLL_NAME,
+  PROBE_WAIT_NAME,
+  probeOutcome,
+  probePause,
+  probeReadPath,
+  probeResult,
+  probeSettled,
+  traceIdOf,
+  type ProbeOutcome,
+  type ReadAfter,
+} from "../../scenarios/lib/probe.ts";
 import type { ProbeSample } from "../engine.ts";
 import type { Recorder } from "./recorder.ts";
 
@@ -169,8 +181,14 @@ export class FlowDriver {
     return ok;
   }
 
-  /** The probe: one event for a user of its own, polled until visible; e2e from the producer's stamp. */
+  /**
+   * The probe: one event for a user of its own, then its reads (lib/probe.ts): by default one
+   * read of the 202's `readAfter` that waits for the event (again on READ_MODEL_STALE, until the
+   * deadline); with PROBE_MODE=poll, the user's activity every `pollMs` until it lists the event.
+   * e2e from the producer's stamp.
+   */
   async probe(): Promise<void> {
+    const { probe } = this.plan;
     const userId = `${this.plan.prefix}probe-${++this.seq}`;
     const t = performance.now();
     const res = await this.send("probe", "write", "POST", "/api/events", "POST /api/events (probe)", {
@@ -182,38 +200,41 @@ export class FlowDriver {
     if (res.status !== 202) return;
     const acceptedAt = Date.now();
     const eventId = typeof res.json?.eventId === "string" ? res.json.eventId : "";
-    const traceId = /^[\da-f]{2}-([\da-f]{32})-/.exec(res.traceparent)?.[1] ?? null;
-    const path = `/api/events/user/${encodeURIComponent(userId)}`;
-    let seen = false;
-    let polls = 0;
-    let stampedAt: number | null = null;
-    while (Date.now() - acceptedAt < this.plan.probe.timeoutMs) {
-      const r = await this.send("probe", "read", "GET", path, "GET /api/events/user/{userId} (probe)");
-      polls++;
-      const first = (r.json?.events as { eventId?: string; timestamp?: string }[] | undefined)?.[0];
-      if (r.status === 200 && first?.eventId === eventId) {
-        seen = true;
-        const stamp = Date.parse(String(first.timestamp ?? ""));
-        stampedAt = Number.isFinite(stamp) ? stamp : null;
-        break;
-      }
-      await sleep(this.plan.probe.pollMs);
+    const readAfter = res.json?.readAfter as ReadAfter | undefined;
+    const name = probe.mode === "wait" ? PROBE_WAIT_NAME : PROBE_POLL_NAME;
+    let reads = 0;
+    let outcome: ProbeOutcome = { kind: "again" };
+    while (Date.now() - acceptedAt < probe.timeoutMs) {
+      const left = probe.timeoutMs - (Date.now() - acceptedAt);
+      const sentAt = Date.now();
+      const r = await this.send(
+        "probe",
+        "read",
+        "GET",
+        probeReadPath(probe, userId, eventId, readAfter, left),
+        name,
+      );
+      reads++;
+      outcome = probeOutcome(probe.mode, r.status, r.json, eventId);
+      if (probeSettled(outcome)) break;
+      const pause = Math.min(
+        probePause(probe, Date.now() - sentAt),
+        probe.timeoutMs - (Date.now() - acceptedAt),
+      );
+      if (pause > 0) await sleep(pause);
     }
-    const visibleAt = Date.now();
-    const e2eMs = seen ? visibleAt - (stampedAt ?? acceptedAt) : this.plan.probe.timeoutMs;
-    this.recorder.probe(e2eMs, seen);
-    this.probes.push({
+    const sample = probeResult({
       eventId,
-      traceId,
+      traceId: traceIdOf(res.traceparent),
       acceptedAt,
-      stampedAt,
-      visibleAt,
-      e2eMs,
-      afterAckMs: seen ? visibleAt - acceptedAt : this.plan.probe.timeoutMs,
+      visibleAt: Date.now(),
       httpMs,
-      seen,
-      polls,
+      reads,
+      outcome,
+      timeoutMs: probe.timeoutMs,
     });
+    this.recorder.probe(sample.e2eMs, sample.seen);
+    this.probes.push(sample);
   }
 
   private start(scenario: string, job: () => Promise<unknown>): void {

@@ -4,7 +4,8 @@
  * rate, the engine's exit), and the notes that say how the figures were taken. Pure: figures in,
  * verdicts out.
  */
-import type { ScenarioName } from "../../scenarios/lib/model.ts";
+import type { ProbePlan, ScenarioName } from "../../scenarios/lib/model.ts";
+import { e2eNote } from "../../scenarios/lib/probe.ts";
 import type { Slo } from "../../scenarios/lib/slo.ts";
 import type { EngineName } from "../engine.ts";
 import type { LagSample } from "../lag.ts";
@@ -176,6 +177,8 @@ export function runNotes(input: {
   ledgerError: string | null;
   stoppedEarly: string | null;
   knee: Knee | null;
+  /** How the probe read its events back (the e2e note says what bounds the figure). */
+  probe: Pick<ProbePlan, "mode" | "waitMs" | "pollMs">;
 }): string[] {
   const { ledgerError, stoppedEarly, knee } = input;
   const notes: string[] = [];
@@ -184,9 +187,7 @@ export function runNotes(input: {
       ? "Lag in messages sampled by the runner (kafkajs admin: committed offsets vs high watermarks); lag in seconds and verdicts from the services' GET /lag."
       : "Lag in messages sampled by the runner (kafkajs admin: committed offsets vs high watermarks). Lag in seconds: the oldest unconsumed offset's first sighting in the runner's 1 s history of high watermarks (a lower bound, one sampling interval of resolution); the services' GET /lag was not available.",
   );
-  notes.push(
-    "End-to-end = the answer of the probe's poll that first shows the event minus the producer's acceptance stamp on it (the envelope's timestamp; same host clock): an upper bound, within one 5 ms poll interval plus one poll's round trip.",
-  );
+  notes.push(e2eNote(input.probe));
   notes.push(
     "Lag and the platform's own rates cover every producer on the topics: other traffic on the shared stack during the run shows up there (the ledger only counts this run's events).",
   );
@@ -236,6 +237,7 @@ export function judgeFigures(
     ledgerError: figures.ledgerError,
     stoppedEarly: load.stoppedEarly,
     knee: figures.knee,
+    probe: setup.plan.probe,
   });
   return { thresholds, passed: thresholds.every((t) => t.ok), lagSource, notes };
 }

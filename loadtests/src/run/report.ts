@@ -6,6 +6,7 @@ import { writeFile } from "node:fs/promises";
 import { cpus, hostname, loadavg } from "node:os";
 import { join, relative } from "node:path";
 import { runCost, withStepCost } from "../cost.ts";
+import { probeWarnings, type ProbeMode } from "../../scenarios/lib/probe.ts";
 import type { ProbeSample } from "../engine.ts";
 import { renderHtml } from "../html.ts";
 import type { NamedSeries, Report } from "../model.ts";
@@ -79,7 +80,11 @@ export function httpFigures(
 }
 
 /** The end-to-end figures from the probe's samples. */
-export function e2eFigures(probes: ProbeSample[], metrics: Record<string, SummaryMetric>): Report["e2e"] {
+export function e2eFigures(
+  probes: ProbeSample[],
+  metrics: Record<string, SummaryMetric>,
+  probeMode?: ProbeMode,
+): Report["e2e"] {
   const e2eValues = probes.map((p) => p.e2eMs);
   return {
     samples: e2eValues.length,
@@ -90,8 +95,13 @@ export function e2eFigures(probes: ProbeSample[], metrics: Record<string, Summar
     p99: percentile(e2eValues, 99),
     max: maxOf(e2eValues),
     flowVisibleP99: summaryValue(metrics, "flow_visible", "p(99)"),
+    ...(probeMode ? { probeMode } : {}),
+    reads: probeReads(probes),
   };
 }
+
+/** The probe's reads of the read model in all. */
+export const probeReads = (probes: ProbeSample[]): number => probes.reduce((sum, p) => sum + p.polls, 0);
 
 /** Each group's highest lag during the load, with the verdicts its GET /lag gave. */
 export function groupLag(
@@ -129,7 +139,8 @@ export function assembleReport(
       accepted,
       stored: figures.ledger?.stored ?? null,
       ingested: figures.ingested,
-      probeReads: run.probes.reduce((sum, p) => sum + p.polls, 0),
+      probeReads: probeReads(run.probes),
+      probes: run.probes.length,
     },
     cores,
   );
@@ -156,7 +167,7 @@ export function assembleReport(
     slo: setup.slo,
     thresholds: verdict.thresholds,
     http,
-    e2e: e2eFigures(run.probes, metrics),
+    e2e: e2eFigures(run.probes, metrics, setup.plan.probe.mode),
     lag: {
       source: verdict.lagSource,
       maxLag: figures.maxLag,
@@ -171,7 +182,7 @@ export function assembleReport(
     slowest: slowestProbes(run.probes),
     links: { jaeger: env("JAEGER_UI_URL", "http://127.0.0.1:16686"), prometheus: prometheusUrl },
     notes: verdict.notes,
-    warnings: run.warnings,
+    warnings: [...run.warnings, ...probeWarnings(run.probes)],
   };
 }
 

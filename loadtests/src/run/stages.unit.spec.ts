@@ -219,6 +219,7 @@ describe("the run's verdict", () => {
       ledgerError: "connection refused",
       stoppedEarly: null,
       knee: knee as never,
+      probe: { mode: "wait", waitMs: 2000, pollMs: 5 },
     });
     expect(notes).toHaveLength(5);
     expect(notes[3]).toBe("The ledger could not be checked: connection refused");
