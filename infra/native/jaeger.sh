@@ -13,8 +13,9 @@ JAEGER_RELEASE=${JAEGER_RELEASE:-2.13.0} # the v2 release of that commit (also t
 JAEGER_BIN=$BIN_DIR/jaeger
 # The in-memory store keeps this many traces and drops the oldest beyond it. Jaeger's own default
 # (100,000) held 1.9 GiB after ten minutes at 1,000 events/s (about 19 KB a trace here), more than
-# the whole stack's memory budget: 25,000 keeps the last ~25 s at 1,000/s, or two minutes at 200/s.
-export JAEGER_MAX_TRACES=${JAEGER_MAX_TRACES:-25000}
+# the whole stack's memory budget (2 GiB): 10,000 (~190 MB) keeps the last ~10 s at 1,000/s, or
+# 50 s at 200/s: the console's journeys and the tests look traces up seconds after the event.
+export JAEGER_MAX_TRACES=${JAEGER_MAX_TRACES:-10000}
 JAEGER_BUILD=$EVENTSCOPE_CACHE/build/jaeger
 
 jaeger_version() { echo "$JAEGER_RELEASE"; }
