@@ -80,7 +80,9 @@ if [ ${#services_already[@]} -gt 0 ]; then
   echo "already running (left as is; the e2e tests run against them): ${services_already[*]}"
 fi
 stack_ok=1
-services/stack.sh up >/dev/null || stack_ok=0
+# Supervisors check every 2 s here (5 s by default), so the fault suite's hung service is caught
+# in ~6 s rather than 15.
+SUPERVISE_LIVE_INTERVAL=${SUPERVISE_LIVE_INTERVAL:-2} services/stack.sh up >/dev/null || stack_ok=0
 mapfile -t services_now < <(services/stack.sh running 2>/dev/null)
 for s in "${services_now[@]}"; do
   case " ${services_already[*]} " in *" $s "*) ;; *) services_started+=("$s") ;; esac
