@@ -169,7 +169,7 @@ describe("faults under load", () => {
     }
     const before = supervised("notification");
     process.kill(before.pid, "SIGSTOP");
-    // Three missed checks 5 s apart, then the restart (backoff 1 s).
+    // Three missed checks (5 s apart, 2 s under make test), then the restart (backoff 1 s).
     await waitFor(
       async () =>
         supervised("notification").restarts > before.restarts &&
