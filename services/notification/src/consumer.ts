@@ -12,6 +12,7 @@ import {
   type CommittedEvent,
 } from "@eventscope/contracts";
 import {
+  advanceConsumedVersions,
   isolatePoison,
   context,
   createBatchConsumer,
@@ -33,6 +34,7 @@ import {
   type Logger,
   type Metrics,
   type Pool,
+  type SequenceOptions,
   type Span,
 } from "@eventscope/platform";
 import type { Tracer } from "@opentelemetry/api";
@@ -90,11 +92,27 @@ export function createCommittedConsumer(deps: CommittedConsumerDeps) {
 
   async function recordOnce(items: Item[], outcome: Outcome): Promise<void> {
     const byId = new Map(items.map((i) => [i.event.eventId, i]));
-    const { sequenced, recorded } = await withTransaction(pool, async (client) => {
-      const events = items.map((i) => i.event);
-      const sequenced = sequenceEvents(events, await lockConsumedVersions(client, events), {
-        trackedSince: await trackedSince(),
-      });
+    const events = items.map((i) => i.event);
+    const options = { trackedSince: await trackedSince() };
+    // A batch that calls for no delivery and erases no one (user activity, mostly) has only its
+    // versions to record: one statement, no transaction around it.
+    const inert = items.every((i) => i.planned.length === 0 && subjectErasedBy(i.event) === undefined);
+    const alone = inert ? await advanceConsumedVersions(pool, events, options) : undefined;
+    const { sequenced, recorded } = alone
+      ? { sequenced: alone, recorded: 0 }
+      : await recordInTransaction(byId, events, options);
+    outcome.recorded += recorded;
+    for (const gap of sequenced.gaps)
+      outcome.parked.push({ item: byId.get(gap.event.eventId)!, reason: gapReason(gap), label: "gap" });
+  }
+
+  function recordInTransaction(byId: Map<string, Item>, events: CommittedEvent[], options: SequenceOptions) {
+    return withTransaction(pool, async (client) => {
+      // The heads are recorded with the statement that reads them; a batch that mixes in a
+      // redelivery is sequenced on the locked versions and saved at the end instead.
+      const advanced = await advanceConsumedVersions(client, events, options);
+      const sequenced =
+        advanced ?? sequenceEvents(events, await lockConsumedVersions(client, events), options);
       const planned = sequenced.next.flatMap((e) => byId.get(e.eventId)!.planned);
       const recorded = await recordDeliveries(client, planned);
       // A customer erased by this batch, or before it, keeps nothing personal in any delivery.
@@ -104,12 +122,9 @@ export function createCommittedConsumer(deps: CommittedConsumerDeps) {
       });
       const concerned = [...new Set(planned.flatMap((p) => customerOf(p.event) ?? []))];
       await eraseCustomers(client, [...(await erasedAmong(client, concerned)), ...erasures]);
-      await saveConsumedVersions(client, sequenced.heads);
+      if (!advanced) await saveConsumedVersions(client, sequenced.heads);
       return { sequenced, recorded };
     });
-    outcome.recorded += recorded;
-    for (const gap of sequenced.gaps)
-      outcome.parked.push({ item: byId.get(gap.event.eventId)!, reason: gapReason(gap), label: "gap" });
   }
 
   /** A batch PostgreSQL refuses for good is recorded in halves until the offending events are found. */

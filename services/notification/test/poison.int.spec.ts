@@ -87,6 +87,27 @@ describe("notification: poison, gaps and stuck partitions", () => {
     expect((await recorded([user])).map((r) => r.version)).toEqual([1, 2, 3]);
   });
 
+  it("records the versions of events that call for nothing (no transaction for them), so a later one that does is no gap, and parks a gap among them", async () => {
+    const user = `${token}-quiet`;
+    const quiet = `${token}_quiet`;
+    const head = async () =>
+      (
+        await n.pool.query<{ version: number }>(
+          `SELECT version FROM "${n.name}".consumed_streams WHERE stream_id = $1`,
+          [`User-${user}`],
+        )
+      ).rows[0]?.version;
+    await send([1, 2, 3].map((v) => at(committedEvent(quiet, "User", user), v)));
+    await waitFor(async () => (await head()) === 3, 15_000, "versions 1..3 recorded as consumed");
+    await send([at(committedEvent(type, "User", user), 4)]);
+    await waitFor(async () => (await recorded([user])).length === 1, 15_000, "version 4 recorded");
+    expect((await recorded([user])).map((r) => r.version)).toEqual([4]);
+    await send([at(committedEvent(quiet, "User", user), 6)]);
+    const parked = await waitFor(async () => (await deadLetters()).find((d) => d.key === user));
+    expect(parked.reason).toBe(`gap: User-${user} is at version 4, version 6 came before 5`);
+    expect(await head()).toBe(4);
+  });
+
   it("fails readiness while a partition is stuck behind a lock, naming it, and recovers once it moves", async () => {
     const user = `${token}-locked`;
     await send([committedEvent(type, "User", user)]);
