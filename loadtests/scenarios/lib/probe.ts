@@ -213,6 +213,7 @@ export function e2eNote(probe: Pick<ProbePlan, "mode" | "waitMs" | "pollMs">): s
   return (
     "End-to-end = the arrival of the probe's read that shows the event minus the producer's acceptance stamp on it (the envelope's timestamp; same host clock). " +
     `The read is the 202's readAfter with waitMs=${probe.waitMs} (asked again on READ_MODEL_STALE): the projection holds it until its consumer has applied the event and answers when that commit's notification wakes it, one read per probe. ` +
-    "An upper bound, by the notification after the consumer's commit, the read's own query and one round trip."
+    "An upper bound, by the notification after the consumer's commit, the read's own query and one round trip (no poll interval); " +
+    "while the event store has not stored the event yet the projection asks it again after 10, 20, 40 ... up to 200 ms, so an event applied before that question is answered at it."
   );
 }
