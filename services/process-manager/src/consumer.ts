@@ -5,6 +5,7 @@
 // A customer's deletion or erasure redacts their processes in the same transaction (erasure.ts).
 import { subjectErasedBy, type CommittedEvent } from "@eventscope/contracts";
 import {
+  advanceConsumedVersions,
   isolatePoison,
   context,
   createBatchConsumer,
@@ -57,12 +58,28 @@ export function countEffects(metrics: Metrics, effects: Effects): void {
 
 const stepKind = (step: string): string => step.split(":")[0]!;
 
+/** An event no saga routes, that erases no subject and is not one of our steps. */
+const isInert = (event: CommittedEvent): boolean =>
+  event.metadata.source !== "process-manager" &&
+  subjectErasedBy(event) === undefined &&
+  sagas.every((saga) => saga.route(event).length === 0);
+
 export function createCommittedConsumer(deps: ConsumerDeps) {
   const { pool, logger, metrics, tracer, groupId, topic } = deps;
 
   async function applyOnce(events: CommittedEvent[], spans: Map<string, Span>) {
+    // A batch that no saga takes up, that erases no one and holds none of our steps (user
+    // activity, mostly) has only its versions to record: one statement, no transaction around it.
+    if (events.every(isInert)) {
+      const sequenced = await advanceConsumedVersions(pool, events);
+      if (sequenced)
+        return { sequenced, effects: { started: [], ended: [], steps: 0 } as Effects, committed: [] };
+    }
     return withTransaction(pool, async (client) => {
-      const sequenced = sequenceEvents(events, await lockConsumedVersions(client, events));
+      // The heads are recorded with the statement that reads them; a batch that mixes in a
+      // redelivery is sequenced on the locked versions and saved at the end instead.
+      const advanced = await advanceConsumedVersions(client, events);
+      const sequenced = advanced ?? sequenceEvents(events, await lockConsumedVersions(client, events));
       const work = newWork(client, deps.settings);
       for (const event of sequenced.next) {
         const span = spans.get(event.eventId);
@@ -89,7 +106,7 @@ export function createCommittedConsumer(deps: ConsumerDeps) {
         client,
         sequenced.next.filter((e) => e.metadata.source === "process-manager").map((e) => e.eventId),
       );
-      await saveConsumedVersions(client, sequenced.heads);
+      if (!advanced) await saveConsumedVersions(client, sequenced.heads);
       return { sequenced, effects: work.effects, committed };
     });
   }
