@@ -55,18 +55,26 @@ export interface PublisherOptions {
   /** Upper bound on one publish, after which the caller gets a 503 (never a hang). */
   timeoutMs?: number;
   maxBatchRecords?: number;
+  /**
+   * How long a record that finds no request in flight waits for others to share its produce
+   * request; 0 (the default) sends it at once.
+   */
+  lingerMs?: number;
 }
 
 /**
  * An idempotent, acks=all publisher that batches by itself, whichever client sends: while one
  * produce request is in flight every record that arrives is queued and goes out in the next
  * request (a linger that adapts to the round trip: neither client lingers on a plain send). At
- * low load a record is sent at once; under load batches grow with the round trip.
+ * low load a record is sent at once (or after `lingerMs`); under load batches grow with the round
+ * trip.
  */
 export function createPublisher(kafka: Kafka, options: PublisherOptions): Publisher {
   const { metrics, logger } = options;
   const timeoutMs = options.timeoutMs ?? 5000;
   const maxBatch = options.maxBatchRecords ?? 2000;
+  const lingerMs = options.lingerMs ?? 0;
+  let lingering: NodeJS.Timeout | undefined;
   const producer = kafka.sender();
   let inFlight = false;
   // After a produce request failed, the broker is taken for down: records are refused at once
@@ -84,6 +92,8 @@ export function createPublisher(kafka: Kafka, options: PublisherOptions): Publis
 
   async function flush(): Promise<void> {
     if (inFlight || queue.length === 0) return;
+    if (lingering) clearTimeout(lingering);
+    lingering = undefined;
     inFlight = true;
     const batch: Pending[] = [];
     let count = 0;
@@ -152,6 +162,16 @@ export function createPublisher(kafka: Kafka, options: PublisherOptions): Publis
     }
   }
 
+  /** Sends now, or after the linger; a request in flight takes the queue when it is acknowledged. */
+  function schedule(): void {
+    if (inFlight || lingering) {
+      if (lingering && queuedRecords >= maxBatch) void flush();
+      return;
+    }
+    if (lingerMs <= 0) void flush();
+    else lingering = setTimeout(() => void flush(), lingerMs);
+  }
+
   /** While the broker is taken for down and a probe is under way, the queue is refused at once. */
   function refuseQueued(): void {
     for (const p of queue) {
@@ -199,7 +219,7 @@ export function createPublisher(kafka: Kafka, options: PublisherOptions): Publis
         pending.resolve = () => (clear(), resolve());
         pending.reject = (e) => (clear(), reject(e));
         if (brokerDown && inFlight) refuseQueued();
-        else void flush();
+        else schedule();
       });
     },
     async disconnect() {

@@ -74,7 +74,7 @@ export interface ConsumedTopic {
 export function startService(
   service: string,
   config: ServiceSettings,
-  options: { publishTimeoutMs?: number } = {},
+  options: { publishTimeoutMs?: number; publishLingerMs?: number } = {},
 ): ServiceParts {
   return wire(service, config, options).parts;
 }
@@ -139,7 +139,7 @@ interface Hooks {
 function wire(
   service: string,
   config: ServiceSettings,
-  options: { publishTimeoutMs?: number },
+  options: { publishTimeoutMs?: number; publishLingerMs?: number },
 ): { parts: ServiceParts; hooks: Hooks } {
   const telemetry = startTelemetry(service);
   const logger = createLogger({ service, level: config.logLevel, format: config.logFormat });
@@ -150,6 +150,7 @@ function wire(
     metrics,
     logger,
     ...(options.publishTimeoutMs === undefined ? {} : { timeoutMs: options.publishTimeoutMs }),
+    ...(options.publishLingerMs === undefined ? {} : { lingerMs: options.publishLingerMs }),
   });
   const timers: NodeJS.Timeout[] = [];
   const hooks: Hooks = { connected: [], stopping: [], released: [] };

@@ -28,6 +28,13 @@ export const producerSettings = {
     parse: int,
     description: "Longest wait for the broker's acknowledgement before answering 503",
   },
+  publishLingerMs: {
+    env: "PUBLISH_LINGER_MS",
+    default: 0,
+    parse: int,
+    description:
+      "How long an event that finds no produce request in flight waits for others to share one (0: sent at once)",
+  },
   eventStoreUrl: {
     env: "EVENT_STORE_URL",
     default: "http://127.0.0.1:8082",
