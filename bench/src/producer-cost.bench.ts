@@ -6,7 +6,8 @@
 // BASELINE=<git revision> also runs that revision's producer (exported under .eventscope/bench),
 // alternating with this checkout's, so before and after come from the same run; with
 // BASELINE_PATHS=<path,...> the baseline is HEAD with only those paths as of that revision (one
-// change measured apart from what others landed meanwhile).
+// change measured apart from what others landed meanwhile). PRODUCER_VARIANTS=name:VAR=value+VAR=value,...
+// adds this checkout's producer with those settings (e.g. linger:PUBLISH_LINGER_MS=1), alternated too.
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from "node:fs";
 import { Agent, request } from "node:http";
@@ -44,7 +45,20 @@ function settingsFor(quick: boolean, env = process.env): Settings {
 interface Tree {
   name: string;
   root: string;
+  /** Settings of this producer beside the benchmark's own. */
+  env?: Record<string, string>;
 }
+
+/** `name:VAR=value+VAR=value,...` as trees of this checkout with those settings. */
+const variantsOf = (raw: string): Tree[] =>
+  raw
+    .split(",")
+    .filter(Boolean)
+    .map((entry) => {
+      const [name, settings = ""] = entry.split(":");
+      const env = Object.fromEntries(settings.split("+").map((kv) => kv.split("=") as [string, string]));
+      return { name: `this checkout, ${name}`, root: repoRoot, env };
+    });
 
 /**
  * `git archive` of the revision, with a node_modules of links: the third-party packages are this
@@ -109,6 +123,7 @@ async function startProducer(tree: Tree, prefix: string, telemetry: boolean): Pr
     LOG_LEVEL: "warn",
     IDEMPOTENCY_LOOKUP_TIMEOUT_MS: "0",
     OTEL_SERVICE_NAME: "bench-producer",
+    ...tree.env,
   };
   delete env.OTEL_SDK_DISABLED;
   if (!telemetry) env.OTEL_SDK_DISABLED = "true";
@@ -330,6 +345,7 @@ export const benchmark: Benchmark = {
     const trees: Tree[] = [
       ...(settings.baseline ? [exportRevision(settings.baseline, settings.baselinePaths)] : []),
       { name: "this checkout", root: repoRoot },
+      ...variantsOf(process.env.PRODUCER_VARIANTS ?? ""),
     ];
     const prefix = `${uniqueName("bench_producer")}.`;
     const topics = await createTopics(prefix, 3);
