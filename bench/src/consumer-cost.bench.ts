@@ -198,8 +198,13 @@ export const benchmark: Benchmark = {
       .map((s) => s.trim())
       .filter((s): s is Service => (SERVICES as readonly string[]).includes(s));
     const baseline = process.env.CONSUMER_COST_BASELINE;
+    // CONSUMER_COST_CANDIDATE=<commit> measures that commit instead of the working tree, so that
+    // others' uncommitted changes do not take part.
+    const candidate = process.env.CONSUMER_COST_CANDIDATE;
     const variants: { label: string; root: string | undefined }[] = [
-      { label: "working tree", root: undefined },
+      candidate
+        ? { label: `commit ${candidate.slice(0, 12)}`, root: await baselineRoot(candidate) }
+        : { label: "working tree", root: undefined },
     ];
     if (baseline)
       variants.unshift({ label: `baseline ${baseline.slice(0, 12)}`, root: await baselineRoot(baseline) });
@@ -294,7 +299,15 @@ export const benchmark: Benchmark = {
     return {
       name: "consumer-cost",
       description,
-      config: { rates, seconds, runs, services, streams: STREAMS, baseline: baseline ?? null },
+      config: {
+        rates,
+        seconds,
+        runs,
+        services,
+        streams: STREAMS,
+        baseline: baseline ?? null,
+        candidate: candidate ?? null,
+      },
       report,
       data: rows,
     };

@@ -81,6 +81,10 @@ export async function baselineRoot(commit: string): Promise<string> {
       const { name } = JSON.parse(readFileSync(manifest, "utf8")) as { name: string };
       const link = join(scope, name.replace("@eventscope/", ""));
       if (!existsSync(link)) symlinkSync(join(root, dir, entry), link);
+      // A workspace's own versions of its dependencies (the repository's installed ones).
+      const own = join(repoRoot, dir, entry, "node_modules");
+      const ownLink = join(root, dir, entry, "node_modules");
+      if (existsSync(own) && !existsSync(ownLink)) symlinkSync(own, ownLink);
     }
   return root;
 }
