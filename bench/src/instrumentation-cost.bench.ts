@@ -188,8 +188,8 @@ async function measure(
     }
     const answers = await Promise.all(sent);
     await drained(store);
-    // The export of the last spans belongs to the run.
-    await sleep(1000);
+    // The export of the last spans belongs to the run (the batch processor exports every second).
+    await sleep(1500);
     const after = { producer: cpuMs(producer.pid), store: cpuMs(store.pid), machine: cpuSample() };
     const accepted = answers.filter((a) => a?.status === 202).map((a) => a!);
     const last = accepted.at(-1)?.headers.get("traceparent")?.split("-")[1];
