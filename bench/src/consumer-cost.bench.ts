@@ -38,6 +38,9 @@ const SERVICES = ["event-store", "projection", "notification", "process-manager"
 type Service = (typeof SERVICES)[number];
 const STREAMS = 50;
 const TICK_MS = 20;
+const IDLE_MS = 3000;
+/** Set when the benchmark is interrupted: the feed stops sending. */
+let stopping = false;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface RunFigures {
@@ -119,14 +122,17 @@ async function feed(
   const started = performance.now();
   let sent = 0;
   const pending: Promise<unknown>[] = [];
-  while (sent < total) {
+  while (sent < total && !stopping) {
     const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * rate) + 1);
     const messages = [];
     for (; sent < due; sent++) messages.push(toKafkaRecord(eventOf(service, run, sent)));
     if (messages.length > 0) pending.push(producer.send({ topic, acks: -1, messages }));
     await sleep(TICK_MS);
   }
-  await Promise.all(pending);
+  const sends = await Promise.allSettled(pending);
+  if (stopping) throw new Error("interrupted");
+  const failed = sends.find((r) => r.status === "rejected");
+  if (failed) throw failed.reason;
   return total;
 }
 
@@ -138,7 +144,13 @@ async function measure(
   seconds: number,
 ): Promise<RunFigures> {
   const { service, topic, groupId, role } = consumer;
+  // What the service sends while idle (its gauges, timers, lag probe) is measured over IDLE_MS
+  // first and taken off the run's counts: the statements per batch are the batches' own.
+  const idle0 = await statementsOf(pool, role);
+  await sleep(IDLE_MS);
   const statements0 = await statementsOf(pool, role);
+  const idleRate = (id: string) =>
+    ((statements0.get(id)?.calls ?? 0) - (idle0.get(id)?.calls ?? 0)) / IDLE_MS;
   const batches0 = await batchesOf(consumer.url);
   const cpu0 = processCpuMs(consumer.pid());
   const backends = await backendCpuMs(pool, role);
@@ -150,10 +162,11 @@ async function measure(
   const postgresMs = await backends.stop();
   const batches = (await batchesOf(consumer.url)) - batches0;
   const statements1 = await statementsOf(pool, role);
+  const runMs = performance.now() - started;
   const deltas = [...statements1].map(([id, s]) => {
     const before = statements0.get(id);
     return {
-      calls: s.calls - (before?.calls ?? 0),
+      calls: Math.max(0, s.calls - (before?.calls ?? 0) - Math.round(idleRate(id) * runMs)),
       totalMs: s.totalMs - (before?.totalMs ?? 0),
       query: s.query,
     };
@@ -220,7 +233,12 @@ export const benchmark: Benchmark = {
     const topicSets: Awaited<ReturnType<typeof createTopics>>[] = [];
     const kafka = new kafkajs.Kafka({ clientId: name, brokers, logLevel: kafkajs.logLevel.NOTHING });
     const producer = kafka.producer({ createPartitioner: kafkajs.Partitioners.DefaultPartitioner });
-    const cleanup = async () => {
+    let cleaned: Promise<void> | undefined;
+    // Once: on an interrupt the feed stops first, and the run's own finally finds it done.
+    const cleanup = () => (cleaned ??= cleanUp());
+    const cleanUp = async () => {
+      stopping = true;
+      await sleep(2 * TICK_MS);
       await Promise.allSettled(consumers.map((c) => c.kill()));
       await producer.disconnect().catch(() => {});
       for (const c of consumers) await dropSchema(pool, c.schema).catch(() => {});
