@@ -109,8 +109,8 @@ const traceExporter = (protocol: TraceProtocol) =>
  * The SDK's pipelines besides the traces. Prometheus scrapes the services' metrics (prom-client)
  * and the logs go to stdout (pino), so the SDK runs no metrics or logs pipeline of its own unless
  * OTEL_METRICS_EXPORTER or OTEL_LOGS_EXPORTER names one: left to its defaults it would start an
- * OTLP metrics pipeline that the instrumentations record into on every request and every query,
- * exported to a collector that takes no metrics.
+ * OTLP metrics pipeline that the instrumentations record into on every request, traced query and
+ * pool event, exported to a collector that takes no metrics.
  */
 export const sdkPipelines = (env: Env = process.env): { metricReaders?: []; logRecordProcessors?: [] } => ({
   ...(env.OTEL_METRICS_EXPORTER?.trim() ? {} : { metricReaders: [] }),
@@ -120,10 +120,11 @@ export const sdkPipelines = (env: Env = process.env): { metricReaders?: []; logR
 /**
  * Starts the OpenTelemetry Node SDK exporting OTLP/HTTP (JSON) to Jaeger. The SDK's own OTEL_*
  * variables are honoured as they are (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SERVICE_NAME,
- * OTEL_TRACES_SAMPLER, OTEL_SDK_DISABLED, OTEL_BSP_*, OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, ...). HTTP, express, PostgreSQL, undici and
- * pino are traced by their instrumentations, which `instrument.ts` enables before the service's
- * modules load (node --import); the steps of Eventscope itself (decide, append, apply, dispatch,
- * the Kafka hops) are spans made by hand, so an event's trace is one tree across Kafka.
+ * OTEL_TRACES_SAMPLER, OTEL_SDK_DISABLED, OTEL_BSP_*, OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, ...).
+ * HTTP, express, PostgreSQL, undici and pino are traced by their instrumentations, which
+ * `instrument.ts` enables before the service's modules load (node --import); the steps of
+ * Eventscope itself (decide, append, apply, dispatch, the Kafka hops) are spans made by hand, so
+ * an event's trace is one tree across Kafka.
  */
 export function startTelemetry(serviceName: string, env: Env = process.env): Telemetry {
   linkMode = readConfig({ kafkaSpanLinks: commonSettings.kafkaSpanLinks }, env).kafkaSpanLinks;
