@@ -14,8 +14,11 @@ import {
 import { startConsumerSpan, startTelemetry } from "./telemetry.ts";
 
 describe("instrumentation selection", () => {
-  it("runs every instrumentation unless the OTEL_NODE_* variables narrow it", () => {
-    expect(selectedInstrumentations({})).toEqual([...instrumentationNames]);
+  it("runs every instrumentation but express unless the OTEL_NODE_* variables say otherwise", () => {
+    expect(selectedInstrumentations({})).toEqual(["http", "pg", "undici", "pino"]);
+    expect(
+      selectedInstrumentations({ OTEL_NODE_ENABLED_INSTRUMENTATIONS: instrumentationNames.join(",") }),
+    ).toEqual([...instrumentationNames]);
     expect(selectedInstrumentations({ OTEL_NODE_ENABLED_INSTRUMENTATIONS: "http, pg" })).toEqual([
       "http",
       "pg",
