@@ -223,12 +223,16 @@ export const benchmark: Benchmark = {
       variants.unshift({ label: `baseline ${baseline.slice(0, 12)}`, root: await baselineRoot(baseline) });
 
     const name = uniqueName("ccost");
-    const role = `${name}_role`;
     const pool = testPool();
-    await pool.query(`CREATE ROLE ${role} LOGIN PASSWORD '${role}'`);
-    await pool.query(
-      `GRANT CREATE ON DATABASE ${(await pool.query("SELECT current_database() AS d")).rows[0].d} TO ${role}`,
-    );
+    const database = (await pool.query<{ d: string }>("SELECT current_database() AS d")).rows[0]!.d;
+    // A role per service and variant: the others, idle meanwhile, stay out of its figures.
+    const roles: string[] = [];
+    const newRole = async (role: string) => {
+      roles.push(role);
+      await pool.query(`CREATE ROLE ${role} LOGIN PASSWORD '${role}'`);
+      await pool.query(`GRANT CREATE ON DATABASE ${database} TO ${role}`);
+      return role;
+    };
     const consumers: Consumer[] = [];
     const topicSets: Awaited<ReturnType<typeof createTopics>>[] = [];
     const kafka = new kafkajs.Kafka({ clientId: name, brokers, logLevel: kafkajs.logLevel.NOTHING });
@@ -243,8 +247,10 @@ export const benchmark: Benchmark = {
       await producer.disconnect().catch(() => {});
       for (const c of consumers) await dropSchema(pool, c.schema).catch(() => {});
       for (const t of topicSets) await deleteTopics(t);
-      await pool.query(`DROP OWNED BY ${role}`).catch(() => {});
-      await pool.query(`DROP ROLE IF EXISTS ${role}`).catch(() => {});
+      for (const role of roles) {
+        await pool.query(`DROP OWNED BY ${role}`).catch(() => {});
+        await pool.query(`DROP ROLE IF EXISTS ${role}`).catch(() => {});
+      }
       await pool.end();
     };
     const unregister = ctx.onInterrupt(cleanup);
@@ -264,7 +270,7 @@ export const benchmark: Benchmark = {
               prefix,
               topic: service === "event-store" ? topics.ingest : topics.committed,
               schema: `${name}_${v}_${service.replaceAll("-", "_")}`,
-              role,
+              role: await newRole(`${name}_${v}_${service.replaceAll("-", "_")}_role`),
             }),
           );
         }
