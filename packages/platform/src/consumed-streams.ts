@@ -60,8 +60,10 @@ export async function advanceConsumedVersions<T extends SequencedEvent>(
 ): Promise<Sequenced<T> | undefined> {
   const runs = runsOf(events, options);
   if (runs === undefined) return undefined;
-  const { rows } = await db.query<{ stream_id: string; version: number }>(
-    `WITH batch AS (
+  // Named: prepared once per connection, so that the server plans it once, not on every batch.
+  const { rows } = await db.query<{ stream_id: string; version: number }>({
+    name: "eventscope-advance-consumed-streams",
+    text: `WITH batch AS (
        SELECT * FROM unnest($1::text[], $2::int[], $3::int[], $4::int[]) AS b(stream_id, first, last, base)
      ), held AS (
        SELECT stream_id, version FROM consumed_streams WHERE stream_id = ANY($1) ORDER BY stream_id FOR UPDATE
@@ -74,8 +76,13 @@ export async function advanceConsumedVersions<T extends SequencedEvent>(
        ON CONFLICT (stream_id) DO UPDATE SET version = GREATEST(consumed_streams.version, EXCLUDED.version)
      )
      SELECT stream_id, held AS version FROM next WHERE held IS NOT NULL`,
-    [runs.map((r) => r.stream), runs.map((r) => r.first), runs.map((r) => r.last), runs.map((r) => r.base)],
-  );
+    values: [
+      runs.map((r) => r.stream),
+      runs.map((r) => r.first),
+      runs.map((r) => r.last),
+      runs.map((r) => r.base),
+    ],
+  });
   return sequenceEvents(events, new Map(rows.map((r) => [r.stream_id, r.version])), options);
 }
 
