@@ -185,7 +185,9 @@ export async function checkLedger(input: LedgerInput): Promise<LedgerResult> {
          SELECT event_id FROM projection.user_activity WHERE position > $1 AND user_id LIKE $2)
        SELECT (SELECT count(*) FROM p)::text AS rows,
               (SELECT count(DISTINCT event_id) FROM p)::text AS ids,
-              (SELECT count(*) FROM s WHERE NOT EXISTS (SELECT 1 FROM p WHERE p.event_id = s.event_id))::text AS missing`,
+              -- A hashed set difference (event ids are unique in the store): NOT EXISTS against
+              -- the CTE was a nested loop, a second of the database's CPU at 4,000 events.
+              (SELECT count(*) FROM (SELECT event_id FROM s EXCEPT SELECT event_id FROM p) m)::text AS missing`,
       [input.fromPosition, like],
     );
     const a = activity.rows[0]!;
