@@ -142,8 +142,11 @@ export async function appendBatch(
     if (version === 1) started.push({ streamId, aggregateType: e.aggregateType, aggregateId: e.aggregateId });
   }
   const r = batch.rejections;
-  const { rows } = await db.query<{ position: string; event_id: string; stored_at: Date }>(
-    `WITH appended AS (
+  // A named statement: prepared once per connection, so the server does not plan its eight
+  // parts again for every batch.
+  const { rows } = await db.query<{ position: string; event_id: string; stored_at: Date }>({
+    name: "event-store-append-batch",
+    text: `WITH appended AS (
        INSERT INTO events (event_id, stream_id, version, aggregate_type, aggregate_id, event_type, occurred_at, data, metadata,
                            schema_version, ingest_topic, ingest_partition, ingest_offset, pii_subject)
        SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::jsonb[], $9::jsonb[],
@@ -167,7 +170,7 @@ export async function appendBatch(
        DELETE FROM snapshots WHERE stream_id = ANY($30::text[])
      )
      SELECT position, event_id, stored_at FROM appended`,
-    [
+    values: [
       ids,
       streams,
       versions,
@@ -200,7 +203,7 @@ export async function appendBatch(
       forms.erased?.streams ?? EMPTY,
       batch.snapshots.map((x) => forms.snapshotSubjects?.get(x.streamId)?.subject ?? null),
     ],
-  );
+  });
   const byId = new Map<string, { position: string; stored_at: Date }>();
   for (const row of rows) byId.set(row.event_id, row);
   const committed = new Array<CommittedEvent>(n);
@@ -228,15 +231,16 @@ export async function findDecided(
   if (eventIds.length === 0) return out;
   const { rows } = await pool.query<
     EventRow & { kind: string; code: string; reason: string; envelope: EventEnvelope }
-  >(
-    `SELECT 'committed' AS kind, ${EVENT_COLUMNS}, NULL AS code, NULL AS reason, NULL::jsonb AS envelope
+  >({
+    name: "event-store-find-decided",
+    text: `SELECT 'committed' AS kind, ${EVENT_COLUMNS}, NULL AS code, NULL AS reason, NULL::jsonb AS envelope
        FROM events WHERE event_id = ANY($1::uuid[])
      UNION ALL
      SELECT 'rejected', NULL, event_id, stream_id, NULL, aggregate_type, aggregate_id, event_type, NULL, rejected_at, NULL, NULL,
             NULL, NULL, NULL, NULL, NULL, NULL, code, reason, envelope
        FROM rejected_events WHERE event_id = ANY($1::uuid[])`,
-    [eventIds],
-  );
+    values: [eventIds],
+  });
   for (const row of rows) {
     if (row.kind === "committed") out.set(row.event_id, { committed: toCommitted(row) });
     else {

@@ -105,10 +105,12 @@ export async function applyEvents(
     for (const name of touched.sort()) await projectionLock(client, name);
   }
 
-  const { rows } = await client.query<{ projection: string; stream_id: string; version: number }>(
-    "SELECT projection, stream_id, version FROM projection_streams WHERE projection = ANY($1) AND stream_id = ANY($2)",
-    [names.map(keyOf), [...new Set(events.map(streamOf))]],
-  );
+  // The statements of every batch are named: prepared once per connection, not planned each time.
+  const { rows } = await client.query<{ projection: string; stream_id: string; version: number }>({
+    name: "projection-streams-read",
+    text: "SELECT projection, stream_id, version FROM projection_streams WHERE projection = ANY($1) AND stream_id = ANY($2)",
+    values: [names.map(keyOf), [...new Set(events.map(streamOf))]],
+  });
   const versions = new Map(rows.map((r) => [`${r.projection}\0${r.stream_id}`, r.version]));
   const before = new Map(versions);
   const fresh = (projection: string, handles: (e: CommittedEvent) => boolean) =>
@@ -121,11 +123,13 @@ export async function applyEvents(
   if (names.includes(USER_ACTIVITY)) {
     const todo = fresh(USER_ACTIVITY, isUserActivity);
     if (todo.length > 0) {
-      await client.query(
-        `INSERT INTO ${USER_ACTIVITY}${options.suffix} (event_id, user_id, event_type, occurred_at, position, data)
+      await client.query({
+        // A rebuild's tables (a suffix) are written once: only the live statement is named.
+        name: options.suffix === "" ? "projection-user-activity" : undefined,
+        text: `INSERT INTO ${USER_ACTIVITY}${options.suffix} (event_id, user_id, event_type, occurred_at, position, data)
          SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::bigint[], $6::jsonb[])
          ON CONFLICT (event_id) DO NOTHING`,
-        [
+        values: [
           todo.map((e) => e.eventId),
           todo.map((e) => e.aggregateId),
           todo.map((e) => e.eventType),
@@ -133,7 +137,7 @@ export async function applyEvents(
           todo.map((e) => e.position),
           todo.map((e) => JSON.stringify(e.data)),
         ],
-      );
+      });
       result.applied.set(USER_ACTIVITY, todo.length);
     }
   }
@@ -153,8 +157,9 @@ export async function applyEvents(
           }),
         ]
       : names.map((n) => [keyOf(n), result.applied.get(n) ?? 0]);
-  await client.query(
-    `WITH streams AS (
+  await client.query({
+    name: "projection-streams-checkpoints",
+    text: `WITH streams AS (
        INSERT INTO projection_streams (projection, stream_id, version)
        SELECT * FROM unnest($1::text[], $2::text[], $3::int[])
        ON CONFLICT (projection, stream_id) DO UPDATE SET version = GREATEST(projection_streams.version, EXCLUDED.version)
@@ -164,7 +169,7 @@ export async function applyEvents(
      ON CONFLICT (projection, partition) DO UPDATE SET
        position = GREATEST(projection_partition_checkpoints.position, EXCLUDED.position),
        events_applied = projection_partition_checkpoints.events_applied + EXCLUDED.events_applied, updated_at = now()`,
-    [
+    values: [
       moved.map(([k]) => k.split("\0")[0]),
       moved.map(([k]) => k.split("\0")[1]),
       moved.map(([, v]) => v),
@@ -173,7 +178,7 @@ export async function applyEvents(
       highestPosition(events).toString(),
       checkpoints.map(([, applied]) => applied),
     ],
-  );
+  });
   return result;
 }
 
