@@ -14,10 +14,10 @@ import type pg from "pg";
 import { toKafkaRecord, type CommittedEvent, type EventEnvelope } from "@eventscope/contracts";
 import {
   brokers,
+  consumedAll,
   createTopics,
   deleteTopics,
   dropSchema,
-  kafkaAdmin,
   testPool,
   uniqueName,
   waitFor,
@@ -77,19 +77,6 @@ async function batchesOf(url: string): Promise<number> {
     .split("\n")
     .filter((l) => l.startsWith("event_consume_duration_seconds_count"))
     .reduce((sum, l) => sum + Number(l.split(" ").at(-1)), 0);
-}
-
-async function drained(groupId: string, topic: string): Promise<boolean> {
-  const admin = kafkaAdmin();
-  await admin.connect();
-  try {
-    const ends = await admin.fetchTopicOffsets(topic);
-    const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
-    const at = new Map(committed?.partitions.map((p) => [p.partition, Number(p.offset)]) ?? []);
-    return ends.every((e) => Number(e.high) === 0 || (at.get(e.partition) ?? -1) >= Number(e.high));
-  } finally {
-    await admin.disconnect();
-  }
 }
 
 let position = 0;
@@ -156,7 +143,7 @@ async function measure(
   const backends = await backendCpuMs(pool, role);
   const started = performance.now();
   const events = await feed(producer, topic, service as Service, rate, seconds);
-  await waitFor(() => drained(groupId, topic), 120_000, `${service} to drain`);
+  await waitFor(() => consumedAll(groupId, topic), 120_000, `${service} to drain`);
   const drainMs = Math.round(performance.now() - started - seconds * 1000);
   const cpu1 = processCpuMs(consumer.pid());
   const postgresMs = await backends.stop();

@@ -21,6 +21,20 @@ export function kafkaAdmin() {
   }).admin();
 }
 
+/** True once the group has committed offsets up to the end of every partition of the topic. */
+export async function consumedAll(groupId: string, topic: string): Promise<boolean> {
+  const admin = kafkaAdmin();
+  await admin.connect();
+  try {
+    const ends = await admin.fetchTopicOffsets(topic);
+    const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    const at = new Map(committed?.partitions.map((p) => [p.partition, Number(p.offset)]) ?? []);
+    return ends.every((e) => Number(e.high) === 0 || (at.get(e.partition) ?? -1) >= Number(e.high));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 /** Creates the platform topics under a prefix of their own. */
 export async function createTopics(prefix: string, partitions = 6): Promise<TopicNames> {
   const names = topicNames(prefix);

@@ -7,11 +7,11 @@ import kafkajs from "kafkajs";
 import { toKafkaRecord, type CommittedEvent } from "@eventscope/contracts";
 import {
   brokers,
+  consumedAll,
   createTopics,
   deleteTopics,
   dropSchema,
   freePort,
-  kafkaAdmin,
   request,
   startService,
   testPool,
@@ -71,20 +71,6 @@ export async function produce(
 
 export const produceCommitted = (topic: string, events: CommittedEvent[]) =>
   produce(topic, events.map(toKafkaRecord));
-
-/** True once the group has committed offsets up to the end of every partition of the topic. */
-export async function consumedAll(groupId: string, topic: string): Promise<boolean> {
-  const admin = kafkaAdmin();
-  await admin.connect();
-  try {
-    const ends = await admin.fetchTopicOffsets(topic);
-    const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
-    const at = new Map(committed?.partitions.map((p) => [p.partition, Number(p.offset)]) ?? []);
-    return ends.every((e) => Number(e.high) === 0 || (at.get(e.partition) ?? -1) >= Number(e.high));
-  } finally {
-    await admin.disconnect();
-  }
-}
 
 export interface Received {
   path: string;

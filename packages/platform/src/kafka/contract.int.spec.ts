@@ -281,42 +281,35 @@ it("gathers the commits of @platformatic/kafka per interval, and sends what was 
   const keys = Array.from({ length: 6 }, (_, i) => `gathered-${i}`);
   await publisher.publish(topic, recordsFor(keys, 10, "gathered"));
   const groupId = uniqueName("gathered");
-  let handled = 0;
+  // A member that counts what it is handed; commitIntervalMs unset: the default.
+  const counting = (commitIntervalMs?: number) => {
+    const counted = { handled: 0 };
+    const consumer = createBatchConsumer({
+      kafka,
+      logger,
+      metrics: createMetrics("contract"),
+      groupId,
+      topic,
+      partitionsConcurrently: 3,
+      maxChunk: 5,
+      ...(commitIntervalMs === undefined ? {} : { commitIntervalMs }),
+      async handle(_partition, messages) {
+        counted.handled += messages.length;
+      },
+    });
+    cleanups.push(() => consumer.stop());
+    return { consumer, counted };
+  };
   // An interval longer than the test: nothing may be committed before the member stops.
-  const consumer = createBatchConsumer({
-    kafka,
-    logger,
-    metrics: createMetrics("contract"),
-    groupId,
-    topic,
-    partitionsConcurrently: 3,
-    maxChunk: 5,
-    commitIntervalMs: 600_000,
-    async handle(_partition, messages) {
-      handled += messages.length;
-    },
-  });
-  cleanups.push(() => consumer.stop());
+  const { consumer, counted } = counting(600_000);
   await consumer.start();
-  await waitFor(async () => handled >= 60, 30_000, "every record handled");
+  await waitFor(async () => counted.handled >= 60, 30_000, "every record handled");
   expect(await committedTotal(kafka, groupId, topic)).toBe(0);
   await consumer.stop();
   expect(await committedTotal(kafka, groupId, topic)).toBe(60);
 
   // With the default interval the commits follow within a moment, without a stop.
-  let again = 0;
-  const second = createBatchConsumer({
-    kafka,
-    logger,
-    metrics: createMetrics("contract"),
-    groupId,
-    topic,
-    partitionsConcurrently: 3,
-    async handle(_partition, messages) {
-      again += messages.length;
-    },
-  });
-  cleanups.push(() => second.stop());
+  const { consumer: second, counted: again } = counting();
   await second.start();
   await publisher.publish(topic, recordsFor(keys, 2, "later"));
   await waitFor(
@@ -324,7 +317,7 @@ it("gathers the commits of @platformatic/kafka per interval, and sends what was 
     30_000,
     "committed by the interval",
   );
-  expect(again).toBe(12); // nothing committed before was delivered again
+  expect(again.handled).toBe(12); // nothing committed before was delivered again
 });
 
 it("places a key on the same partition whichever client produced it (murmur2, as the Java client)", async () => {
