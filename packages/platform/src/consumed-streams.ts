@@ -86,6 +86,22 @@ export async function advanceConsumedVersions<T extends SequencedEvent>(
   return sequenceEvents(events, new Map(rows.map((r) => [r.stream_id, r.version])), options);
 }
 
+/**
+ * Sequences a batch inside the caller's transaction: in one statement that also records the
+ * heads (advanceConsumedVersions) where it can, else on the versions locked for it. `save` records
+ * the heads at the end of the transaction; after the one statement there is nothing left to save.
+ */
+export async function sequenceInTransaction<T extends SequencedEvent>(
+  client: PoolClient,
+  events: T[],
+  options: SequenceOptions = {},
+): Promise<{ sequenced: Sequenced<T>; save: () => Promise<void> }> {
+  const advanced = await advanceConsumedVersions(client, events, options);
+  if (advanced) return { sequenced: advanced, save: async () => {} };
+  const sequenced = sequenceEvents(events, await lockConsumedVersions(client, events), options);
+  return { sequenced, save: () => saveConsumedVersions(client, sequenced.heads) };
+}
+
 type SequencedEvent = { aggregateType: string; aggregateId: string; version: number; storedAt?: string };
 
 /**

@@ -19,14 +19,12 @@ import {
   eventTypeLabel,
   gapReason,
   consumedStreamsSince,
-  lockConsumedVersions,
   reasonOf,
-  saveConsumedVersions,
-  sequenceEvents,
   startConsumerSpan,
   trace,
   traceHeaders,
   withTransaction,
+  sequenceInTransaction,
   type DeadLetters,
   type Kafka,
   type LagReporter,
@@ -108,11 +106,7 @@ export function createCommittedConsumer(deps: CommittedConsumerDeps) {
 
   function recordInTransaction(byId: Map<string, Item>, events: CommittedEvent[], options: SequenceOptions) {
     return withTransaction(pool, async (client) => {
-      // The heads are recorded with the statement that reads them; a batch that mixes in a
-      // redelivery is sequenced on the locked versions and saved at the end instead.
-      const advanced = await advanceConsumedVersions(client, events, options);
-      const sequenced =
-        advanced ?? sequenceEvents(events, await lockConsumedVersions(client, events), options);
+      const { sequenced, save } = await sequenceInTransaction(client, events, options);
       const planned = sequenced.next.flatMap((e) => byId.get(e.eventId)!.planned);
       const recorded = await recordDeliveries(client, planned);
       // A customer erased by this batch, or before it, keeps nothing personal in any delivery.
@@ -122,7 +116,7 @@ export function createCommittedConsumer(deps: CommittedConsumerDeps) {
       });
       const concerned = [...new Set(planned.flatMap((p) => customerOf(p.event) ?? []))];
       await eraseCustomers(client, [...(await erasedAmong(client, concerned)), ...erasures]);
-      if (!advanced) await saveConsumedVersions(client, sequenced.heads);
+      await save();
       return { sequenced, recorded };
     });
   }

@@ -11,14 +11,12 @@ import {
   createBatchConsumer,
   eventTypeLabel,
   gapReason,
-  lockConsumedVersions,
   reasonOf,
-  saveConsumedVersions,
-  sequenceEvents,
   readCommittedBatch,
   trace,
   traceHeaders,
   withTransaction,
+  sequenceInTransaction,
   type DeadLetters,
   type Kafka,
   type KafkaMessage,
@@ -76,10 +74,7 @@ export function createCommittedConsumer(deps: ConsumerDeps) {
         return { sequenced, effects: { started: [], ended: [], steps: 0 } as Effects, committed: [] };
     }
     return withTransaction(pool, async (client) => {
-      // The heads are recorded with the statement that reads them; a batch that mixes in a
-      // redelivery is sequenced on the locked versions and saved at the end instead.
-      const advanced = await advanceConsumedVersions(client, events);
-      const sequenced = advanced ?? sequenceEvents(events, await lockConsumedVersions(client, events));
+      const { sequenced, save } = await sequenceInTransaction(client, events);
       const work = newWork(client, deps.settings);
       for (const event of sequenced.next) {
         const span = spans.get(event.eventId);
@@ -106,7 +101,7 @@ export function createCommittedConsumer(deps: ConsumerDeps) {
         client,
         sequenced.next.filter((e) => e.metadata.source === "process-manager").map((e) => e.eventId),
       );
-      if (!advanced) await saveConsumedVersions(client, sequenced.heads);
+      await save();
       return { sequenced, effects: work.effects, committed };
     });
   }

@@ -1,6 +1,5 @@
 import { domainForEventType, subjectErasedBy, type CommittedEvent } from "@eventscope/contracts";
 import {
-  advanceConsumedVersions,
   eraseParkedMessages,
   isolatePoison,
   readCommittedBatch,
@@ -8,12 +7,10 @@ import {
   eventTypeLabel,
   gapReason,
   consumedStreamsSince,
-  lockConsumedVersions,
-  saveConsumedVersions,
   reasonOf,
-  sequenceEvents,
   withTransaction,
   eventLog,
+  sequenceInTransaction,
   type DeadLetters,
   type Kafka,
   type LagReporter,
@@ -109,16 +106,12 @@ export function createCommittedConsumer(deps: CommittedConsumerDeps) {
   async function applyOnce(partition: number, events: CommittedEvent[], outcome: Outcome): Promise<void> {
     const options = { trackedSince: await trackedSince() };
     const { sequenced, result } = await withTransaction(pool, async (client) => {
-      // The heads are recorded with the statement that reads them; a batch that mixes in a
-      // redelivery is sequenced on the locked versions and saved at the end instead.
-      const advanced = await advanceConsumedVersions(client, events, options);
-      const sequenced =
-        advanced ?? sequenceEvents(events, await lockConsumedVersions(client, events), options);
+      const { sequenced, save } = await sequenceInTransaction(client, events, options);
       const erasures = await erasuresOf(client, sequenced.next);
       const result = await applyEvents(client, sequenced.next, { suffix: "", partition });
       // The messages of an erased subject this service parked go with their read models' data.
       for (const erasure of erasures) await eraseParkedMessages(client, erasure);
-      if (!advanced) await saveConsumedVersions(client, sequenced.heads);
+      await save();
       return { sequenced, result };
     });
     for (const [projection, n] of result.applied)
