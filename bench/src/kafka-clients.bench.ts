@@ -95,7 +95,7 @@ async function latency(
       groupId: `${topic}-group`,
       topic,
       partitionsConcurrently: s.partitions,
-      handle: async (_partition, messages) => {
+      handle: async (messages) => {
         const now = performance.timeOrigin + performance.now();
         for (const m of messages) latencies.push(now - Number(m.value!.subarray(0, 20).toString()));
       },

@@ -19,15 +19,16 @@ export interface CommittedBatch {
 export async function readCommittedBatch(options: {
   topic: string;
   group: string;
-  partition: number;
+  /** Of one partition or several: each message names its own. */
   messages: KafkaMessage[];
   tracer: Tracer;
   metrics: Metrics;
   deadLetters: Pick<DeadLetters, "park">;
 }): Promise<CommittedBatch> {
-  const { topic, group, partition, tracer, metrics, deadLetters } = options;
+  const { topic, group, tracer, metrics, deadLetters } = options;
   const batch: CommittedBatch = { events: [], spans: new Map(), messageOf: new Map() };
   for (const message of options.messages) {
+    const { partition } = message;
     let event;
     try {
       // Upcast to the current schema version of its type, as every reader of the topic gets it.

@@ -166,6 +166,13 @@ export const commonSettings = {
     description:
       "How often a consumer commits the offsets it has processed, all its partitions in one request (@platformatic/kafka; kafkajs commits each chunk). A rebalance redelivers at most this long's worth per partition, which the idempotent consumers skip; 0 commits each chunk before the next starts",
   },
+  kafkaFetchLingerMs: {
+    env: "KAFKA_FETCH_LINGER_MS",
+    default: 20,
+    parse: nonNegativeInt,
+    description:
+      "How long a consumer waits after a fetch that brought records before it fetches again, so that one fetch (and one batch, one transaction) gathers what arrived meanwhile (@platformatic/kafka; kafkajs fetches again at once). Adds up to this much latency per hop under load; an idle consumer still gets the first record at once",
+  },
   lagSampleIntervalMs: {
     env: "LAG_SAMPLE_INTERVAL_MS",
     default: 1000,

@@ -78,7 +78,8 @@ export function createIngestConsumer(deps: IngestConsumerDeps) {
     afterAppend: (stored) => faults.afterAppend(stored),
   });
 
-  const park = async (partition: number, message: KafkaMessage, reason: string, label: string) => {
+  const park = async (message: KafkaMessage, reason: string, label: string) => {
+    const { partition } = message;
     await deps.deadLetters.park({ topic, partition, message }, reason);
     metrics.consumeErrors.inc({ topic, group: groupId, reason: label });
     logger.warn({ partition, offset: message.offset, reason }, "message parked");
@@ -133,12 +134,12 @@ export function createIngestConsumer(deps: IngestConsumerDeps) {
     ]);
   }
 
-  async function handle(partition: number, messages: KafkaMessage[]): Promise<void> {
+  async function handle(messages: KafkaMessage[]): Promise<void> {
     const started = performance.now();
     const startSpan = (message: KafkaMessage, envelope: EventEnvelope) =>
       startConsumerSpan(tracer, {
         topic,
-        partition,
+        partition: message.partition,
         group: groupId,
         offset: message.offset,
         headers: message.headers,
@@ -149,8 +150,8 @@ export function createIngestConsumer(deps: IngestConsumerDeps) {
           aggregateId: envelope.aggregateId,
         },
       });
-    const { incoming, malformed } = parseChunk(messages, startSpan, { topic, partition });
-    for (const m of malformed) await park(partition, m.message, m.reason, "malformed");
+    const { incoming, malformed } = parseChunk(messages, startSpan, { topic });
+    for (const m of malformed) await park(m.message, m.reason, "malformed");
     if (incoming.length === 0) return;
     const spanOf = new Map<string, Span>();
     for (const item of incoming)
@@ -158,8 +159,7 @@ export function createIngestConsumer(deps: IngestConsumerDeps) {
     try {
       const sorted = await recogniseRedeliveries(pool, incoming);
       const appended = await append(sorted.fresh);
-      for (const { item, reason } of appended.parked)
-        await park(partition, item.message, reason, "unstorable");
+      for (const { item, reason } of appended.parked) await park(item.message, reason, "unstorable");
       await publish(sorted, appended, spanOf);
       for (const item of incoming)
         metrics.eventsConsumed.inc({ topic, group: groupId, event_type: eventTypeLabel(item.envelope) });

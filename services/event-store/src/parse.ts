@@ -32,7 +32,7 @@ export interface ParsedChunk {
 export function parseChunk(
   messages: KafkaMessage[],
   startSpan: (message: KafkaMessage, envelope: EventEnvelope) => Span,
-  from?: { topic: string; partition: number },
+  from?: { topic: string },
 ): ParsedChunk {
   const parsed: ParsedChunk = { incoming: [], malformed: [] };
   for (const message of messages) {
@@ -49,7 +49,7 @@ export function parseChunk(
       continue;
     }
     const item: Incoming = { message, envelope, span: startSpan(message, envelope) };
-    if (from) item.origin = { topic: from.topic, partition: from.partition, offset: message.offset };
+    if (from) item.origin = { topic: from.topic, partition: message.partition, offset: message.offset };
     const check = validateEnvelope(envelope);
     // Stored in the schema version it was written in: the one it names, else the one it fits.
     if (check.ok) envelope.schemaVersion = check.schemaVersion;

@@ -67,10 +67,10 @@ export function createCommittedConsumer(deps: CommittedConsumerDeps) {
       since = undefined;
       throw error;
     }));
-  const consumerSpan = (partition: number, message: KafkaMessage, event: CommittedEvent): Span =>
+  const consumerSpan = (message: KafkaMessage, event: CommittedEvent): Span =>
     startConsumerSpan(tracer, {
       topic,
-      partition,
+      partition: message.partition,
       group: groupId,
       offset: message.offset,
       headers: message.headers,
@@ -131,13 +131,14 @@ export function createCommittedConsumer(deps: CommittedConsumerDeps) {
       },
     );
 
-  const park = async (partition: number, message: KafkaMessage, reason: string, label: string) => {
+  const park = async (message: KafkaMessage, reason: string, label: string) => {
+    const { partition } = message;
     await deps.deadLetters.park({ topic, partition, message }, reason);
     metrics.consumeErrors.inc({ topic, group: groupId, reason: label });
     logger.warn({ partition, offset: message.offset, reason }, "parked");
   };
 
-  async function handle(partition: number, messages: KafkaMessage[]): Promise<void> {
+  async function handle(messages: KafkaMessage[]): Promise<void> {
     const started = performance.now();
     const items: Item[] = [];
     try {
@@ -149,10 +150,10 @@ export function createCommittedConsumer(deps: CommittedConsumerDeps) {
           event = readCommittedRecord(message);
         } catch (error) {
           if (!(error instanceof MalformedRecordError)) throw error;
-          await park(partition, message, `malformed: ${error.reason}`, "malformed");
+          await park(message, `malformed: ${error.reason}`, "malformed");
           continue;
         }
-        const span = consumerSpan(partition, message, event);
+        const span = consumerSpan(message, event);
         const traceparent = traceHeaders(trace.setSpan(context.active(), span)).traceparent;
         const rules = notificationRulesFor(event.eventType);
         const planned = planDeliveries(event, rules, subscriptions, {
@@ -164,8 +165,7 @@ export function createCommittedConsumer(deps: CommittedConsumerDeps) {
       }
       const outcome: Outcome = { recorded: 0, parked: [] };
       if (items.length > 0) await recordAll(items, outcome);
-      for (const { item, reason, label } of outcome.parked)
-        await park(partition, item.message, reason, label);
+      for (const { item, reason, label } of outcome.parked) await park(item.message, reason, label);
       for (const { event, span } of items) {
         metrics.eventsConsumed.inc({ topic, group: groupId, event_type: eventTypeLabel(event) });
         context.with(trace.setSpan(context.active(), span), () =>

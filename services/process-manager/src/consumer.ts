@@ -129,12 +129,11 @@ export function createCommittedConsumer(deps: ConsumerDeps) {
       },
     );
 
-  async function handle(partition: number, messages: KafkaMessage[]): Promise<void> {
+  async function handle(messages: KafkaMessage[]): Promise<void> {
     const started = performance.now();
     const { events, spans, messageOf } = await readCommittedBatch({
       topic,
       group: groupId,
-      partition,
       messages,
       tracer,
       metrics,
@@ -145,7 +144,8 @@ export function createCommittedConsumer(deps: ConsumerDeps) {
     try {
       await applyAll(events, spans, parked);
       for (const p of parked) {
-        await deps.deadLetters.park({ topic, partition, message: messageOf.get(p.event.eventId)! }, p.reason);
+        const message = messageOf.get(p.event.eventId)!;
+        await deps.deadLetters.park({ topic, partition: message.partition, message }, p.reason);
         metrics.consumeErrors.inc({ topic, group: groupId, reason: p.label });
         logger.warn({ eventId: p.event.eventId, reason: p.reason }, "event parked");
       }

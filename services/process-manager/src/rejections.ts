@@ -32,7 +32,7 @@ export interface RejectionDeps {
 export function createRejectedConsumer(deps: RejectionDeps) {
   const { pool, logger, metrics } = deps;
 
-  async function handle(_partition: number, messages: KafkaMessage[]): Promise<void> {
+  async function handle(messages: KafkaMessage[]): Promise<void> {
     const ours: { eventId: string; code: string; reason: string; traceparent: string | undefined }[] = [];
     for (const message of messages) {
       try {

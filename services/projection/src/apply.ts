@@ -7,7 +7,10 @@ export interface ApplyOptions {
   suffix: string;
   /** Restrict to these projections (a rebuild applies one). */
   only?: string[] | undefined;
-  /** The partition of events.committed the batch came from; a rebuild reads the feed (-1). */
+  /**
+   * The checkpoint row the batch writes: the lowest partition of events.committed it came from
+   * (batches handled at once hold disjoint partitions); a rebuild reads the feed (-1).
+   */
   partition?: number;
 }
 

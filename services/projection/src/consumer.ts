@@ -136,12 +136,11 @@ export function createCommittedConsumer(deps: CommittedConsumerDeps) {
       },
     );
 
-  async function handle(partition: number, messages: KafkaMessage[]): Promise<void> {
+  async function handle(messages: KafkaMessage[]): Promise<void> {
     const started = performance.now();
     const { events, spans, messageOf } = await readCommittedBatch({
       topic,
       group: groupId,
-      partition,
       messages,
       tracer,
       metrics,
@@ -149,10 +148,15 @@ export function createCommittedConsumer(deps: CommittedConsumerDeps) {
     });
     if (events.length === 0) return;
     const outcome: Outcome = { applied: new Map(), parked: [] };
+    // The checkpoint row of the lowest partition the batch holds: batches handled at the same
+    // time hold disjoint partitions, so they never write (and wait on) the same row.
+    let slot = messages[0]!.partition;
+    for (const m of messages) slot = Math.min(slot, m.partition);
     try {
-      await applyAll(partition, events, outcome);
+      await applyAll(slot, events, outcome);
       for (const { event, reason, label } of outcome.parked) {
-        await deps.deadLetters.park({ topic, partition, message: messageOf.get(event.eventId)! }, reason);
+        const message = messageOf.get(event.eventId)!;
+        await deps.deadLetters.park({ topic, partition: message.partition, message }, reason);
         metrics.consumeErrors.inc({ topic, group: groupId, reason: label });
         eventLog(logger, spans.get(event.eventId), event).warn({ reason }, "event parked");
       }

@@ -84,12 +84,12 @@ function member(
     partitionsConcurrently: 3,
     maxChunk: 10,
     ...(commitIntervalMs === undefined ? {} : { commitIntervalMs }),
-    async handle(partition, messages) {
+    async handle(messages) {
       await handle?.(messages);
       for (const m of messages)
         seen.push({
           member: name,
-          partition,
+          partition: m.partition,
           offset: Number(m.offset),
           key: m.key!.toString(),
           value: m.value!.toString(),
@@ -303,6 +303,51 @@ it("gathers the commits of @platformatic/kafka per interval, and sends what was 
     "committed by the interval",
   );
   expect(again).toHaveLength(12); // nothing committed before was delivered again
+});
+
+it("hands the partitions of one @platformatic/kafka fetch to one handler call, and lingers after a fetch that brought records", async () => {
+  const kafka = clientFor("platformatic");
+  const { topic, publisher } = await setup(kafka, 3);
+  const keys = Array.from({ length: 6 }, (_, i) => `lingered-${i}`);
+  const before = recordsFor(keys, 2, "before");
+  await publisher.publish(topic, before);
+  const partitionsOf = new Set<number>();
+  const calls: { at: number; partitions: number[]; offsets: string[] }[] = [];
+  const lingerMs = 1500;
+  const consumer = createBatchConsumer({
+    kafka,
+    logger,
+    metrics: createMetrics("contract"),
+    groupId: uniqueName("lingered"),
+    topic,
+    partitionsConcurrently: 3,
+    fetchLingerMs: lingerMs,
+    async handle(messages) {
+      for (const m of messages) partitionsOf.add(m.partition);
+      calls.push({
+        at: Date.now(),
+        partitions: [...new Set(messages.map((m) => m.partition))],
+        offsets: messages.map((m) => `${m.partition}/${m.offset}`),
+      });
+    },
+  });
+  cleanups.push(() => consumer.stop());
+  const count = () => calls.reduce((n, c) => n + c.offsets.length, 0);
+  await consumer.start();
+  await waitFor(async () => count() >= before.length, 30_000, "the first records handled");
+  // Six keys over three partitions, already there when the member joined: one fetch, one call.
+  expect(partitionsOf.size).toBe(3);
+  expect(calls).toHaveLength(1);
+  expect(calls[0]!.partitions.sort()).toEqual([0, 1, 2]);
+
+  // Records produced one by one while the consumer lingers are fetched together after it.
+  const firstAt = calls[0]!.at;
+  for (const [i, key] of keys.slice(0, 3).entries())
+    await publisher.publish(topic, recordsFor([key], 1, `during-${i}`));
+  await waitFor(async () => count() >= before.length + 3, 30_000, "the later records handled");
+  expect(calls).toHaveLength(2);
+  expect(calls[1]!.at - firstAt).toBeGreaterThanOrEqual(lingerMs - 500);
+  expect(new Set(calls.flatMap((c) => c.offsets)).size).toBe(before.length + 3);
 });
 
 it("places a key on the same partition whichever client produced it (murmur2, as the Java client)", async () => {

@@ -74,7 +74,10 @@ export function createKafkajs(options: KafkaOptions): Kafka {
               await eachBatch({
                 topic: batch.topic,
                 partition: batch.partition,
-                messages: batch.messages as KafkaMessage[],
+                messages: batch.messages.map((m) => ({
+                  ...(m as Omit<KafkaMessage, "partition">),
+                  partition: batch.partition,
+                })),
                 isRunning: () => payload.isRunning(),
                 isStale: () => payload.isStale(),
                 heartbeat: () => payload.heartbeat(),

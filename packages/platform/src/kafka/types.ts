@@ -44,6 +44,8 @@ export interface KafkaMessage {
   key: Buffer | null;
   value: Buffer | null;
   headers: Record<string, HeaderValue>;
+  /** The partition the record was read from. */
+  partition: number;
   offset: string;
   /** Epoch milliseconds, as a decimal string. */
   timestamp: string;
@@ -109,6 +111,11 @@ export interface GroupConsumerOptions {
    * commit is sent at once and awaited). Clients that cannot gather commit each chunk.
    */
   commitIntervalMs?: number;
+  /**
+   * After a fetch brought records, wait this long before fetching again, so that one fetch
+   * gathers what arrived meanwhile (0: fetch again at once). Clients that cannot wait ignore it.
+   */
+  fetchLingerMs?: number;
   /** Called when this member (re)joins the group: partitions may have moved. */
   onRebalance?: (() => void) | undefined;
   /** Told when the client gave up and restarts from the last committed offsets. */
