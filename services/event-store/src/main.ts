@@ -4,7 +4,7 @@ import { httpPolicy, startConsumingService } from "@eventscope/platform";
 import { readEventStoreConfig } from "./config.ts";
 import { createEventStoreApp } from "./app.ts";
 import { createIngestConsumer } from "./consumer.ts";
-import { refreshStoreSize } from "./gauges.ts";
+import { createStoreSizeCounter } from "./gauges.ts";
 
 const config = readEventStoreConfig();
 const svc = await startConsumingService("event-store", config, {
@@ -23,7 +23,8 @@ const consumer = createIngestConsumer({
   lag: svc.lag.reporter(config.groupId),
   ...config,
 });
-await svc.every(10_000, () => refreshStoreSize(pool, metrics));
+const storeSize = createStoreSizeCounter(pool, metrics);
+await svc.every(10_000, () => storeSize.refresh().then(() => {}));
 
 const { server } = createEventStoreApp({ ...svc, ready: consumer.running, http: httpPolicy(config) });
 await svc.run({ server, connect: () => consumer.start(), stop: () => consumer.stop() });

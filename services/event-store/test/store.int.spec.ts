@@ -2,10 +2,11 @@ import { fileURLToPath } from "node:url";
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { normalizeEnvelope, type EventEnvelope } from "@eventscope/contracts";
-import { createPool, migrate, withTransaction, type Pool } from "@eventscope/platform";
+import { createMetrics, createPool, migrate, withTransaction, type Pool } from "@eventscope/platform";
 import { databaseUrl, dropSchema, testPool, uniqueName, waitFor } from "@eventscope/testkit";
 import { decideBatch, type Head } from "../src/decide.ts";
 import { appendBatch } from "../src/store.ts";
+import { createStoreSizeCounter } from "../src/gauges.ts";
 import { readFeed, replay } from "../src/queries.ts";
 
 // The store's PostgreSQL layer on its own: the gap-safe feed and the two replay strategies.
@@ -98,5 +99,35 @@ describe("event store (PostgreSQL)", () => {
     expect(recent!.history.map((e) => e.version)).toEqual([7, 8]);
     expect(recent!.state).toEqual(full!.state);
     expect(await replay(pool, "Task", `missing-${randomUUID()}`, { strategy: "full" })).toBeNull();
+  });
+  it("counts events and streams exactly without counting the tables again, a late commit below the highest position included", async () => {
+    const exact = async () => {
+      const { rows } = await pool.query<{ events: string; streams: string }>(
+        "SELECT (SELECT count(*) FROM events) AS events, (SELECT count(*) FROM streams) AS streams",
+      );
+      return { events: Number(rows[0]!.events), streams: Number(rows[0]!.streams) };
+    };
+    const metrics = createMetrics("store-size");
+    const counter = createStoreSizeCounter(pool, metrics);
+    expect(await counter.refresh()).toEqual(await exact());
+    const id = `size-${randomUUID()}`;
+    await append([task(id, "TaskCreated", { title: "one" }), task(id, "TaskRenamed", { title: "two" })]);
+    expect(await counter.refresh()).toEqual(await exact());
+    // A writer takes a position, others commit above it and are counted (and settle), then it commits.
+    const slow = await pool.connect();
+    try {
+      await slow.query("BEGIN");
+      await append([task(`size-slow-${randomUUID()}`, "TaskCreated", { title: "slow" })], slow);
+      for (let i = 0; i < 3; i++) {
+        await append([task(`size-fast-${randomUUID()}`, "TaskCreated", { title: "fast" })]);
+        expect(await counter.refresh()).toEqual(await exact());
+      }
+      await slow.query("COMMIT");
+    } finally {
+      slow.release();
+    }
+    for (let i = 0; i < 3; i++) expect(await counter.refresh()).toEqual(await exact());
+    const text = await metrics.registry.metrics();
+    expect(text).toMatch(new RegExp(`^event_store_size\\{[^}]*\\} ${(await exact()).events}$`, "m"));
   });
 });
