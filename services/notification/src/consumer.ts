@@ -52,6 +52,8 @@ export interface CommittedConsumerDeps {
   topic: string;
   groupId: string;
   partitionsConcurrently: number;
+  /** After a fetch with records, how long to wait before the next (KAFKA_FETCH_LINGER_MS). */
+  fetchLingerMs?: number;
   emailToDefault: string;
   /** Told when deliveries were recorded, so they are sent at once. */
   onRecorded: () => void;
@@ -189,6 +191,7 @@ export function createCommittedConsumer(deps: CommittedConsumerDeps) {
     groupId,
     topic,
     partitionsConcurrently: deps.partitionsConcurrently,
+    fetchLingerMs: deps.fetchLingerMs,
     lag: deps.lag,
     handle,
   });

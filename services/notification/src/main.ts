@@ -73,6 +73,7 @@ const consumer = createCommittedConsumer({
   topic: topics.committed,
   groupId: config.groupId,
   partitionsConcurrently: config.partitionsConcurrently,
+  fetchLingerMs: config.kafkaFetchLingerMs,
   emailToDefault: config.emailToDefault,
   onRecorded: dispatcher.wake,
 });

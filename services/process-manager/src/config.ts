@@ -16,6 +16,9 @@ export const processManagerSettings = {
     default: "process-manager",
     description: "Consumer group on events.committed (events.rejected is read by `<group>-rejected`)",
   },
+  // Off the path an event takes to its read model, and dispatching on its own timer anyway:
+  // a longer linger gathers more events per fetch and transaction.
+  kafkaFetchLingerMs: { ...commonSettings.kafkaFetchLingerMs, default: 100 },
   partitionsConcurrently: {
     env: "PARTITIONS_CONSUMED_CONCURRENTLY",
     default: 3,

@@ -42,6 +42,8 @@ export interface ConsumerDeps {
   groupId: string;
   topic: string;
   partitionsConcurrently: number;
+  /** After a fetch with records, how long to wait before the next (KAFKA_FETCH_LINGER_MS). */
+  fetchLingerMs?: number;
   settings: Settings;
   /** Told after a transaction that wrote steps or timers, so they are looked at at once. */
   onWritten: (effects: Effects) => void;
@@ -164,6 +166,7 @@ export function createCommittedConsumer(deps: ConsumerDeps) {
     groupId,
     topic,
     partitionsConcurrently: deps.partitionsConcurrently,
+    fetchLingerMs: deps.fetchLingerMs,
     lag: deps.lag,
     handle,
   });

@@ -52,6 +52,7 @@ const consumer = createCommittedConsumer({
   groupId: config.groupId,
   topic: topics.committed,
   partitionsConcurrently: config.partitionsConcurrently,
+  fetchLingerMs: config.kafkaFetchLingerMs,
   settings,
   onWritten,
   lag: svc.lag.reporter(config.groupId),
