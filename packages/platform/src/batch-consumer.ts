@@ -52,9 +52,9 @@ export interface BatchConsumer {
  * The client hands over one batch per partition; the batches it hands over together (the
  * partitions of one fetch response) are handled as one: one call of `handle`, so one transaction
  * and one round of statements for the fetch rather than one per partition. At 200 events/s over
- * three partitions (20 ms fetch linger) the event store's appends held 1.9 events each with one
- * call per partition and 2.9 with the partitions together. Each partition's records keep their
- * order; a failure fails them all.
+ * the stack's six partitions (20 ms fetch linger) the event store's appends held 1.9 events each
+ * with one call per partition and 2.9 with the partitions together. Each partition's records keep
+ * their order; a failure fails them all.
  */
 export function createBatchConsumer(options: BatchConsumerOptions): BatchConsumer {
   const { logger, metrics, groupId, topic } = options;

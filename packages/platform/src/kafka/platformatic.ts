@@ -211,9 +211,8 @@ function groupConsumer(base: Base, o: GroupConsumerOptions, log: Logger): GroupC
         }, lingerMs).unref();
       });
     }
-    // The client pushes a fetch response's records one by one, synchronously: a partition is
-    // handed to its worker once all of them are in, not with the first (which made every
-    // response's first record a batch of its own: 47 % of the event store's appends at 200/s).
+    // A partition is handed to its worker once the whole response is in, not with its first
+    // record (which made that record a batch of its own: 47 % of the store's appends at 200/s).
     if (!scheduled) {
       scheduled = true;
       queueMicrotask(() => {
