@@ -98,7 +98,7 @@ export function createBatchConsumer(options: BatchConsumerOptions): BatchConsume
   async function handleTogether(batches: ConsumedBatch[]): Promise<void> {
     for (const b of batches) options.lag?.batchStarted(b.topic, b.partition, b.messages[0]);
     const live = () => batches.every((b) => b.isRunning() && !b.isStale());
-    const messages = batches.length === 1 ? batches[0]!.messages : batches.flatMap((b) => b.messages);
+    const messages = batches.flatMap((b) => b.messages);
     const partitions = batches.map((b) => b.partition).join(",");
     for (let i = 0; i < messages.length; i += maxChunk) {
       if (!live()) return;

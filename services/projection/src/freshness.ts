@@ -191,8 +191,9 @@ export function createFreshness(deps: FreshnessDeps) {
         return { kind: "pending" };
       }
       // At least 5 ms between questions, however often the consumers commit.
-      await sleep(5);
-      await sleepOrCommit(Math.min(delay, left) - 5);
+      const wait = Math.min(delay, left);
+      await sleep(Math.min(5, wait));
+      await sleepOrCommit(Math.max(0, wait - 5));
       delay = Math.min(200, delay * 2);
     }
   }

@@ -129,7 +129,6 @@ function groupConsumer(base: Base, o: GroupConsumerOptions, log: Logger): GroupC
   let scheduled = false;
   const lingerMs = o.fetchLingerMs ?? 0;
   const held = new Set<"full" | "linger">();
-  let lingering = false;
   const commitEvery = o.commitIntervalMs ?? 0;
   // Processed offsets not yet sent, per partition (of the current generation only).
   let toCommit = new Map<number, { offset: bigint; leaderEpoch: number }>();
@@ -201,15 +200,10 @@ function groupConsumer(base: Base, o: GroupConsumerOptions, log: Logger): GroupC
     if (buffered >= highWater) hold("full");
     // The client pushes a response's records, then asks for its next fetch on process.nextTick:
     // a pause queued from its first record comes first, so that next fetch waits out the linger.
-    if (lingerMs > 0 && !lingering) {
-      lingering = true;
-      process.nextTick(() => {
-        hold("linger");
-        setTimeout(() => {
-          lingering = false;
-          release("linger");
-        }, lingerMs).unref();
-      });
+    if (lingerMs > 0 && !held.has("linger")) {
+      held.add("linger");
+      process.nextTick(() => held.has("linger") && hold("linger"));
+      setTimeout(() => release("linger"), lingerMs).unref();
     }
     // A partition is handed to its worker once the whole response is in, not with its first
     // record (which made that record a batch of its own: 47 % of the store's appends at 200/s).
