@@ -235,6 +235,12 @@ describe.each(kafkaClientNames)("Kafka through %s", (client) => {
     // A record is seen twice only when the member that had it lost its partition before committing:
     // at most one chunk per partition and rebalance.
     expect(seen.length - unique.size).toBeLessThanOrEqual(3 * 10 * 2);
+    // A partition is one member's at a time: it changes hands at most once per rebalance (a fetch
+    // answered after a join once had two members take turns on one partition, record by record).
+    for (const partition of [0, 1, 2]) {
+      const members = seen.filter((s) => s.partition === partition).map((s) => s.member);
+      expect(members.filter((m, i) => i > 0 && m !== members[i - 1]).length).toBeLessThanOrEqual(2);
+    }
     for (const key of keys) {
       // Per key, the first sighting of each record follows publish order.
       const firsts = [...new Map(seen.filter((s) => s.key === key).map((s) => [s.offset, s])).values()];
