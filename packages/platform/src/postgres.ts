@@ -14,6 +14,12 @@ export interface PoolOptions {
   schema: string;
   max?: number;
   applicationName?: string;
+  /**
+   * Plans every prepared statement once per connection, whatever its parameters
+   * (`plan_cache_mode=force_generic_plan`): for a pool that runs only named statements looking up
+   * keys, where PostgreSQL would otherwise plan anew on every call (see consumerPool).
+   */
+  genericPlans?: boolean;
 }
 
 /** A pool whose connections work in the service's own schema. */
@@ -22,7 +28,9 @@ export function createPool(options: PoolOptions): Pool {
     connectionString: options.connectionString,
     max: options.max ?? 10,
     application_name: options.applicationName ?? "eventscope",
-    options: `-c search_path=${quoteIdent(options.schema)},public`,
+    options:
+      `-c search_path=${quoteIdent(options.schema)},public` +
+      (options.genericPlans ? " -c plan_cache_mode=force_generic_plan" : ""),
     connectionTimeoutMillis: 5000,
     idleTimeoutMillis: 30_000,
   });

@@ -36,10 +36,11 @@ export async function closedStreams(
 ): Promise<Map<string, ClosedLifecycle>> {
   const out = new Map<string, ClosedLifecycle>();
   if (streamIds.length === 0) return out;
-  const { rows } = await db.query<{ stream_id: string; lifecycle: ClosedLifecycle }>(
-    "SELECT stream_id, lifecycle FROM streams WHERE lifecycle <> 'open' AND stream_id = ANY($1::text[])",
-    [streamIds],
-  );
+  const { rows } = await db.query<{ stream_id: string; lifecycle: ClosedLifecycle }>({
+    name: "event-store-closed-streams",
+    text: "SELECT stream_id, lifecycle FROM streams WHERE lifecycle <> 'open' AND stream_id = ANY($1::text[])",
+    values: [streamIds],
+  });
   for (const r of rows) out.set(r.stream_id, r.lifecycle);
   return out;
 }

@@ -20,6 +20,7 @@ for (const d of domains) metrics.snapshotsTaken.inc({ aggregate_type: d.aggregat
 
 const consumer = createIngestConsumer({
   ...svc,
+  pool: svc.consumerPool,
   lag: svc.lag.reporter(config.groupId),
   ...config,
 });

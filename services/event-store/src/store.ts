@@ -273,14 +273,15 @@ export async function loadStreamTails(
     pii_subject: string | null;
     pii_key: string | null;
     aggregate_type: string | null;
-  }>(
-    `SELECT DISTINCT ON (stream_id) stream_id, version, state, pii_subject,
+  }>({
+    name: "event-store-stream-snapshots",
+    text: `SELECT DISTINCT ON (stream_id) stream_id, version, state, pii_subject,
             (SELECT k.wrapped_key FROM subject_keys k WHERE k.subject_id = pii_subject) AS pii_key,
             (SELECT st.aggregate_type FROM streams st WHERE st.stream_id = snapshots.stream_id) AS aggregate_type
      FROM snapshots
      WHERE stream_id = ANY($1::text[]) AND version <= $2 ORDER BY stream_id, version DESC`,
-    [streamIds, maxVersion],
-  );
+    values: [streamIds, maxVersion],
+  });
   for (const s of snaps.rows) {
     const fields = s.aggregate_type
       ? domainForAggregateType(s.aggregate_type)?.personalData?.stateFields
@@ -291,13 +292,14 @@ export async function loadStreamTails(
         : s.state;
     snapshots.set(s.stream_id, { streamId: s.stream_id, version: s.version, state });
   }
-  const rows = await pool.query<EventRow>(
-    `SELECT ${EVENT_COLUMNS} FROM events e
+  const rows = await pool.query<EventRow>({
+    name: "event-store-stream-tails",
+    text: `SELECT ${EVENT_COLUMNS} FROM events e
      WHERE e.stream_id = ANY($1::text[]) AND e.version <= $2
        AND e.version > COALESCE((SELECT max(s.version) FROM snapshots s WHERE s.stream_id = e.stream_id AND s.version <= $2), 0)
      ORDER BY e.stream_id, e.version`,
-    [streamIds, maxVersion],
-  );
+    values: [streamIds, maxVersion],
+  });
   for (const row of rows.rows) {
     const list = events.get(row.stream_id) ?? [];
     list.push(toCommitted(row));

@@ -75,9 +75,11 @@ export function evolveDocuments(
 // Live batches share a projection's lock (they do not block each other); a rebuild's final
 // swap takes it alone, so no live batch writes to a table while it is being replaced.
 export const projectionLock = (client: PoolClient, name: string, exclusive = false) =>
-  client.query(`SELECT pg_advisory_xact_lock${exclusive ? "" : "_shared"}(hashtext($1))`, [
-    `eventscope-projection:${name}`,
-  ]);
+  client.query({
+    name: exclusive ? "projection-lock" : "projection-lock-shared",
+    text: `SELECT pg_advisory_xact_lock${exclusive ? "" : "_shared"}(hashtext($1))`,
+    values: [`eventscope-projection:${name}`],
+  });
 
 /**
  * Applies committed events to the read models inside the caller's transaction, each exactly once

@@ -21,6 +21,7 @@ await registerProjections(pool);
 const admin = svc.kafka.admin();
 const consumer = createCommittedConsumer({
   ...svc,
+  pool: svc.consumerPool,
   lag: svc.lag.reporter(config.groupId),
   groupId: config.groupId,
   topic: topics.committed,
