@@ -93,8 +93,11 @@ export interface ClaimLimits {
  * so a row another instance claimed meanwhile (its lease now ahead) is skipped.
  */
 export async function claimDue(pool: Pool, limits: ClaimLimits): Promise<ClaimedDelivery[]> {
-  const { rows } = await pool.query(
-    `WITH due AS (
+  // Named: the dispatcher asks several times a second, idle or not, and planning it took 1.2 ms
+  // against 0.03 ms to run; its parameters are limits, so one plan serves every call.
+  const { rows } = await pool.query({
+    name: "notification-claim-due",
+    text: `WITH due AS (
        SELECT d.id, d.next_attempt_at,
               CASE WHEN d.channel = 'webhook' THEN d.rule ELSE d.channel END AS lane
        FROM deliveries d
@@ -120,7 +123,7 @@ export async function claimDue(pool: Pool, limits: ClaimLimits): Promise<Claimed
        d.correlation_id AS "correlationId", d.traceparent, d.accepted_at AS "acceptedAt",
        (SELECT s.secret_sealed FROM subscriptions s WHERE s.id = d.subscription_id) AS "sealedSecret",
        (SELECT s.secret FROM subscriptions s WHERE s.id = d.subscription_id) AS "clearSecret"`,
-    [
+    values: [
       limits.limit,
       limits.leaseMs,
       limits.maxAttempts,
@@ -128,7 +131,7 @@ export async function claimDue(pool: Pool, limits: ClaimLimits): Promise<Claimed
       limits.perSubscription,
       JSON.stringify(Object.fromEntries(limits.busy)),
     ],
-  );
+  });
   return rows as ClaimedDelivery[];
 }
 

@@ -101,7 +101,11 @@ export async function createSubscription(
 
 /** Every subscription, switched off ones included (planning skips those). */
 export async function listSubscriptions(pool: Pool | PoolClient): Promise<SubscriptionView[]> {
-  const { rows } = await pool.query(`SELECT ${columns} FROM subscriptions ORDER BY created_at`);
+  // Named (planned once per connection): the consumer lists them for every batch it plans.
+  const { rows } = await pool.query({
+    name: "notification-subscriptions",
+    text: `SELECT ${columns} FROM subscriptions ORDER BY created_at`,
+  });
   return rows.map(subscriptionView);
 }
 

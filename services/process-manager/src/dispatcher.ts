@@ -110,15 +110,17 @@ export function createDispatcher(options: DispatcherOptions) {
   /** One round: the first pending step of each process that is due; true when it sent any. */
   async function round(): Promise<boolean> {
     return withTransaction(pool, async (client) => {
-      const { rows } = await client.query<DueStep>(
-        `SELECT s.event_id, s.process_id, s.step, s.event_type, s.envelope, s.caused_by, s.traceparent, s.attempts
+      // Named: asked every round, idle or not; one plan serves every call (its one parameter is a limit).
+      const { rows } = await client.query<DueStep>({
+        name: "process-manager-due-steps",
+        text: `SELECT s.event_id, s.process_id, s.step, s.event_type, s.envelope, s.caused_by, s.traceparent, s.attempts
          FROM process_steps s
          WHERE s.status = 'pending' AND s.next_attempt_at <= now()
            AND NOT EXISTS (SELECT 1 FROM process_steps e
                            WHERE e.process_id = s.process_id AND e.status = 'pending' AND e.seq < s.seq)
          ORDER BY s.seq LIMIT $1 FOR UPDATE OF s SKIP LOCKED`,
-        [batch],
-      );
+        values: [batch],
+      });
       for (const step of rows) {
         const { result, error } = await send(step);
         metrics.processCommands.inc({ type: typeOfProcess(step.process_id), result });
