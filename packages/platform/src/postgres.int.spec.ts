@@ -100,3 +100,36 @@ describe("migrate", () => {
     expect(await consumedStreamsSince(pool)).toBeUndefined();
   });
 });
+
+describe("createPool", () => {
+  // What EXPLAIN EXECUTE shows of a prepared lookup: the parameter itself (a generic plan, made
+  // once) or the values of the call (a custom plan, made anew for every call).
+  const planOf = async (pool: Pool) => {
+    const client = await pool.connect();
+    try {
+      await client.query("PREPARE lookup(text[]) AS SELECT * FROM pg_class WHERE relname = ANY($1)");
+      const { rows } = await client.query<{ "QUERY PLAN": string }>(
+        "EXPLAIN EXECUTE lookup('{pg_class,pg_type}')",
+      );
+      await client.query("DEALLOCATE lookup");
+      return rows.map((r) => r["QUERY PLAN"]).join("\n");
+    } finally {
+      client.release();
+    }
+  };
+
+  it("plans a prepared statement once per connection with genericPlans, with each call's values without", async () => {
+    const generic = createPool({
+      connectionString: databaseUrl,
+      schema: "public",
+      max: 1,
+      genericPlans: true,
+    });
+    const custom = createPool({ connectionString: databaseUrl, schema: "public", max: 1 });
+    pools.push(generic, custom);
+    expect(await planOf(generic)).toContain("$1");
+    const plan = await planOf(custom);
+    expect(plan).not.toContain("$1");
+    expect(plan).toContain("pg_type");
+  });
+});
