@@ -92,6 +92,13 @@ describe("traces", () => {
       ).toHaveLength(1);
       expect(t.processes[roots[0]!.processID]!.serviceName).toBe("producer");
     }
+    // A user's login or logout is no saga's business: the process manager records its version and
+    // adds no span to its trace. (Its spans are exported every second: by now they would be in.)
+    await new Promise((r) => setTimeout(r, 1500));
+    const activity = stored.filter((a) => a.eventType === "login" || a.eventType === "logout");
+    expect(activity).toHaveLength(2);
+    for (const a of activity)
+      expect(servicesOf((await jaegerTrace(a.traceId))!).has("process-manager"), a.eventType).toBe(false);
     // The e-mail of an order event is sent within the event's trace (SMTP client span).
     const created = traces.get(accepted.find((a) => a.eventType === "OrderCreated")!.eventId)!;
     await waitFor(

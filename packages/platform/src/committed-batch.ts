@@ -10,7 +10,7 @@ import { startConsumerSpan, type Span } from "./telemetry.ts";
 
 export interface CommittedBatch {
   events: CommittedEvent[];
-  /** Each event's consumer span, by event id: the caller ends them. */
+  /** Each event's consumer span (of those `traced` takes), by event id: the caller ends them. */
   spans: Map<string, Span>;
   /** The record each event came in, by event id (to park it later). */
   messageOf: Map<string, KafkaMessage>;
@@ -24,8 +24,13 @@ export async function readCommittedBatch(options: {
   tracer: Tracer;
   metrics: Metrics;
   deadLetters: Pick<DeadLetters, "park">;
+  /**
+   * Which events get a consumer span (all when not given): a consumer that only records the
+   * version of an event it has nothing to do with need not add a span to that event's trace.
+   */
+  traced?: (event: CommittedEvent) => boolean;
 }): Promise<CommittedBatch> {
-  const { topic, group, tracer, metrics, deadLetters } = options;
+  const { topic, group, tracer, metrics, deadLetters, traced } = options;
   const batch: CommittedBatch = { events: [], spans: new Map(), messageOf: new Map() };
   for (const message of options.messages) {
     const { partition } = message;
@@ -40,6 +45,7 @@ export async function readCommittedBatch(options: {
     }
     batch.events.push(event);
     batch.messageOf.set(event.eventId, message);
+    if (traced && !traced(event)) continue;
     batch.spans.set(
       event.eventId,
       startConsumerSpan(tracer, {

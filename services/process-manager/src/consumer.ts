@@ -140,6 +140,9 @@ export function createCommittedConsumer(deps: ConsumerDeps) {
       tracer,
       metrics,
       deadLetters: deps.deadLetters,
+      // An event no saga takes up gets no span of ours: its trace shows where it went, not where
+      // it was only counted (one span in six of a user-activity event's trace, and of Jaeger's work).
+      traced: (event) => !isInert(event),
     });
     if (events.length === 0) return;
     const parked: Parked[] = [];
