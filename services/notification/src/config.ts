@@ -1,5 +1,6 @@
 import {
   commonSettings,
+  offPathFetchLinger,
   ConfigError,
   int,
   list,
@@ -40,9 +41,7 @@ export const notificationSettings = {
     default: "notification",
     description: "Consumer group on events.committed",
   },
-  // Off the path an event takes to its read model, and dispatching on its own timer anyway:
-  // a longer linger gathers more events per fetch and transaction.
-  kafkaFetchLingerMs: { ...commonSettings.kafkaFetchLingerMs, default: 100 },
+  kafkaFetchLingerMs: offPathFetchLinger,
   partitionsConcurrently: {
     env: "PARTITIONS_CONSUMED_CONCURRENTLY",
     default: 3,

@@ -1,5 +1,6 @@
 import {
   commonSettings,
+  offPathFetchLinger,
   int,
   readConfig,
   type ConfigOf,
@@ -16,9 +17,7 @@ export const processManagerSettings = {
     default: "process-manager",
     description: "Consumer group on events.committed (events.rejected is read by `<group>-rejected`)",
   },
-  // Off the path an event takes to its read model, and dispatching on its own timer anyway:
-  // a longer linger gathers more events per fetch and transaction.
-  kafkaFetchLingerMs: { ...commonSettings.kafkaFetchLingerMs, default: 100 },
+  kafkaFetchLingerMs: offPathFetchLinger,
   partitionsConcurrently: {
     env: "PARTITIONS_CONSUMED_CONCURRENTLY",
     default: 3,
