@@ -180,7 +180,7 @@ describe("docker-compose.yml against the native stack", () => {
 
     it("runs services/<name>/src/main.ts (the instrumentation hook loaded first) from the one Dockerfile, once Kafka, topics and PostgreSQL are ready", () => {
       expect(s?.build).toEqual({ context: ".", dockerfile: "Dockerfile" });
-      expect(s?.command).toEqual(["node", "--import", instrumentHook, `services/${name}/src/main.ts`]);
+      expect(s?.command).toEqual(["node", "--max-semi-space-size=16", "--import", instrumentHook, `services/${name}/src/main.ts`]);
       expect(existsSync(path.join(root, "services", name, "package.json"))).toBe(true);
       expect(s?.depends_on?.kafka?.condition).toBe("service_healthy");
       expect(s?.depends_on?.topics?.condition).toBe("service_completed_successfully");
@@ -215,7 +215,7 @@ describe("docker-compose.yml against the native stack", () => {
       expect(env.OTEL_SERVICE_NAME).toBe("gateway");
       expect(env.OTEL_EXPORTER_OTLP_ENDPOINT).toBe("http://jaeger:4318");
       expect(gateway?.build).toEqual({ context: ".", dockerfile: "Dockerfile" });
-      expect(gateway?.command).toEqual(["node", "--import", instrumentHook, "services/gateway/src/main.ts"]);
+      expect(gateway?.command).toEqual(["node", "--max-semi-space-size=16", "--import", instrumentHook, "services/gateway/src/main.ts"]);
       expect(gateway?.healthcheck?.test.join(" ")).toContain("/health/ready");
       for (const name of SERVICE_NAMES)
         expect(gateway?.depends_on?.[name]?.condition, name).toBe("service_healthy");
@@ -294,7 +294,9 @@ describe("docker-compose.yml against the native stack", () => {
     expect(dockerfile).toContain("COPY packages/ packages/");
     // each service serves its part of the OpenAPI document (/openapi.json, /swagger)
     expect(dockerfile).toContain("COPY docs/openapi.yaml docs/asyncapi.yaml docs/");
-    expect(dockerfile).toContain(`node --import ${instrumentHook} services/\${SERVICE}/src/main.ts`);
+    expect(dockerfile).toContain(
+      `node --max-semi-space-size=\${NODE_SEMI_SPACE_MB:-16} --import ${instrumentHook} services/\${SERVICE}/src/main.ts`,
+    );
   });
 
   // Every file or folder the compose file points at must exist in the repository.

@@ -183,6 +183,19 @@ describe("faults under load", () => {
     await waitFor(() => ready(`http://127.0.0.1:${ports.notification}/health/ready`), 60_000, "ready again");
   });
 
+  it("every supervised service runs with its young generation capped (NODE_SEMI_SPACE_MB, 16)", async () => {
+    for (const [svc, port] of Object.entries(ports) as [Service, number][]) {
+      const cmdline = readFileSync(`/proc/${supervised(svc).pid}/cmdline`, "utf8").split("\0");
+      expect(cmdline, svc).toContain("--max-semi-space-size=16");
+      // V8's own account, after the load of the tests before: two semi-spaces of at most 16 MiB
+      // (uncapped, Node sizes them from the machine's memory: 64 MiB each on a 24 GiB box).
+      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      const line = metrics.split("\n").find((l) => l.startsWith('nodejs_heap_space_size_total_bytes{space="new"'));
+      expect(line, svc).toBeDefined();
+      expect(Number(line!.split(" ").pop()), svc).toBeLessThanOrEqual(34 * 2 ** 20);
+    }
+  });
+
   it("the broker restarted: fast 503 (not sent) or 504 (in doubt) with Retry-After, nothing accepted lost or doubled", async () => {
     const { answers, ledger } = await underLoad(
       "broker",

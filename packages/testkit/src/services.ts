@@ -75,7 +75,8 @@ export async function startService(
   const launch = async () => {
     // The OpenTelemetry instrumentations are enabled before the service's modules load (ESM).
     const hook = join(repoRoot, "packages", "platform", "src", "instrument.ts");
-    child = spawn(process.execPath, ["--import", hook, join(repoRoot, "services", name, "src", "main.ts")], {
+    const semiSpace = `--max-semi-space-size=${process.env.NODE_SEMI_SPACE_MB ?? "16"}`;
+    child = spawn(process.execPath, [semiSpace, "--import", hook, join(repoRoot, "services", name, "src", "main.ts")], {
       cwd: repoRoot,
       env: { ...process.env, LOG_LEVEL: "info", ...env, PORT: String(port) },
       stdio: ["ignore", "pipe", "pipe"],
