@@ -119,6 +119,10 @@ num.network.threads=2
 num.io.threads=4
 num.recovery.threads.per.data.dir=1
 log.retention.hours=24
+# The log cleaner (compaction of __consumer_offsets and the other compacted internal topics)
+# allocates its whole offset map on the heap at start: 128 MiB by default, most of the broker's
+# live heap here. 16 MiB holds the keys of about 600,000 records per cleaning pass.
+log.cleaner.dedupe.buffer.size=16777216
 log.segment.bytes=268435456
 EOF
 }

@@ -144,6 +144,11 @@ describe("docker-compose.yml against the native stack", () => {
     );
   });
 
+  it("gives Kafka's log cleaner the same 16 MiB offset map as the native broker", () => {
+    expect(services.kafka?.environment?.KAFKA_LOG_CLEANER_DEDUPE_BUFFER_SIZE).toBe(16 * 2 ** 20);
+    expect(read("infra/native/kafka.sh")).toContain(`log.cleaner.dedupe.buffer.size=${16 * 2 ** 20}`);
+  });
+
   it("runs the postgres exporter of Debian's version with the same queries, pointed at the store", () => {
     const exporter = services["postgres-exporter"];
     expect(exporter?.image).toBe("prometheuscommunity/postgres-exporter:v0.11.1");

@@ -49,6 +49,8 @@ describe("Kafka (KRaft) through kafkajs", () => {
       entries.find((e) => e.configName === name)?.configValue;
     expect(value("auto.create.topics.enable")).toBe("false");
     expect(value("offsets.topic.replication.factor")).toBe("1");
+    // The log cleaner's offset map (heap, allocated at start): 16 MiB instead of 128.
+    expect(value("log.cleaner.dedupe.buffer.size")).toBe(String(16 * 2 ** 20));
   });
 
   it("has every platform topic with KAFKA_PARTITIONS partitions", async () => {
