@@ -185,7 +185,13 @@ describe("docker-compose.yml against the native stack", () => {
 
     it("runs services/<name>/src/main.ts (the instrumentation hook loaded first) from the one Dockerfile, once Kafka, topics and PostgreSQL are ready", () => {
       expect(s?.build).toEqual({ context: ".", dockerfile: "Dockerfile" });
-      expect(s?.command).toEqual(["node", "--max-semi-space-size=16", "--import", instrumentHook, `services/${name}/src/main.ts`]);
+      expect(s?.command).toEqual([
+        "node",
+        "--max-semi-space-size=16",
+        "--import",
+        instrumentHook,
+        `services/${name}/src/main.ts`,
+      ]);
       expect(existsSync(path.join(root, "services", name, "package.json"))).toBe(true);
       expect(s?.depends_on?.kafka?.condition).toBe("service_healthy");
       expect(s?.depends_on?.topics?.condition).toBe("service_completed_successfully");
@@ -220,7 +226,13 @@ describe("docker-compose.yml against the native stack", () => {
       expect(env.OTEL_SERVICE_NAME).toBe("gateway");
       expect(env.OTEL_EXPORTER_OTLP_ENDPOINT).toBe("http://jaeger:4318");
       expect(gateway?.build).toEqual({ context: ".", dockerfile: "Dockerfile" });
-      expect(gateway?.command).toEqual(["node", "--max-semi-space-size=16", "--import", instrumentHook, "services/gateway/src/main.ts"]);
+      expect(gateway?.command).toEqual([
+        "node",
+        "--max-semi-space-size=16",
+        "--import",
+        instrumentHook,
+        "services/gateway/src/main.ts",
+      ]);
       expect(gateway?.healthcheck?.test.join(" ")).toContain("/health/ready");
       for (const name of SERVICE_NAMES)
         expect(gateway?.depends_on?.[name]?.condition, name).toBe("service_healthy");

@@ -190,7 +190,9 @@ describe("faults under load", () => {
       // V8's own account, after the load of the tests before: two semi-spaces of at most 16 MiB
       // (uncapped, Node sizes them from the machine's memory: 64 MiB each on a 24 GiB box).
       const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-      const line = metrics.split("\n").find((l) => l.startsWith('nodejs_heap_space_size_total_bytes{space="new"'));
+      const line = metrics
+        .split("\n")
+        .find((l) => l.startsWith('nodejs_heap_space_size_total_bytes{space="new"'));
       expect(line, svc).toBeDefined();
       expect(Number(line!.split(" ").pop()), svc).toBeLessThanOrEqual(34 * 2 ** 20);
     }

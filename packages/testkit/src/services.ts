@@ -76,11 +76,15 @@ export async function startService(
     // The OpenTelemetry instrumentations are enabled before the service's modules load (ESM).
     const hook = join(repoRoot, "packages", "platform", "src", "instrument.ts");
     const semiSpace = `--max-semi-space-size=${process.env.NODE_SEMI_SPACE_MB ?? "16"}`;
-    child = spawn(process.execPath, [semiSpace, "--import", hook, join(repoRoot, "services", name, "src", "main.ts")], {
-      cwd: repoRoot,
-      env: { ...process.env, LOG_LEVEL: "info", ...env, PORT: String(port) },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    child = spawn(
+      process.execPath,
+      [semiSpace, "--import", hook, join(repoRoot, "services", name, "src", "main.ts")],
+      {
+        cwd: repoRoot,
+        env: { ...process.env, LOG_LEVEL: "info", ...env, PORT: String(port) },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     child.stdout?.pipe(log, { end: false });
     child.stderr?.pipe(log, { end: false });
     const exited = new Promise<never>((_, reject) =>
