@@ -92,6 +92,7 @@ cmd_up() {
   check_parts "${parts[@]}"
   ensure_dirs
   ensure_node_path
+  require_workspace
   local t0 p
   t0=$(now)
   for p in "${parts[@]}"; do

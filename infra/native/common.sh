@@ -216,6 +216,13 @@ ensure_node_path() {
   export PATH
 }
 
+# The TypeScript helpers (Kafka's readiness check and topics, the mail sink) import the npm
+# workspace's packages: without them every check fails and a part looks "not ready" for minutes.
+require_workspace() {
+  [ -d "$REPO_DIR/node_modules/kafkajs" ] ||
+    die "the npm workspace is not installed ($REPO_DIR/node_modules): run \`make install\` first (make infra-up, make up and make demo do it)"
+}
+
 go_module_version() { # binary -> version of its main module, e.g. v1.8.1
   go version -m "$1" 2>/dev/null | awk '$1 == "mod" { print $3; exit }'
 }
