@@ -71,6 +71,10 @@ start_service() {
 }
 
 cmd_up() {
+  # V8's young generation per service (services/supervise.sh gives it to node): MiB per semi-space.
+  export NODE_SEMI_SPACE_MB=${NODE_SEMI_SPACE_MB:-16}
+  [[ $NODE_SEMI_SPACE_MB =~ ^[1-9][0-9]{0,3}$ ]] ||
+    die "NODE_SEMI_SPACE_MB: expected a whole number of MiB from 1 to 9999, got \"$NODE_SEMI_SPACE_MB\""
   "$INFRA_DIR/native.sh" up
   ensure_dirs
   ensure_node_path

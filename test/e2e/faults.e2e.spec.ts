@@ -196,6 +196,20 @@ describe("faults under load", () => {
       expect(line, svc).toBeDefined();
       expect(Number(line!.split(" ").pop()), svc).toBeLessThanOrEqual(34 * 2 ** 20);
     }
+    // A value node would refuse stops `up` before anything starts, naming the variable.
+    const refused = await new Promise<{ code: number | null; stderr: string }>((resolve) =>
+      execFile(
+        "services/stack.sh",
+        ["up"],
+        { cwd: repoRoot, env: { ...process.env, NODE_SEMI_SPACE_MB: "16MB" }, timeout: 30_000 },
+        (err, _stdout, stderr) =>
+          resolve({ code: err ? ((err.code as number | undefined) ?? null) : 0, stderr }),
+      ),
+    );
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(
+      'NODE_SEMI_SPACE_MB: expected a whole number of MiB from 1 to 9999, got "16MB"',
+    );
   });
 
   it("the broker restarted: fast 503 (not sent) or 504 (in doubt) with Retry-After, nothing accepted lost or doubled", async () => {

@@ -75,7 +75,12 @@ export async function startService(
   const launch = async () => {
     // The OpenTelemetry instrumentations are enabled before the service's modules load (ESM).
     const hook = join(repoRoot, "packages", "platform", "src", "instrument.ts");
-    const semiSpace = `--max-semi-space-size=${process.env.NODE_SEMI_SPACE_MB ?? "16"}`;
+    const semiSpaceMb = env.NODE_SEMI_SPACE_MB ?? process.env.NODE_SEMI_SPACE_MB ?? "16";
+    if (!/^[1-9][0-9]{0,3}$/.test(semiSpaceMb))
+      throw new Error(
+        `NODE_SEMI_SPACE_MB: expected a whole number of MiB from 1 to 9999, got "${semiSpaceMb}"`,
+      );
+    const semiSpace = `--max-semi-space-size=${semiSpaceMb}`;
     child = spawn(
       process.execPath,
       [semiSpace, "--import", hook, join(repoRoot, "services", name, "src", "main.ts")],
