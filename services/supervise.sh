@@ -84,7 +84,7 @@ while [ "$stopping" = 0 ]; do
   started=$SECONDS
   rm -f "$BEAT_FILE"
   # The instrumentations must be enabled before the service's modules load (ESM). The young
-  # generation is capped at NODE_SEMI_SPACE_MB per semi-space (see services/README.md).
+  # generation is capped at NODE_SEMI_SPACE_MB per semi-space (README.md, Configuration).
   EVENTSCOPE_HEARTBEAT_FILE=$BEAT_FILE node --max-semi-space-size="${NODE_SEMI_SPACE_MB:-16}" --import "$REPO_DIR/packages/platform/src/instrument.ts" "$REPO_DIR/services/$svc/src/main.ts" &
   child=$!
   printf '%s %s\n' "$child" "$(proc_start "$child")" >"$CHILD_FILE"

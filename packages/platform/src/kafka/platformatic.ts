@@ -94,14 +94,10 @@ const toMessage = (m: Message): KafkaMessage => {
  * commit refused by a new generation): no event of the client's comes before such a rejoin.
  */
 const joining = new WeakMap<Consumer, () => void>();
-tracingChannel<unknown, { client?: unknown; operation?: string }>("plt:kafka:consumer:group").subscribe({
-  start(context) {
-    if (context.operation === "joinGroup") joining.get(context.client as Consumer)?.();
-  },
-  end() {},
-  asyncStart() {},
-  asyncEnd() {},
-  error() {},
+// Only the start of an operation is heard: its end, async parts and errors are not needed.
+tracingChannel("plt:kafka:consumer:group").start.subscribe((message) => {
+  const operation = message as { client?: unknown; operation?: string };
+  if (operation.operation === "joinGroup") joining.get(operation.client as Consumer)?.();
 });
 
 const generationOf = (m: Message): number | undefined =>
