@@ -132,4 +132,37 @@ describe("createPool", () => {
     expect(plan).not.toContain("$1");
     expect(plan).toContain("pg_type");
   });
+
+  it("plans a key lookup on its index with genericPlans even where the table is small enough to scan", async () => {
+    // A table of 20 analysed rows, where a sequential scan is the cheaper guess: a plan made there
+    // is kept for the connection's life, however large the table grows after it.
+    const schema = uniqueName("plans");
+    schemas.push(schema);
+    await admin.query(`CREATE SCHEMA ${schema}`);
+    await admin.query(`CREATE TABLE ${schema}.t (id uuid PRIMARY KEY, data text NOT NULL)`);
+    await admin.query(
+      `INSERT INTO ${schema}.t SELECT gen_random_uuid(), repeat('x', 300) FROM generate_series(1, 20)`,
+    );
+    await admin.query(`ANALYZE ${schema}.t`);
+    const generic = createPool({ connectionString: databaseUrl, schema, max: 1, genericPlans: true });
+    pools.push(generic);
+    const client = await generic.connect();
+    const planOfLookup = async (name: string) => {
+      await client.query(`PREPARE ${name}(uuid[]) AS SELECT * FROM t WHERE id = ANY($1)`);
+      const { rows } = await client.query<{ "QUERY PLAN": string }>(
+        `EXPLAIN EXECUTE ${name}('{00000000-0000-0000-0000-000000000001}')`,
+      );
+      return rows.map((r) => r["QUERY PLAN"]).join("\n");
+    };
+    try {
+      const plan = await planOfLookup("on_index");
+      expect(plan).toContain("Index Scan using t_pkey");
+      expect(plan).not.toContain("Seq Scan");
+      // The setting is what decides: with sequential scans allowed the same lookup scans the table.
+      await client.query("SET enable_seqscan = on");
+      expect(await planOfLookup("scanned")).toContain("Seq Scan on t");
+    } finally {
+      client.release(true);
+    }
+  });
 });

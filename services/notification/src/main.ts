@@ -69,6 +69,7 @@ const dispatcher = createDispatcher({
 });
 const consumer = createCommittedConsumer({
   ...svc,
+  pool: svc.consumerPool,
   lag: svc.lag.reporter(config.groupId),
   topic: topics.committed,
   groupId: config.groupId,

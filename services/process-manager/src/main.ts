@@ -49,6 +49,7 @@ const dispatcher = createDispatcher({
 const onWritten = () => dispatcher.wake();
 const consumer = createCommittedConsumer({
   ...svc,
+  pool: svc.consumerPool,
   groupId: config.groupId,
   topic: topics.committed,
   partitionsConcurrently: config.partitionsConcurrently,

@@ -101,21 +101,26 @@ export async function applyEvents(
   ];
   if (events.length === 0 || names.length === 0) return result;
   const keyOf = (projection: string) => projection + options.suffix;
-  if (options.suffix === "") {
-    const touched = names.filter((n) =>
+  // Only the projections some event of the batch is for: the others have nothing to apply.
+  const touched = names
+    .filter((n) =>
       n === USER_ACTIVITY
         ? events.some(isUserActivity)
         : events.some((e) => models.find((m) => m.name === n)!.handles(e)),
-    );
-    for (const name of touched.sort()) await projectionLock(client, name);
-  }
+    )
+    .sort();
+  if (options.suffix === "") for (const name of touched) await projectionLock(client, name);
 
   // The statements of every batch are named: prepared once per connection, not planned each time.
-  const { rows } = await client.query<{ projection: string; stream_id: string; version: number }>({
-    name: "projection-streams-read",
-    text: "SELECT projection, stream_id, version FROM projection_streams WHERE projection = ANY($1) AND stream_id = ANY($2)",
-    values: [names.map(keyOf), [...new Set(events.map(streamOf))]],
-  });
+  // The versions of the touched projections alone: the key's descents are projections x streams.
+  const { rows } =
+    touched.length === 0
+      ? { rows: [] }
+      : await client.query<{ projection: string; stream_id: string; version: number }>({
+          name: "projection-streams-read",
+          text: "SELECT projection, stream_id, version FROM projection_streams WHERE projection = ANY($1) AND stream_id = ANY($2)",
+          values: [touched.map(keyOf), [...new Set(events.map(streamOf))]],
+        });
   const versions = new Map(rows.map((r) => [`${r.projection}\0${r.stream_id}`, r.version]));
   const before = new Map(versions);
   const fresh = (projection: string, handles: (e: CommittedEvent) => boolean) =>
