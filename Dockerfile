@@ -1,6 +1,7 @@
 # One image for every service (producer, event-store, projection, notification, process-manager,
 # gateway with the console); each
-# compose service picks its own with its command: node --max-semi-space-size=16 --import ./packages/platform/src/instrument.ts
+# compose service picks its own with its command: node --max-semi-space-size=16 --heap-growing-percent=50
+# --import ./packages/platform/src/instrument.ts
 # services/<name>/src/main.ts (the OpenTelemetry instrumentations enabled before the modules load)
 # Node 24 runs the TypeScript sources directly (type stripping): there is no build step.
 
@@ -37,4 +38,4 @@ COPY --from=console /src/services/console/dist/ services/console/dist/
 USER node
 ARG SERVICE=producer
 ENV SERVICE=${SERVICE}
-CMD ["sh", "-c", "exec node --max-semi-space-size=${NODE_SEMI_SPACE_MB:-16} --import ./packages/platform/src/instrument.ts services/${SERVICE}/src/main.ts"]
+CMD ["sh", "-c", "exec node --max-semi-space-size=${NODE_SEMI_SPACE_MB:-16} --heap-growing-percent=${NODE_HEAP_GROWING_PERCENT:-50} --import ./packages/platform/src/instrument.ts services/${SERVICE}/src/main.ts"]

@@ -75,6 +75,10 @@ cmd_up() {
   export NODE_SEMI_SPACE_MB=${NODE_SEMI_SPACE_MB:-16}
   [[ $NODE_SEMI_SPACE_MB =~ ^[1-9][0-9]{0,3}$ ]] ||
     die "NODE_SEMI_SPACE_MB: expected a whole number of MiB from 1 to 9999, got \"$NODE_SEMI_SPACE_MB\""
+  # How far V8 lets a service's old generation grow past what its last full collection kept.
+  export NODE_HEAP_GROWING_PERCENT=${NODE_HEAP_GROWING_PERCENT:-50}
+  [[ $NODE_HEAP_GROWING_PERCENT =~ ^(0|[1-9][0-9]{0,2})$ ]] ||
+    die "NODE_HEAP_GROWING_PERCENT: expected a whole number from 0 (V8's own) to 999, got \"$NODE_HEAP_GROWING_PERCENT\""
   "$INFRA_DIR/native.sh" up
   ensure_dirs
   ensure_node_path

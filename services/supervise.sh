@@ -84,8 +84,10 @@ while [ "$stopping" = 0 ]; do
   started=$SECONDS
   rm -f "$BEAT_FILE"
   # The instrumentations must be enabled before the service's modules load (ESM). The young
-  # generation is capped at NODE_SEMI_SPACE_MB per semi-space (README.md, Configuration).
-  EVENTSCOPE_HEARTBEAT_FILE=$BEAT_FILE node --max-semi-space-size="${NODE_SEMI_SPACE_MB:-16}" --import "$REPO_DIR/packages/platform/src/instrument.ts" "$REPO_DIR/services/$svc/src/main.ts" &
+  # generation is capped at NODE_SEMI_SPACE_MB per semi-space, the old one grows by
+  # NODE_HEAP_GROWING_PERCENT past what it kept (README.md, Configuration).
+  EVENTSCOPE_HEARTBEAT_FILE=$BEAT_FILE node --max-semi-space-size="${NODE_SEMI_SPACE_MB:-16}" \
+    --heap-growing-percent="${NODE_HEAP_GROWING_PERCENT:-50}" --import "$REPO_DIR/packages/platform/src/instrument.ts" "$REPO_DIR/services/$svc/src/main.ts" &
   child=$!
   printf '%s %s\n' "$child" "$(proc_start "$child")" >"$CHILD_FILE"
 

@@ -188,6 +188,7 @@ describe("docker-compose.yml against the native stack", () => {
       expect(s?.command).toEqual([
         "node",
         "--max-semi-space-size=16",
+        "--heap-growing-percent=50",
         "--import",
         instrumentHook,
         `services/${name}/src/main.ts`,
@@ -229,6 +230,7 @@ describe("docker-compose.yml against the native stack", () => {
       expect(gateway?.command).toEqual([
         "node",
         "--max-semi-space-size=16",
+        "--heap-growing-percent=50",
         "--import",
         instrumentHook,
         "services/gateway/src/main.ts",
@@ -312,7 +314,7 @@ describe("docker-compose.yml against the native stack", () => {
     // each service serves its part of the OpenAPI document (/openapi.json, /swagger)
     expect(dockerfile).toContain("COPY docs/openapi.yaml docs/asyncapi.yaml docs/");
     expect(dockerfile).toContain(
-      `node --max-semi-space-size=\${NODE_SEMI_SPACE_MB:-16} --import ${instrumentHook} services/\${SERVICE}/src/main.ts`,
+      `node --max-semi-space-size=\${NODE_SEMI_SPACE_MB:-16} --heap-growing-percent=\${NODE_HEAP_GROWING_PERCENT:-50} --import ${instrumentHook} services/\${SERVICE}/src/main.ts`,
     );
   });
 

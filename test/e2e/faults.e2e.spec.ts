@@ -183,10 +183,11 @@ describe("faults under load", () => {
     await waitFor(() => ready(`http://127.0.0.1:${ports.notification}/health/ready`), 60_000, "ready again");
   });
 
-  it("every supervised service runs with its young generation capped (NODE_SEMI_SPACE_MB, 16)", async () => {
+  it("every supervised service runs with its young generation capped and its old one's growth set (NODE_SEMI_SPACE_MB 16, NODE_HEAP_GROWING_PERCENT 50)", async () => {
     for (const [svc, port] of Object.entries(ports) as [Service, number][]) {
       const cmdline = readFileSync(`/proc/${supervised(svc).pid}/cmdline`, "utf8").split("\0");
       expect(cmdline, svc).toContain("--max-semi-space-size=16");
+      expect(cmdline, svc).toContain("--heap-growing-percent=50");
       // V8's own account, after the load of the tests before: two semi-spaces of at most 16 MiB
       // (uncapped, Node sizes them from the machine's memory: 64 MiB each on a 24 GiB box).
       const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
@@ -197,18 +198,25 @@ describe("faults under load", () => {
       expect(Number(line!.split(" ").pop()), svc).toBeLessThanOrEqual(34 * 2 ** 20);
     }
     // A value node would refuse stops `up` before anything starts, naming the variable.
-    const refused = await new Promise<{ code: number | null; stderr: string }>((resolve) =>
-      execFile(
-        "services/stack.sh",
-        ["up"],
-        { cwd: repoRoot, env: { ...process.env, NODE_SEMI_SPACE_MB: "16MB" }, timeout: 30_000 },
-        (err, _stdout, stderr) =>
-          resolve({ code: err ? ((err.code as number | undefined) ?? null) : 0, stderr }),
-      ),
-    );
-    expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain(
+    const up = (env: Record<string, string>) =>
+      new Promise<{ code: number | null; stderr: string }>((resolve) =>
+        execFile(
+          "services/stack.sh",
+          ["up"],
+          { cwd: repoRoot, env: { ...process.env, ...env }, timeout: 30_000 },
+          (err, _stdout, stderr) =>
+            resolve({ code: err ? ((err.code as number | undefined) ?? null) : 0, stderr }),
+        ),
+      );
+    const semi = await up({ NODE_SEMI_SPACE_MB: "16MB" });
+    expect(semi.code).toBe(1);
+    expect(semi.stderr).toContain(
       'NODE_SEMI_SPACE_MB: expected a whole number of MiB from 1 to 9999, got "16MB"',
+    );
+    const growing = await up({ NODE_HEAP_GROWING_PERCENT: "-5" });
+    expect(growing.code).toBe(1);
+    expect(growing.stderr).toContain(
+      `NODE_HEAP_GROWING_PERCENT: expected a whole number from 0 (V8's own) to 999, got "-5"`,
     );
   });
 

@@ -78,9 +78,10 @@ export async function startService(
     // V8's young generation, as services/stack.sh gives it (which checks the value for users; a
     // value node refuses ends the child at once, and the wait below reports its exit and log).
     const semiSpace = `--max-semi-space-size=${env.NODE_SEMI_SPACE_MB ?? process.env.NODE_SEMI_SPACE_MB ?? "16"}`;
+    const growing = `--heap-growing-percent=${env.NODE_HEAP_GROWING_PERCENT ?? process.env.NODE_HEAP_GROWING_PERCENT ?? "50"}`;
     child = spawn(
       process.execPath,
-      [semiSpace, "--import", hook, join(repoRoot, "services", name, "src", "main.ts")],
+      [semiSpace, growing, "--import", hook, join(repoRoot, "services", name, "src", "main.ts")],
       {
         cwd: repoRoot,
         env: { ...process.env, LOG_LEVEL: "info", ...env, PORT: String(port) },
