@@ -158,6 +158,14 @@ describe("createPool", () => {
       const plan = await planOfLookup("on_index");
       expect(plan).toContain("Index Scan using t_pkey");
       expect(plan).not.toContain("Seq Scan");
+      // Where no index serves, the scan stays, priced past the JIT thresholds: it is not compiled.
+      await client.query("PREPARE unindexed(text) AS SELECT count(*) FROM t WHERE data LIKE $1");
+      const { rows } = await client.query<{ "QUERY PLAN": string }>(
+        "EXPLAIN (ANALYZE) EXECUTE unindexed('%y%')",
+      );
+      const scan = rows.map((r) => r["QUERY PLAN"]).join("\n");
+      expect(scan).toContain("Seq Scan on t");
+      expect(scan).not.toContain("JIT");
       // The setting is what decides: with sequential scans allowed the same lookup scans the table.
       await client.query("SET enable_seqscan = on");
       expect(await planOfLookup("scanned")).toContain("Seq Scan on t");

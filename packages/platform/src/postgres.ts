@@ -24,7 +24,10 @@ export interface PoolOptions {
    * store's redelivery lookup by `event_id = ANY($1)` was planned as one over `events` and ran at
    * 1.1 ms a batch on 8,000 rows, against 0.03 ms through its unique index). Such a pool also runs
    * with `enable_seqscan=off`, which leaves a sequential scan only where no index serves the
-   * statement, so its key lookups are index scans at every size of their tables.
+   * statement, so its key lookups are index scans at every size of their tables. Such a scan is
+   * then priced past PostgreSQL's JIT thresholds, and compiling it took 140-300 ms for a table of six
+   * rows (the consumers' look at schema_migrations): these pools run with `jit=off`, which OLTP
+   * statements never gain from.
    */
   genericPlans?: boolean;
 }
@@ -37,7 +40,7 @@ export function createPool(options: PoolOptions): Pool {
     application_name: options.applicationName ?? "eventscope",
     options:
       `-c search_path=${quoteIdent(options.schema)},public` +
-      (options.genericPlans ? " -c plan_cache_mode=force_generic_plan -c enable_seqscan=off" : ""),
+      (options.genericPlans ? " -c plan_cache_mode=force_generic_plan -c enable_seqscan=off -c jit=off" : ""),
     connectionTimeoutMillis: 5000,
     idleTimeoutMillis: 30_000,
   });
