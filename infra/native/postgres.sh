@@ -74,6 +74,9 @@ huge_pages = off
 # Query statistics (pg_stat_statements view, created by the bootstrap): what each statement costs.
 shared_preload_libraries = 'pg_stat_statements'
 pg_stat_statements.track = top
+# No JIT: the platform's statements are short OLTP ones, which LLVM compilation only slows (a
+# statement whose estimate passed the thresholds spent 50-320 ms compiling, all of its time).
+jit = off
 logging_collector = off
 log_line_prefix = '%m [%p] %q%u@%d '
 log_min_messages = warning

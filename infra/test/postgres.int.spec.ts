@@ -34,6 +34,24 @@ describe("PostgreSQL", () => {
     expect(r.rows[0]?.db).toBe("eventscope");
   });
 
+  it("compiles no statement with JIT (jit off: the platform's statements are short ones)", async () => {
+    const r = await pool.query<{ jit: string }>("SELECT current_setting('jit') AS jit");
+    expect(r.rows[0]?.jit).toBe("off");
+    // A plan priced far past every JIT threshold runs without being compiled.
+    const client = await pool.connect();
+    try {
+      await client.query("SET enable_seqscan = off");
+      const plan = await client.query<{ "QUERY PLAN": string }>(
+        `EXPLAIN (ANALYZE) SELECT count(*) FROM ${schema}.events WHERE payload::text LIKE '%x%'`,
+      );
+      const text = plan.rows.map((row) => row["QUERY PLAN"]).join("\n");
+      expect(text).toContain("cost=10000000000");
+      expect(text).not.toContain("JIT");
+    } finally {
+      client.release(true);
+    }
+  });
+
   it("reads back rows written in one transaction, in order", async () => {
     const client = await pool.connect();
     try {
