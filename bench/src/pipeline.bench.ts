@@ -154,8 +154,9 @@ export interface RunRecord {
   restartSeconds?: number;
   warmUpAccepted?: number;
   /**
-   * CPU time the stack spent per accepted event (ms): the four services, Kafka, PostgreSQL,
-   * Prometheus, Jaeger and the SMTP sink over the load, not k6, the runner or other processes.
+   * CPU time the stack spent per accepted event (ms): every part of STACK_PARTS (the six services,
+   * Kafka, PostgreSQL and its exporter, Prometheus, Jaeger, the SMTP sink) over the load, not k6,
+   * the runner or other processes.
    */
   stackCpuMsPerEvent: number;
   reportHtml: string;
@@ -445,7 +446,7 @@ export const benchmark: Benchmark = {
           off: "the four services restarted by services/stack.sh with OTEL_SDK_DISABLED=true in their environment (no OpenTelemetry SDK: no spans, no trace export); prom-client metrics, the /lag monitor and pino logs stay on, Prometheus keeps scraping",
           throughput:
             "saturating workload: pipeline rate = events accepted during the load / seconds from the first request until every consumer group's lag was back to zero; median per state; cost = 1 - on/off",
-          cpu: "fixed workload: stack CPU per event = CPU time of the services, Kafka, PostgreSQL, Prometheus, Jaeger and the SMTP sink over the load (the load-test runner's 1 s /proc samples) / accepted events; median per state; telemetry's CPU per event = on - off; estimated throughput cost = that / the stack's CPU per event in the saturating runs with telemetry on",
+          cpu: "fixed workload: stack CPU per event = CPU time of the six services, Kafka, PostgreSQL and its exporter, Prometheus, Jaeger and the SMTP sink over the load (the load-test runner's 1 s /proc samples) / accepted events; median per state; telemetry's CPU per event = on - off; estimated throughput cost = that / the stack's CPU per event in the saturating runs with telemetry on",
           eachRun:
             "services/stack.sh stop + up in the state, warm-up events posted straight to the producer, lag back to 0, the fixed workload, then the saturating one",
         },
@@ -463,7 +464,7 @@ export const benchmark: Benchmark = {
             "raw_events rows and distinct ids, read-model rows and the sum of their applications, against the 202s",
         },
         memory:
-          "VmRSS and Pss (smaps_rollup) of each part's recorded pid and its descendants, summed per part; total = the four services + kafka + postgres + prometheus + jaeger + smtp",
+          "VmRSS and Pss (smaps_rollup) of each part's recorded pid and its descendants, summed per part; total = every part make up runs: the four services, process-manager, gateway, kafka, postgres, pg_exporter, prometheus, jaeger, smtp",
         statistic:
           "medians over the runs of each phase (latency: the runs at 1,000/s; telemetry: the runs of each state); one ramp",
         targets: TARGETS,
@@ -1113,7 +1114,8 @@ function details(
       .join(", ")};`,
     `  each pair after the four services were restarted (off: OTEL_SDK_DISABLED=true, no spans; metrics, /lag, logs stay on)`,
     `  and ${s.telemetry.warmUpEvents} warm-up events; throughput cost = 1 - median pipeline/s on / median pipeline/s off at ${s.telemetry.rate}/s;`,
-    "  CPU ms/ev = CPU time of the stack's processes (services, Kafka, PostgreSQL, Prometheus, Jaeger, SMTP sink; not k6,",
+    "  CPU ms/ev = CPU time of the stack's processes (the six services, Kafka, PostgreSQL and its exporter, Prometheus, Jaeger,",
+    "  the SMTP sink; not k6,",
     `  the runner or other processes) over the load / accepted events; telemetry's CPU per event = on - off at ${s.telemetry.fixedRate}/s (the same`,
     "  work in both states, less exposed to the neighbours than a throughput), over the CPU per event at saturation = the",
     "  throughput cost it implies on a CPU-bound box (CPU per event falls as batches grow with the rate: hence not at 300/s);",

@@ -6,7 +6,19 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { partPid, SERVICES } from "./stack.ts";
 
-export const STACK_PARTS = [...SERVICES, "kafka", "postgres", "prometheus", "jaeger", "smtp"] as const;
+// Every part `make up` runs: the four services under load, the process manager and the gateway
+// beside them, and the infrastructure (the exporter that reads PostgreSQL's statistics included).
+export const STACK_PARTS = [
+  ...SERVICES,
+  "process-manager",
+  "gateway",
+  "kafka",
+  "postgres",
+  "pg_exporter",
+  "prometheus",
+  "jaeger",
+  "smtp",
+] as const;
 
 export interface PartMemory {
   part: string;
