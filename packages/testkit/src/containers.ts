@@ -74,6 +74,8 @@ export const postgresSettings = {
     "shared_preload_libraries=pg_stat_statements",
     "-c",
     "pg_stat_statements.track=top",
+    "-c",
+    "jit=off",
   ],
 } as const;
 
