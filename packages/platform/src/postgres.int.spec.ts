@@ -159,6 +159,16 @@ describe("createPool", () => {
       expect(plan).toContain("Index Scan using t_pkey");
       expect(plan).not.toContain("Seq Scan");
       // Where no index serves, the scan stays, priced past the JIT thresholds: it is not compiled.
+      // The platform's own server runs without JIT, so the pool must set it itself (for a server
+      // that has it on): its connection's settings come from the client, not the server's file.
+      const { rows: settings } = await client.query<{ name: string; setting: string; source: string }>(
+        "SELECT name, setting, source FROM pg_settings WHERE name IN ('jit', 'enable_seqscan', 'plan_cache_mode') ORDER BY name",
+      );
+      expect(settings).toEqual([
+        { name: "enable_seqscan", setting: "off", source: "client" },
+        { name: "jit", setting: "off", source: "client" },
+        { name: "plan_cache_mode", setting: "force_generic_plan", source: "client" },
+      ]);
       await client.query("PREPARE unindexed(text) AS SELECT count(*) FROM t WHERE data LIKE $1");
       const { rows } = await client.query<{ "QUERY PLAN": string }>(
         "EXPLAIN (ANALYZE) EXECUTE unindexed('%y%')",

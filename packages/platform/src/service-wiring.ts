@@ -61,12 +61,11 @@ export interface ConsumingServiceParts extends ServiceParts {
   pool: Pool;
   /**
    * A small pool for the consumer's path alone (the committed-event consumers of every service),
-   * whose statements are key lookups and appends: each is planned once per connection
-   * (`genericPlans`), on the indexes. On the shared pool PostgreSQL
-   * kept a custom plan for a lookup by `= ANY($1)` (the array's length changes the estimate), so it
-   * planned it on every batch: planning was a third of the statements' time at 200 events/s (the
-   * store's redelivery lookup 0.37 ms to plan, 0.10 ms to run). Reads over HTTP stay on `pool`,
-   * planned with their parameters.
+   * whose statements are key lookups and appends: each is planned once per connection, on the
+   * indexes (`genericPlans`). On the shared pool PostgreSQL kept a custom plan for a lookup by
+   * `= ANY($1)` (the array's length changes the estimate), so it planned it on every batch:
+   * planning was a third of the statements' time at 200 events/s (the store's redelivery lookup
+   * 0.37 ms to plan, 0.10 ms to run). Reads over HTTP stay on `pool`, planned with their parameters.
    */
   consumerPool: Pool;
   deadLetters: DeadLetters;
