@@ -1,8 +1,8 @@
 # One image for every service (producer, event-store, projection, notification, process-manager,
-# gateway with the console); each
-# compose service picks its own with its command: node --max-semi-space-size=16 --heap-growing-percent=50
-# --import ./packages/platform/src/instrument.ts
-# services/<name>/src/main.ts (the OpenTelemetry instrumentations enabled before the modules load)
+# gateway with the console); each compose service picks its own with SERVICE=<name>, and the
+# command below runs services/<name>/src/main.ts with the instrumentation hook loaded first (the
+# OpenTelemetry instrumentations enabled before the modules load) and V8's heap settings
+# (NODE_SEMI_SPACE_MB, NODE_HEAP_GROWING_PERCENT: the native stack's variables and defaults).
 # Node 24 runs the TypeScript sources directly (type stripping): there is no build step.
 
 # Every workspace's package.json (npm ci needs them all to match the lock file), gathered in

@@ -173,7 +173,8 @@ describe("docker-compose.yml against the native stack", () => {
     const native = nativeServiceEnv(name);
 
     it("is given the same environment variables as on the native stack, pointing at the containers", () => {
-      expect(Object.keys(s?.environment ?? {}).sort()).toEqual(Object.keys(native).sort());
+      // SERVICE besides: it picks the service the image's command runs.
+      expect(Object.keys(s?.environment ?? {}).sort()).toEqual([...Object.keys(native), "SERVICE"].sort());
       const env = s?.environment ?? {};
       expect(String(env.PORT)).toBe(native.PORT);
       expect(env.OTEL_SERVICE_NAME).toBe(name);
@@ -185,14 +186,9 @@ describe("docker-compose.yml against the native stack", () => {
 
     it("runs services/<name>/src/main.ts (the instrumentation hook loaded first) from the one Dockerfile, once Kafka, topics and PostgreSQL are ready", () => {
       expect(s?.build).toEqual({ context: ".", dockerfile: "Dockerfile" });
-      expect(s?.command).toEqual([
-        "node",
-        "--max-semi-space-size=16",
-        "--heap-growing-percent=50",
-        "--import",
-        instrumentHook,
-        `services/${name}/src/main.ts`,
-      ]);
+      // The image's command (its flags checked with the Dockerfile below), not a copy of it.
+      expect(s?.command).toBeUndefined();
+      expect(s?.environment?.SERVICE).toBe(name);
       expect(existsSync(path.join(root, "services", name, "package.json"))).toBe(true);
       expect(s?.depends_on?.kafka?.condition).toBe("service_healthy");
       expect(s?.depends_on?.topics?.condition).toBe("service_completed_successfully");
@@ -227,14 +223,9 @@ describe("docker-compose.yml against the native stack", () => {
       expect(env.OTEL_SERVICE_NAME).toBe("gateway");
       expect(env.OTEL_EXPORTER_OTLP_ENDPOINT).toBe("http://jaeger:4318");
       expect(gateway?.build).toEqual({ context: ".", dockerfile: "Dockerfile" });
-      expect(gateway?.command).toEqual([
-        "node",
-        "--max-semi-space-size=16",
-        "--heap-growing-percent=50",
-        "--import",
-        instrumentHook,
-        "services/gateway/src/main.ts",
-      ]);
+      expect(gateway?.command).toBeUndefined();
+      expect(env.SERVICE).toBe("gateway");
+      expect(existsSync(path.join(root, "services", "gateway", "src", "main.ts"))).toBe(true);
       expect(gateway?.healthcheck?.test.join(" ")).toContain("/health/ready");
       for (const name of SERVICE_NAMES)
         expect(gateway?.depends_on?.[name]?.condition, name).toBe("service_healthy");
@@ -285,6 +276,18 @@ describe("docker-compose.yml against the native stack", () => {
     expect(targets(promCompose, "postgres")).toEqual([`postgres-exporter:${nativePorts.PG_EXPORTER_PORT}`]);
     expect(promCompose.rule_files).toEqual(promNative.rule_files);
     expect(promNative.rule_files).toEqual(["rules/*.yml"]);
+  });
+
+  it("runs every service built from the Dockerfile by the image's command, for the SERVICE it names", () => {
+    const built = Object.entries(services).filter(
+      ([, s]) => s.build?.dockerfile === "Dockerfile" && s.environment?.SERVICE !== undefined,
+    );
+    expect(built.map(([n]) => n).sort()).toEqual([...SERVICE_NAMES, "gateway", "process-manager"].sort());
+    for (const [name, s] of built) {
+      expect(s.command, name).toBeUndefined();
+      expect(s.environment?.SERVICE, name).toBe(name);
+      expect(existsSync(path.join(root, "services", name, "src", "main.ts")), name).toBe(true);
+    }
   });
 
   it("installs the production dependencies of every workspace in the image (npm ci --omit=dev on node:24-slim)", () => {
