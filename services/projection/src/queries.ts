@@ -40,6 +40,17 @@ export function documentWhere(
   return { clause: where.length > 0 ? `WHERE ${where.join(" AND ")}` : "", args };
 }
 
+/**
+ * A page and the count of everything it was cut from, in one statement: one snapshot, so a page
+ * never holds fewer rows than its count says while a write commits between two reads (two queries
+ * on two connections did). The count's row is there even when the page is empty.
+ */
+const pageWithCount = (table: string, clause: string, columns: string, order: string, page: Page) =>
+  `SELECT t.n, p.* FROM (SELECT count(*)::int AS n FROM ${table} ${clause}) AS t
+   LEFT JOIN LATERAL (SELECT ${columns} FROM ${table} ${clause}
+     ORDER BY ${order} LIMIT ${page.limit} OFFSET ${page.offset}) AS p ON true
+   ORDER BY ${order.replace(/(^|, )/g, "$1p.")}`;
+
 /** Documents filtered on the model's generated columns, newest first, with the total count. */
 export async function listDocuments(
   pool: Pool,
@@ -48,18 +59,15 @@ export async function listDocuments(
   page: Page,
 ) {
   const { clause, args } = documentWhere(model, filters);
-  const [list, total] = await Promise.all([
-    pool.query<{ doc: unknown }>(
-      `SELECT doc FROM ${model.table} ${clause} ORDER BY updated_at DESC, id LIMIT ${page.limit} OFFSET ${page.offset}`,
-      args,
-    ),
-    pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${model.table} ${clause}`, args),
-  ]);
+  const { rows } = await pool.query<{ n: number; id: string | null; doc: unknown }>(
+    pageWithCount(model.table, clause, "id, updated_at, doc", "updated_at DESC, id", page),
+    args,
+  );
   return {
-    count: total.rows[0]!.n,
+    count: rows[0]!.n,
     limit: page.limit,
     offset: page.offset,
-    items: list.rows.map((r) => r.doc),
+    items: rows.filter((r) => r.id !== null).map((r) => r.doc),
   };
 }
 
@@ -94,20 +102,24 @@ export function activityWhere(filter: ActivityFilter): { clause: string; args: u
 /** User activity in the shape the activity service's users know: `{count, events}`. */
 export async function listActivity(pool: Pool, filter: ActivityFilter, page: Page) {
   const { clause, args } = activityWhere(filter);
-  const [list, total] = await Promise.all([
-    pool.query(
-      `SELECT event_id, user_id, event_type, occurred_at, data FROM ${USER_ACTIVITY} ${clause}
-       ORDER BY position LIMIT ${page.limit} OFFSET ${page.offset}`,
-      args,
+  const { rows } = await pool.query(
+    pageWithCount(
+      USER_ACTIVITY,
+      clause,
+      "position, event_id, user_id, event_type, occurred_at, data",
+      "position",
+      page,
     ),
-    pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${USER_ACTIVITY} ${clause}`, args),
-  ]);
-  const events: ActivityEvent[] = list.rows.map((r) => ({
-    eventId: r.event_id,
-    userId: r.user_id,
-    eventType: r.event_type,
-    timestamp: r.occurred_at.toISOString(),
-    metadata: r.data,
-  }));
-  return { count: total.rows[0]!.n, events };
+    args,
+  );
+  const events: ActivityEvent[] = rows
+    .filter((r) => r.event_id !== null)
+    .map((r) => ({
+      eventId: r.event_id,
+      userId: r.user_id,
+      eventType: r.event_type,
+      timestamp: r.occurred_at.toISOString(),
+      metadata: r.data,
+    }));
+  return { count: rows[0]!.n as number, events };
 }

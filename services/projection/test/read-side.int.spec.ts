@@ -159,6 +159,52 @@ describe("read side: projection", () => {
     expect(byType.body.eventType).toBe("logout");
   });
 
+  it("answers every page with the count of the same snapshot while events are being applied", async () => {
+    const userId = `user-${randomUUID()}`;
+    const total = 120;
+    const seen: { count: number; events: number; path: string }[] = [];
+    let writing = true;
+    let activity = 0;
+    const reader = (async () => {
+      while (writing || activity !== total) {
+        for (const path of [
+          `/api/events/user/${userId}?limit=1000`,
+          `/api/tasks?assignee=${userId}&limit=1000`,
+        ]) {
+          const res = await get(path);
+          expect(res.status).toBe(200);
+          seen.push({ count: res.body.count, events: (res.body.events ?? res.body.items).length, path });
+          if (path.includes("/user/")) activity = res.body.count;
+        }
+        if (seen.length > 4000) break;
+      }
+    })();
+    for (let i = 0; i < total; i += 10)
+      await Promise.all(
+        Array.from({ length: 10 }, (_, j) =>
+          j % 2 === 0
+            ? post("/api/events", { userId, eventType: "click", metadata: { i: i + j } })
+            : post("/api/tasks", { title: `t${i + j}`, assignee: userId }).then(() =>
+                post("/api/events", { userId, eventType: "view", metadata: { i: i + j } }),
+              ),
+        ),
+      );
+    writing = false;
+    await reader;
+    // Each answer's list is as long as its count says (every row fits in one page)...
+    for (const s of seen) expect(s.events, `${s.path} answered count ${s.count}`).toBe(s.count);
+    // ...and the reads overlapped the writes: many counts between none and all.
+    expect(new Set(seen.filter((s) => s.path.includes("/user/")).map((s) => s.count)).size).toBeGreaterThan(
+      3,
+    );
+    expect(activity).toBe(total);
+    // A page past the end still carries the count.
+    const past = await get(`/api/events/user/${userId}?limit=10&offset=${total}`);
+    expect(past.body).toMatchObject({ count: total, events: [] });
+    const pastTasks = await get(`/api/tasks?assignee=${userId}&limit=10&offset=60`);
+    expect(pastTasks.body).toMatchObject({ count: 60, items: [], offset: 60 });
+  });
+
   it("keeps both an order's own events and its payment's when they arrive on different partitions at once", async () => {
     const orders = Array.from({ length: 30 }, () => randomUUID());
     await Promise.all(
