@@ -8,11 +8,10 @@
 // for 3 s. Protocols alternate (json, protobuf, protobuf, json, ...), SPAN_EXPORT_RUNS (3;
 // QUICK 1) of each; medians. Figures, not a test: BENCH=span-export make bench
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { median } from "./stats.ts";
-import { runDir } from "./pipeline/stack.ts";
+import { processCpuMs } from "./consumer/process.ts";
+import { partPid, runDir } from "./pipeline/stack.ts";
 import type { Benchmark, BenchResult } from "./types.ts";
 
 const description =
@@ -24,16 +23,10 @@ const endpoint = process.env.OTEL_EXPORTER_OTLP_ENDPOINT ?? "http://127.0.0.1:43
 const IDLE_SECONDS = 3;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Jaeger's CPU time in µs (utime + stime of the process make up started), or undefined. */
+/** Jaeger's CPU time in µs (the process make infra-up started), or undefined when it is not running. */
 function jaegerCpuMicros(): number | undefined {
-  try {
-    const pid = Number(readFileSync(join(runDir, "jaeger.pid"), "utf8").trim().split(/\s+/)[0]);
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(f[11]) + Number(f[12])) * 10_000;
-  } catch {
-    return undefined;
-  }
+  const pid = partPid("jaeger");
+  return pid === null ? undefined : processCpuMs(pid) * 1000;
 }
 
 interface Run {

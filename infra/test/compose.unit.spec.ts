@@ -185,10 +185,8 @@ describe("docker-compose.yml against the native stack", () => {
     });
 
     it("runs services/<name>/src/main.ts (the instrumentation hook loaded first) from the one Dockerfile, once Kafka, topics and PostgreSQL are ready", () => {
+      // Run by the image's command for its SERVICE: checked for every service below.
       expect(s?.build).toEqual({ context: ".", dockerfile: "Dockerfile" });
-      // The image's command (its flags checked with the Dockerfile below), not a copy of it.
-      expect(s?.command).toBeUndefined();
-      expect(s?.environment?.SERVICE).toBe(name);
       expect(existsSync(path.join(root, "services", name, "package.json"))).toBe(true);
       expect(s?.depends_on?.kafka?.condition).toBe("service_healthy");
       expect(s?.depends_on?.topics?.condition).toBe("service_completed_successfully");
@@ -223,9 +221,6 @@ describe("docker-compose.yml against the native stack", () => {
       expect(env.OTEL_SERVICE_NAME).toBe("gateway");
       expect(env.OTEL_EXPORTER_OTLP_ENDPOINT).toBe("http://jaeger:4318");
       expect(gateway?.build).toEqual({ context: ".", dockerfile: "Dockerfile" });
-      expect(gateway?.command).toBeUndefined();
-      expect(env.SERVICE).toBe("gateway");
-      expect(existsSync(path.join(root, "services", "gateway", "src", "main.ts"))).toBe(true);
       expect(gateway?.healthcheck?.test.join(" ")).toContain("/health/ready");
       for (const name of SERVICE_NAMES)
         expect(gateway?.depends_on?.[name]?.condition, name).toBe("service_healthy");
@@ -278,7 +273,7 @@ describe("docker-compose.yml against the native stack", () => {
     expect(promNative.rule_files).toEqual(["rules/*.yml"]);
   });
 
-  it("runs every service built from the Dockerfile by the image's command, for the SERVICE it names", () => {
+  it("runs every service built from the Dockerfile by the image's command (its flags checked below), for the SERVICE it names", () => {
     const built = Object.entries(services).filter(
       ([, s]) => s.build?.dockerfile === "Dockerfile" && s.environment?.SERVICE !== undefined,
     );

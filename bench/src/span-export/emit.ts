@@ -8,6 +8,7 @@ import {
   SpanKind,
   startConsumerSpan,
   startTelemetry,
+  topicNames,
   trace,
   traceHeaders,
 } from "@eventscope/platform";
@@ -16,6 +17,7 @@ const rate = Number(process.env.SPAN_EXPORT_EVENTS ?? 1000);
 const seconds = Number(process.env.SPAN_EXPORT_SECONDS ?? 10);
 const telemetry = startTelemetry(process.env.OTEL_SERVICE_NAME ?? "span-export");
 const { tracer } = telemetry;
+const topics = topicNames();
 const consumers = ["event-store", "projection", "notification"];
 
 let spans = 0;
@@ -46,7 +48,7 @@ function oneEvent(): void {
   spans++;
   for (const group of consumers) {
     const span = startConsumerSpan(tracer, {
-      topic: group === "event-store" ? "events.ingest" : "events.committed",
+      topic: group === "event-store" ? topics.ingest : topics.committed,
       partition: offset % 6,
       group,
       offset: String(offset),

@@ -45,11 +45,11 @@ export function documentWhere(
  * never holds fewer rows than its count says while a write commits between two reads (two queries
  * on two connections did). The count's row is there even when the page is empty.
  */
-const pageWithCount = (table: string, clause: string, columns: string, order: string, page: Page) =>
+const pageWithCount = (table: string, clause: string, columns: string, order: string[], page: Page) =>
   `SELECT t.n, p.* FROM (SELECT count(*)::int AS n FROM ${table} ${clause}) AS t
    LEFT JOIN LATERAL (SELECT ${columns} FROM ${table} ${clause}
-     ORDER BY ${order} LIMIT ${page.limit} OFFSET ${page.offset}) AS p ON true
-   ORDER BY ${order.replace(/(^|, )/g, "$1p.")}`;
+     ORDER BY ${order.join(", ")} LIMIT ${page.limit} OFFSET ${page.offset}) AS p ON true
+   ORDER BY ${order.map((term) => `p.${term}`).join(", ")}`;
 
 /** Documents filtered on the model's generated columns, newest first, with the total count. */
 export async function listDocuments(
@@ -60,7 +60,7 @@ export async function listDocuments(
 ) {
   const { clause, args } = documentWhere(model, filters);
   const { rows } = await pool.query<{ n: number; id: string | null; doc: unknown }>(
-    pageWithCount(model.table, clause, "id, updated_at, doc", "updated_at DESC, id", page),
+    pageWithCount(model.table, clause, "id, updated_at, doc", ["updated_at DESC", "id"], page),
     args,
   );
   return {
@@ -107,7 +107,7 @@ export async function listActivity(pool: Pool, filter: ActivityFilter, page: Pag
       USER_ACTIVITY,
       clause,
       "position, event_id, user_id, event_type, occurred_at, data",
-      "position",
+      ["position"],
       page,
     ),
     args,
