@@ -2,7 +2,8 @@
 // services/<name>/src/main.ts`. ESM imports are bound before any code of the program runs, so
 // the instrumentations and the loader hook that lets them patch express, pg, pino and undici
 // must be in place first. Only the patched modules go through the hook. With OTEL_SDK_DISABLED
-// nothing is hooked at all.
+// nothing is hooked at all. The exporters the SDK imports and the service does not use are loaded
+// only if they are used (sdk-deferred.ts), whether or not the SDK is enabled.
 import { register, supportsSyncHooks } from "import-in-the-middle/register-hooks.mjs";
 import { createAddHookMessageChannel } from "import-in-the-middle";
 import { register as registerLoader } from "node:module";
@@ -12,6 +13,9 @@ import {
   selectedInstrumentations,
   setRegisteredInstrumentations,
 } from "./instrumentations.ts";
+import { deferSdkExporters } from "./sdk-deferred.ts";
+
+deferSdkExporters();
 
 if (!/^true$/i.test(process.env.OTEL_SDK_DISABLED ?? "")) {
   const names = selectedInstrumentations();

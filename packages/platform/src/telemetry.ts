@@ -12,9 +12,11 @@ import {
 } from "@opentelemetry/api";
 import { NodeSDK } from "@opentelemetry/sdk-node";
 import { OTLPTraceExporter as OTLPJsonTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
-import { OTLPTraceExporter as OTLPProtobufTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
 import { BatchSpanProcessor } from "@opentelemetry/sdk-trace";
 import { resourceFromAttributes } from "@opentelemetry/resources";
+import type * as ProtobufExporterTypes from "@opentelemetry/exporter-trace-otlp-proto";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from "@opentelemetry/semantic-conventions";
 import {
   ATTR_MESSAGING_CONSUMER_GROUP_NAME,
@@ -104,8 +106,19 @@ export function traceProtocol(env: Env = process.env): TraceProtocol {
   throw new ConfigError(`${variable}: "${raw}" is not supported (${traceProtocols.join(", ")})`);
 }
 
+type ProtobufExporterModule = typeof ProtobufExporterTypes;
+
+/**
+ * The protobuf exporter is loaded only when it is chosen (4 MiB a process otherwise): its ES
+ * module, synchronously (require of an ES module), so it shares the SDK's module instances.
+ */
+const protobufExporter = (): ProtobufExporterModule =>
+  createRequire(import.meta.url)(
+    fileURLToPath(import.meta.resolve("@opentelemetry/exporter-trace-otlp-proto")),
+  ) as ProtobufExporterModule;
+
 const traceExporter = (protocol: TraceProtocol) =>
-  protocol === "http/json" ? new OTLPJsonTraceExporter() : new OTLPProtobufTraceExporter();
+  protocol === "http/json" ? new OTLPJsonTraceExporter() : new (protobufExporter().OTLPTraceExporter)();
 
 /**
  * The SDK's pipelines besides the traces. Prometheus scrapes the services' metrics (prom-client)
