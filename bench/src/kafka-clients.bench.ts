@@ -187,7 +187,7 @@ export const benchmark: Benchmark = {
       // Alternate which client goes first, so neither always gets the quieter half of a run.
       const order = run % 2 === 1 ? [...kafkaClientNames] : [...kafkaClientNames].reverse();
       for (const client of order) {
-        const kafka = createKafka({ client, brokers, clientId: `bench-${client}`, logger });
+        const kafka = await createKafka({ client, brokers, clientId: `bench-${client}`, logger });
         const l = await latency(kafka, s);
         const t = await throughput(kafka, s);
         const f: RunFigures = { client, run, ...l, throughput: t };

@@ -8,7 +8,12 @@ import { createLogger } from "./logger.ts";
 import { createMetrics } from "./metrics.ts";
 
 const logger = createLogger({ service: "publisher-batching", level: "silent" });
-const kafka = createKafka({ brokers, clientId: "publisher-batching", logger, connectionTimeoutMs: 1000 });
+const kafka = await createKafka({
+  brokers,
+  clientId: "publisher-batching",
+  logger,
+  connectionTimeoutMs: 1000,
+});
 const topic = uniqueName("publisher_batching");
 const cleanups: (() => Promise<unknown>)[] = [];
 afterAll(async () => {

@@ -1,10 +1,11 @@
 // The platform's Kafka entry points: `createKafka` (the client chosen by KAFKA_CLIENT) and the
-// publisher every producing service shares. The client-specific code lives in kafka/.
+// publisher every producing service shares. The client-specific code lives in kafka/, and each
+// client library is imported only by a process that uses it (the gateway, whose console reads
+// Kafka through kafkajs, held 8-14 MiB less without @platformatic/kafka: bench/README.md, "Loaded
+// on use"). Code that needs kafkajs itself imports `@eventscope/platform/kafkajs`.
 import type { Logger } from "./logger.ts";
 import type { Metrics } from "./metrics.ts";
 import { commonSettings, readConfig } from "./config.ts";
-import { createKafkajs, createKafkajsClient, filterKafkajsTimerWarnings } from "./kafka/kafkajs.ts";
-import { createPlatformatic } from "./kafka/platformatic.ts";
 import { PublishError, type Kafka, type KafkaOptions, type OutgoingRecord } from "./kafka/types.ts";
 
 const notSent = (message: string, retryAfterSeconds: number) =>
@@ -14,13 +15,14 @@ const inDoubt = (message: string, retryAfterSeconds: number) =>
 
 export type * from "./kafka/types.ts";
 export { kafkaClientNames, PublishError } from "./kafka/types.ts";
-export { createKafkajsClient, filterKafkajsTimerWarnings };
+export { filterKafkajsTimerWarnings } from "./kafka/kafkajs-warnings.ts";
 
 /** A Kafka client: `options.client`, else KAFKA_CLIENT, else the default (see config.ts). */
-export function createKafka(options: KafkaOptions): Kafka {
+export async function createKafka(options: KafkaOptions): Promise<Kafka> {
   const client = options.client ?? readConfig({ kafkaClient: commonSettings.kafkaClient }).kafkaClient;
   options.logger.info({ client, brokers: options.brokers }, "Kafka client");
-  return client === "platformatic" ? createPlatformatic(options) : createKafkajs(options);
+  if (client === "platformatic") return (await import("./kafka/platformatic.ts")).createPlatformatic(options);
+  return (await import("./kafka/kafkajs.ts")).createKafkajs(options);
 }
 
 export interface Publisher {

@@ -9,7 +9,7 @@ import { createLogger } from "./logger.ts";
 // The lag monitor against the real Kafka: a group that falls behind, stops, stalls and catches up.
 const kafka = new kafkajs.Kafka({ clientId: "lag-test", brokers, logLevel: kafkajs.logLevel.NOTHING });
 // The monitor reads through the platform's client (KAFKA_CLIENT picks it); the test drives the group with kafkajs.
-const client = createKafka({
+const client = await createKafka({
   brokers,
   clientId: "lag-test",
   logger: createLogger({ service: "lag-test", level: "silent" }),

@@ -1,37 +1,20 @@
-import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { freshNode } from "@eventscope/testkit";
 import { deferredExports } from "./sdk-deferred.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const sdkDist = dirname(createRequire(import.meta.url).resolve("@opentelemetry/sdk-node"));
 
-/** Runs `script` (an ES module) in a fresh Node with the hook installed first; its JSON on stdout. */
-function child(script: string, env: Record<string, string> = {}): Record<string, unknown> {
-  const prelude = [
-    `import { registerHooks } from "node:module";`,
-    `const loaded = new Set();`,
-    `registerHooks({ load(url, c, next) { loaded.add(url); return next(url, c); } });`,
-    `const { deferSdkExporters } = await import(${JSON.stringify(join(here, "sdk-deferred.ts"))});`,
-    `deferSdkExporters();`,
-    `const real = (name) => [...loaded].some((u) => u.startsWith("file:") && u.includes("/node_modules/" + name + "/"));`,
-    // A collector on the loopback that counts what reaches each path.
-    `const { createServer } = await import("node:http");`,
-    `const received = {};`,
-    `const collector = createServer((req, res) => { req.resume(); req.on("end", () => { const key = req.url + " " + req.headers["content-type"]; received[key] = (received[key] ?? 0) + 1; res.end("{}"); }); });`,
-    `await new Promise((r) => collector.listen(0, "127.0.0.1", r));`,
-    `const collectorUrl = "http://127.0.0.1:" + collector.address().port;`,
-  ].join("\n");
-  const out = execFileSync(process.execPath, ["--input-type=module", "-e", `${prelude}\n${script}`], {
+const child = (script: string, env: Record<string, string> = {}) =>
+  freshNode(script, {
     cwd: here,
-    encoding: "utf8",
-    env: { ...process.env, OTEL_SDK_DISABLED: "", ...env },
+    env: { OTEL_SDK_DISABLED: "", ...env },
+    prelude: `const { deferSdkExporters } = await import(${JSON.stringify(join(here, "sdk-deferred.ts"))});\ndeferSdkExporters();`,
   });
-  return JSON.parse(out.trim().split("\n").at(-1)!) as Record<string, unknown>;
-}
 
 describe("the SDK's exporters, loaded when used", () => {
   it("stands in for every name @opentelemetry/sdk-node imports from a deferred package", () => {
@@ -63,7 +46,7 @@ describe("the SDK's exporters, loaded when used", () => {
       await telemetry.shutdown();
       collector.close();
       const names = ${JSON.stringify(Object.keys(deferredExports))};
-      console.log(JSON.stringify({ loaded: names.filter(real), received }));
+      console.log(JSON.stringify({ loaded: names.filter(loaded), received }));
     `);
     expect(seen).toEqual({ loaded: [], received: { "/v1/traces application/json": 1 } });
   });
@@ -77,7 +60,7 @@ describe("the SDK's exporters, loaded when used", () => {
       telemetry.tracer.startSpan("one").end();
       await telemetry.shutdown();
       collector.close();
-      console.log(JSON.stringify({ received, grpc: real("@opentelemetry/exporter-trace-otlp-grpc") }));
+      console.log(JSON.stringify({ received, grpc: loaded("@opentelemetry/exporter-trace-otlp-grpc") }));
     `,
       { OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: "http/protobuf" },
     );
@@ -101,8 +84,8 @@ describe("the SDK's exporters, loaded when used", () => {
       console.log(JSON.stringify({
         b3: typeof carrier.b3 === "string" && carrier.b3.startsWith(span.spanContext().traceId),
         received,
-        loaded: ["@opentelemetry/exporter-zipkin", "@opentelemetry/propagator-b3", "@opentelemetry/exporter-prometheus"].filter(real),
-        grpc: real("@opentelemetry/exporter-trace-otlp-grpc"),
+        loaded: ["@opentelemetry/exporter-zipkin", "@opentelemetry/propagator-b3", "@opentelemetry/exporter-prometheus"].filter(loaded),
+        grpc: loaded("@opentelemetry/exporter-trace-otlp-grpc"),
       }));
     `,
       {

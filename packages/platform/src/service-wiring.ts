@@ -80,12 +80,12 @@ export interface ConsumedTopic {
 }
 
 /** A service that publishes and serves HTTP (the producer). */
-export function startService(
+export async function startService(
   service: string,
   config: ServiceSettings,
   options: { publishTimeoutMs?: number; publishLingerMs?: number } = {},
-): ServiceParts {
-  return wire(service, config, options).parts;
+): Promise<ServiceParts> {
+  return (await wire(service, config, options)).parts;
 }
 
 /** A service that consumes topics into its own schema, parks what it cannot process and reports lag. */
@@ -101,7 +101,7 @@ export async function startConsumingService(
     publishTimeoutMs?: number;
   },
 ): Promise<ConsumingServiceParts> {
-  const { parts, hooks } = wire(service, config, options);
+  const { parts, hooks } = await wire(service, config, options);
   const { logger, metrics, kafka, publisher, topics } = parts;
   const pool = await openDatabase({
     service,
@@ -153,16 +153,16 @@ interface Hooks {
   released: (() => Promise<void>)[];
 }
 
-function wire(
+async function wire(
   service: string,
   config: ServiceSettings,
   options: { publishTimeoutMs?: number; publishLingerMs?: number },
-): { parts: ServiceParts; hooks: Hooks } {
+): Promise<{ parts: ServiceParts; hooks: Hooks }> {
   const telemetry = startTelemetry(service);
   const logger = createLogger({ service, level: config.logLevel, format: config.logFormat });
   const metrics = createMetrics(service);
   const topics = topicNames(config.topicPrefix);
-  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: service, logger });
+  const kafka = await createKafka({ brokers: config.kafkaBrokers, clientId: service, logger });
   const publisher = createPublisher(kafka, {
     metrics,
     logger,

@@ -7,9 +7,9 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import express, { type NextFunction, type Request, type Response, type Router } from "express";
 import type { Kafka } from "kafkajs";
+import { createKafkajsClient } from "@eventscope/platform/kafkajs";
 import {
   checkText,
-  createKafkajsClient,
   isProblemError,
   notFound,
   toProblem,

@@ -3,7 +3,7 @@ import { readProducerConfig } from "./config.ts";
 import { createProducerApp } from "./app.ts";
 
 const config = readProducerConfig();
-const svc = startService("producer", config, {
+const svc = await startService("producer", config, {
   publishTimeoutMs: config.publishTimeoutMs,
   publishLingerMs: config.publishLingerMs,
 });

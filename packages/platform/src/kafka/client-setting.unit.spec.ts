@@ -1,4 +1,7 @@
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { freshNode } from "@eventscope/testkit";
 import { commonSettings, ConfigError, readConfig } from "../config.ts";
 import { createKafka } from "../kafka.ts";
 import { createLogger } from "../logger.ts";
@@ -23,11 +26,33 @@ describe("KAFKA_CLIENT", () => {
     );
   });
 
-  it("gives the client asked for, without connecting", () => {
+  it("gives the client asked for, without connecting", async () => {
     for (const client of ["kafkajs", "platformatic"] as const) {
-      expect(createKafka({ client, brokers: ["127.0.0.1:9092"], clientId: "setting", logger }).client).toBe(
-        client,
-      );
+      const kafka = await createKafka({ client, brokers: ["127.0.0.1:9092"], clientId: "setting", logger });
+      expect(kafka.client).toBe(client);
     }
+  });
+
+  it("loads only the client library it is asked for, and neither before", () => {
+    const platform = join(dirname(fileURLToPath(import.meta.url)), "..", "index.ts");
+    const libraries = ["kafkajs", "@platformatic/kafka"];
+    const run = (client: string) =>
+      freshNode(
+        `
+        const { createKafka, createLogger } = await import(${JSON.stringify(platform)});
+        const before = ${JSON.stringify(libraries)}.filter(loaded);
+        const logger = createLogger({ service: "kafka-setting", level: "silent" });
+        const kafka = await createKafka({ client: ${JSON.stringify(client)}, brokers: ["127.0.0.1:9092"], clientId: "lazy", logger });
+        collector.close();
+        console.log(JSON.stringify({ before, client: kafka.client, after: ${JSON.stringify(libraries)}.filter(loaded) }));
+      `,
+        { cwd: dirname(platform) },
+      );
+    expect(run("kafkajs")).toEqual({ before: [], client: "kafkajs", after: ["kafkajs"] });
+    expect(run("platformatic")).toEqual({
+      before: [],
+      client: "platformatic",
+      after: ["@platformatic/kafka"],
+    });
   });
 });

@@ -1,6 +1,6 @@
 // The Kafka interface's contract, run against both clients on the real broker: what the
 // publisher, the batch consumer and the lag monitor rely on, whichever KAFKA_CLIENT is chosen.
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { brokers, uniqueName, waitFor } from "@eventscope/testkit";
 import { createBatchConsumer, type BatchConsumer } from "../batch-consumer.ts";
 import { createPublisher, createKafka, headerValue, PublishError } from "../kafka.ts";
@@ -15,7 +15,7 @@ import {
 } from "./types.ts";
 
 const logger = createLogger({ service: "kafka-contract", level: "silent" });
-const clientFor = (client: KafkaClientName, port?: number): Kafka =>
+const clientFor = (client: KafkaClientName, port?: number): Promise<Kafka> =>
   createKafka({
     client,
     brokers: port ? [`127.0.0.1:${port}`] : brokers,
@@ -113,7 +113,10 @@ const committedTotal = async (kafka: Kafka, groupId: string, topic: string): Pro
 };
 
 describe.each(kafkaClientNames)("Kafka through %s", (client) => {
-  const kafka = clientFor(client);
+  let kafka: Kafka;
+  beforeAll(async () => {
+    kafka = await clientFor(client);
+  });
 
   it("publishes keyed records once each, in order per key on one partition, headers intact (string and binary)", async () => {
     const { topic, publisher, admin } = await setup(kafka);
@@ -254,7 +257,7 @@ describe.each(kafkaClientNames)("Kafka through %s", (client) => {
   });
 
   it("refuses as not sent when the broker cannot be reached, in doubt when a sent request outlives the deadline (the HTTP layer answers 503 and 504)", async () => {
-    const unreachable = createPublisher(clientFor(client, 1), {
+    const unreachable = createPublisher(await clientFor(client, 1), {
       metrics: createMetrics("contract"),
       logger,
       timeoutMs: 3000,
@@ -284,7 +287,7 @@ describe.each(kafkaClientNames)("Kafka through %s", (client) => {
 });
 
 it("gathers the commits of @platformatic/kafka per interval, and sends what was processed when the member stops", async () => {
-  const kafka = clientFor("platformatic");
+  const kafka = await clientFor("platformatic");
   const { topic, publisher } = await setup(kafka, 3);
   const keys = Array.from({ length: 6 }, (_, i) => `gathered-${i}`);
   await publisher.publish(topic, recordsFor(keys, 10, "gathered"));
@@ -312,7 +315,7 @@ it("gathers the commits of @platformatic/kafka per interval, and sends what was 
 });
 
 it("hands the partitions of one @platformatic/kafka fetch to one handler call, and lingers after a fetch that brought records", async () => {
-  const kafka = clientFor("platformatic");
+  const kafka = await clientFor("platformatic");
   const { topic, publisher } = await setup(kafka, 3);
   const keys = Array.from({ length: 6 }, (_, i) => `lingered-${i}`);
   const before = recordsFor(keys, 2, "before");
@@ -357,7 +360,7 @@ it("hands the partitions of one @platformatic/kafka fetch to one handler call, a
 });
 
 it("places a key on the same partition whichever client produced it (murmur2, as the Java client)", async () => {
-  const [first, second] = kafkaClientNames.map((c) => clientFor(c));
+  const [first, second] = await Promise.all(kafkaClientNames.map((c) => clientFor(c)));
   const { topic, publisher, admin } = await setup(first!, 6);
   const other = createPublisher(second!, { metrics: createMetrics("contract"), logger });
   await other.connect();

@@ -2,23 +2,10 @@
 // idempotent producer and no linger, eachBatch consumers with offsets resolved by hand.
 import kafkajs, { type Admin as KafkajsAdmin, type Kafka as KafkajsClient } from "kafkajs";
 import { createKafkajsProbe } from "./kafkajs-probe.ts";
+import { filterKafkajsTimerWarnings } from "./kafkajs-warnings.ts";
 import type { GroupConsumer, Kafka, KafkaAdmin, KafkaMessage, KafkaOptions, RecordSender } from "./types.ts";
 
 const { Kafka: KafkaClient, logLevel, CompressionTypes, Partitioners } = kafkajs;
-
-// kafkajs arms timers with negative delays on current Node (harmless, reported upstream); keep
-// that one warning out of the logs and let every other process warning through.
-let warningFilterInstalled = false;
-export function filterKafkajsTimerWarnings(): void {
-  if (warningFilterInstalled) return;
-  warningFilterInstalled = true;
-  const listeners = process.listeners("warning");
-  process.removeAllListeners("warning");
-  process.on("warning", (warning) => {
-    if (warning.name === "TimeoutNegativeWarning") return;
-    for (const listener of listeners) listener(warning);
-  });
-}
 
 /** A bare kafkajs client whose own logs go through pino (for code that needs kafkajs itself). */
 export function createKafkajsClient(options: KafkaOptions): KafkajsClient {
