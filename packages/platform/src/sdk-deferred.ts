@@ -2,7 +2,7 @@
 // OTEL_* variables: OTLP over gRPC, HTTP and protobuf for traces, metrics and logs, Zipkin,
 // Prometheus, the B3 propagator and the declarative-configuration parser. A service uses one
 // trace exporter. Loading the rest cost each service about 20 MiB of PSS idle and after a load
-// (bench/README.md, "The SDK's unused exporters"). This hook hands the SDK, for those packages
+// (bench/README.md, "Loaded on use"). This hook hands the SDK, for those packages
 // only, a module whose exports stand in for the real ones and load them on first use: a
 // constructor call, a function call or a property read. So OTEL_METRICS_EXPORTER=prometheus or
 // OTEL_TRACES_EXPORTER=zipkin work as before, paying for the exporter when it is chosen.

@@ -37,22 +37,9 @@ describe("the SDK's exporters, loaded when used", () => {
     expect(deferredExports).not.toHaveProperty(["@opentelemetry/exporter-trace-otlp-http"]);
   });
 
-  it("leaves the exporters a service does not pick unloaded, and the one it uses loaded", () => {
-    const seen = child(`
-      process.env.OTEL_EXPORTER_OTLP_ENDPOINT = collectorUrl;
-      const { startTelemetry } = await import(${JSON.stringify(join(here, "telemetry.ts"))});
-      const telemetry = startTelemetry("deferred-test", process.env);
-      telemetry.tracer.startSpan("one").end();
-      await telemetry.shutdown();
-      collector.close();
-      const names = ${JSON.stringify(Object.keys(deferredExports))};
-      console.log(JSON.stringify({ loaded: names.filter(loaded), received }));
-    `);
-    expect(seen).toEqual({ loaded: [], received: { "/v1/traces application/json": 1 } });
-  });
-
-  it("loads the protobuf trace exporter when the protocol names it", () => {
-    const seen = child(
+  // One span through the platform's telemetry to the collector; `report` is what the script prints.
+  const oneSpan = (report: string, env: Record<string, string> = {}) =>
+    child(
       `
       process.env.OTEL_EXPORTER_OTLP_ENDPOINT = collectorUrl;
       const { startTelemetry } = await import(${JSON.stringify(join(here, "telemetry.ts"))});
@@ -60,10 +47,23 @@ describe("the SDK's exporters, loaded when used", () => {
       telemetry.tracer.startSpan("one").end();
       await telemetry.shutdown();
       collector.close();
-      console.log(JSON.stringify({ received, grpc: loaded("@opentelemetry/exporter-trace-otlp-grpc") }));
+      console.log(JSON.stringify(${report}));
     `,
-      { OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: "http/protobuf" },
+      env,
     );
+
+  it("leaves the exporters a service does not pick unloaded, and the one it uses loaded", () => {
+    const names = JSON.stringify(Object.keys(deferredExports));
+    expect(oneSpan(`{ loaded: ${names}.filter(loaded), received }`)).toEqual({
+      loaded: [],
+      received: { "/v1/traces application/json": 1 },
+    });
+  });
+
+  it("loads the protobuf trace exporter when the protocol names it", () => {
+    const seen = oneSpan(`{ received, grpc: loaded("@opentelemetry/exporter-trace-otlp-grpc") }`, {
+      OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: "http/protobuf",
+    });
     expect(seen).toEqual({ received: { "/v1/traces application/x-protobuf": 1 }, grpc: false });
   });
 
