@@ -131,6 +131,17 @@ kafka_health() {
   node --disable-warning=TimeoutNegativeWarning "$INFRA_DIR/src/kafka-cli.ts" ready 3000 >/dev/null 2>&1
 }
 
+# A cluster id: 16 random bytes, base64url without padding (StorageTool random-uuid). Like Kafka's
+# own Uuid.randomUuid, it draws again when the id starts with "-": StorageTool would read such an
+# id as an option and refuse to format the storage (one start in 64).
+kafka_cluster_id() {
+  local id=-
+  while [ "${id#-}" != "$id" ]; do
+    id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
+  done
+  echo "$id"
+}
+
 kafka_start() {
   local t0
   t0=$(now)
@@ -148,8 +159,7 @@ kafka_start() {
   local cp="$KAFKA_HOME/libs/*"
   if [ ! -f "$KAFKA_DATA/meta.properties" ]; then
     local id
-    # A cluster id is 16 random bytes, base64url without padding (StorageTool random-uuid).
-    id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
+    id=$(kafka_cluster_id)
     if ! java -cp "$cp" -Dlog4j2.configurationFile="$INFRA_DIR/kafka/log4j2.properties" \
       kafka.tools.StorageTool format -t "$id" -c "$KAFKA_CONF" >>"$LOG_DIR/kafka.log" 2>&1; then
       tail -n 20 "$LOG_DIR/kafka.log" >&2
