@@ -39,7 +39,7 @@ const scheme = "eventscope-deferred:";
 const importer = "/node_modules/@opentelemetry/sdk-node/";
 
 /** The source of the module that stands in for `url` (the real module's file URL) with `names`. */
-export function deferredSource(url: string, names: readonly string[]): string {
+function deferredSource(url: string, names: readonly string[]): string {
   const lines = [
     `import { createRequire } from "node:module";`,
     `const require = createRequire(${JSON.stringify(url)});`,
@@ -65,8 +65,8 @@ export function deferSdkExporters(): void {
   registered = true;
   registerHooks({
     resolve(specifier, context, nextResolve) {
-      const names = deferredExports[specifier];
-      if (!names || !context.parentURL?.includes(importer)) return nextResolve(specifier, context);
+      if (!Object.hasOwn(deferredExports, specifier) || !context.parentURL?.includes(importer))
+        return nextResolve(specifier, context);
       const real = nextResolve(specifier, context);
       const url = `${scheme}${encodeURIComponent(specifier)}?${encodeURIComponent(real.url)}`;
       return { url, format: "module", shortCircuit: true };
@@ -76,7 +76,10 @@ export function deferSdkExporters(): void {
       const [specifier = "", real = ""] = url.slice(scheme.length).split("?").map(decodeURIComponent);
       return {
         format: "module",
-        source: deferredSource(real, deferredExports[specifier] ?? []),
+        source: deferredSource(
+          real,
+          Object.hasOwn(deferredExports, specifier) ? deferredExports[specifier]! : [],
+        ),
         shortCircuit: true,
       };
     },

@@ -106,16 +106,14 @@ export function traceProtocol(env: Env = process.env): TraceProtocol {
   throw new ConfigError(`${variable}: "${raw}" is not supported (${traceProtocols.join(", ")})`);
 }
 
-type ProtobufExporterModule = typeof ProtobufExporterTypes;
-
 /**
  * The protobuf exporter is loaded only when it is chosen (4 MiB a process otherwise): its ES
  * module, synchronously (require of an ES module), so it shares the SDK's module instances.
  */
-const protobufExporter = (): ProtobufExporterModule =>
+const protobufExporter = (): typeof ProtobufExporterTypes =>
   createRequire(import.meta.url)(
     fileURLToPath(import.meta.resolve("@opentelemetry/exporter-trace-otlp-proto")),
-  ) as ProtobufExporterModule;
+  ) as typeof ProtobufExporterTypes;
 
 const traceExporter = (protocol: TraceProtocol) =>
   protocol === "http/json" ? new OTLPJsonTraceExporter() : new (protobufExporter().OTLPTraceExporter)();

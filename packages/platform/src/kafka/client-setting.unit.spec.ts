@@ -43,7 +43,6 @@ describe("KAFKA_CLIENT", () => {
         const before = ${JSON.stringify(libraries)}.filter(loaded);
         const logger = createLogger({ service: "kafka-setting", level: "silent" });
         const kafka = await createKafka({ client: ${JSON.stringify(client)}, brokers: ["127.0.0.1:9092"], clientId: "lazy", logger });
-        collector.close();
         console.log(JSON.stringify({ before, client: kafka.client, after: ${JSON.stringify(libraries)}.filter(loaded) }));
       `,
         { cwd: dirname(platform) },
