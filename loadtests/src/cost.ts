@@ -9,11 +9,13 @@
  * events after the last request, and that work is part of what those events cost. A sample that
  * straddles a window's edge counts for the share of it inside the window.
  */
-import type { Knee, NamedSeries, Point } from "./model.ts";
+import { JIT_SUFFIX, type Knee, type NamedSeries, type Point } from "./model.ts";
 
 /** Sampled names that are not the stack. */
 export const GENERATOR_PARTS = ["k6", "vegeta", "runner"] as const;
 const NOT_STACK = new Set<string>(["machine", "other", ...GENERATOR_PARTS]);
+/** A part's JIT share (`kafka JIT`) is within the part's own figure, never a part beside it. */
+const isStackPart = (name: string) => !NOT_STACK.has(name) && !name.endsWith(JIT_SUFFIX);
 
 /** The parts every native stack runs: one without a sample makes the total an understatement. */
 export const STACK_PARTS = [
@@ -28,6 +30,9 @@ export const STACK_PARTS = [
   "smtp",
   "pg_exporter",
 ] as const;
+
+/** A JVM whose JIT compiler took this share of its CPU or more was still compiling its hot code. */
+export const COMPILING_SHARE = 0.2;
 
 /** Other processes above this share of the machine make a noisy box worth a note. */
 export const NOISY_OTHER_SHARE = 0.1;
@@ -82,6 +87,13 @@ export interface RunCost {
   probeReads: number | null;
   /** Parts of every stack with no sample at all in the window: the total lacks them. */
   missing: string[];
+  /**
+   * The JVM parts' JIT compiler threads over the load and its drain (within the part's figure):
+   * their CPU, per event, and their share of the part's CPU.
+   */
+  jit: { part: string; cpuSeconds: number; msPerEvent: number | null; share: number }[];
+  /** Whether a JVM part spent COMPILING_SHARE or more of its CPU compiling: a cold start. */
+  compiling: boolean;
   /** Notes for a reader: a noisy or saturated box, a part missing, samples lost to a restart. */
   notes: string[];
 }
@@ -142,7 +154,7 @@ export function costOver(
     cpuSecondsIn(cpu.find((s) => s.name === name)?.points ?? [], clock, from, to);
 
   const parts: PartCost[] = cpu
-    .filter((s) => !NOT_STACK.has(s.name))
+    .filter((s) => isStackPart(s.name))
     .map((s) => {
       const have = new Set(s.points.map(([t]) => t));
       const cpuSeconds = cpuSecondsIn(s.points, clock, from, to);
@@ -242,6 +254,26 @@ export function runCost(
     notes.push(
       `The machine was ${pct(m.busy)} busy: the stack was short of CPU, so latencies include waiting for it (and batches grow, which lowers the cost per event).`,
     );
+  const window = { from: loadAndDrain.from, to: loadAndDrain.to };
+  const jit = cpu
+    .filter((s) => s.name.endsWith(JIT_SUFFIX))
+    .map((s) => {
+      const part = s.name.slice(0, -JIT_SUFFIX.length);
+      const cpuSeconds = cpuSecondsIn(s.points, clock, window.from, window.to);
+      const of = loadAndDrain.parts.find((p) => p.name === part)?.cpuSeconds ?? 0;
+      return {
+        part,
+        cpuSeconds,
+        msPerEvent: events > 0 ? (cpuSeconds * 1000) / events : null,
+        share: of > 0 ? Math.min(1, cpuSeconds / of) : 0,
+      };
+    })
+    .filter((j) => j.cpuSeconds > 0);
+  const compilingParts = jit.filter((j) => j.share >= COMPILING_SHARE);
+  for (const j of compilingParts)
+    notes.push(
+      `${j.part}'s JIT compiler took ${pct(j.share)} of its CPU (${j.msPerEvent === null ? `${j.cpuSeconds.toFixed(1)} s` : `${j.msPerEvent.toFixed(2)} ms per event`}): the JVM was still compiling its hot code, as it does in its first minutes under load after a start, and the run's latencies and costs are those of a cold ${j.part}; a run on a warm one costs less.`,
+    );
   const perStored =
     stored && loadAndDrain.stack.msPerEvent !== null ? (loadAndDrain.stack.cpuSeconds * 1000) / stored : null;
   if (stored !== null && perStored !== null && Math.abs(stored - events) > 0.05 * Math.max(1, events))
@@ -275,6 +307,8 @@ export function runCost(
     ingested,
     probeReads: counts.probeReads ?? null,
     missing,
+    jit,
+    compiling: compilingParts.length > 0,
     notes,
   };
 }

@@ -95,6 +95,44 @@ describe("what an event cost", () => {
     expect(cost.drained).toBe(true);
   });
 
+  it("counts a JVM's JIT compiler within the part, not beside it, and says when it was still compiling", () => {
+    // Kafka at 50 % of a core, of which its compiler threads 20 % (a fresh broker) or 2 % (a warm one).
+    const cold = runCost(
+      steady(10, { "kafka JIT": every(10, 20) }),
+      { loadStart: 0, loadEnd: 10_000, drained: 10_000 },
+      { accepted: 1000 },
+      2,
+    );
+    expect(cold.loadAndDrain.parts.map((p) => p.name)).toEqual(["kafka", "producer", "postgres"]);
+    close(cold.loadAndDrain.stack.msPerEvent, 10);
+    expect(cold.jit).toHaveLength(1);
+    expect(cold.jit[0]!.part).toBe("kafka");
+    close(cold.jit[0]!.cpuSeconds, 2);
+    close(cold.jit[0]!.msPerEvent, 2);
+    close(cold.jit[0]!.share, 0.4);
+    expect(cold.compiling).toBe(true);
+    expect(cold.notes.join(" ")).toMatch(
+      /kafka's JIT compiler took 40% of its CPU \(2\.00 ms per event\).*cold kafka/,
+    );
+    const warm = runCost(
+      steady(10, { "kafka JIT": every(10, 2) }),
+      { loadStart: 0, loadEnd: 10_000, drained: 10_000 },
+      { accepted: 1000 },
+      2,
+    );
+    close(warm.jit[0]!.share, 0.04);
+    expect(warm.compiling).toBe(false);
+    expect(warm.notes.join(" ")).not.toMatch(/JIT/);
+    const none = runCost(
+      steady(10),
+      { loadStart: 0, loadEnd: 10_000, drained: 10_000 },
+      { accepted: 1000 },
+      2,
+    );
+    expect(none.jit).toEqual([]);
+    expect(none.compiling).toBe(false);
+  });
+
   it("runs to the last sample when the consumers did not drain, and says so", () => {
     const cost = runCost(steady(12), { loadStart: 0, loadEnd: 10_000, drained: null }, { accepted: 1000 }, 2);
     expect(cost.loadAndDrain.to).toBe(12_000);
@@ -292,6 +330,39 @@ describe("the cost in the report", () => {
     expect(line).toContain(`(${w.parts[0]!.name} ${w.parts[0]!.msPerEvent!.toFixed(2)},`);
     expect(text).toMatch(/note: Other processes took \d+% of the machine/);
     expect(summaryTable(fixture)).not.toContain("stack CPU/event");
+  });
+
+  it("gives a JVM's JIT compiler beside its part, in the summary line and under the part's row", () => {
+    const withJit: Report = {
+      ...report,
+      cost: runCost(
+        [
+          ...fixture.series.cpu,
+          {
+            name: "kafka JIT",
+            points: fixture.series.cpu
+              .find((s) => s.name === "kafka")!
+              .points.map(([t, v]): Point => [t, v / 2]),
+          },
+        ],
+        fixture.times,
+        { accepted: fixture.http.accepted, stored: fixture.ledger?.stored ?? null },
+        fixture.machine.cpus,
+      ),
+    };
+    const c = withJit.cost!;
+    const kafka = c.loadAndDrain.parts.find((p) => p.name === "kafka")!;
+    expect(c.loadAndDrain.stack.msPerEvent).toBeCloseTo(w.stack.msPerEvent!, 9);
+    close(c.jit[0]!.share, 0.5);
+    const line = summaryTable(withJit)
+      .split("\n")
+      .find((l) => l.includes("stack CPU/event"))!;
+    expect(line).toContain(
+      `; kafka's JIT compiler ${c.jit[0]!.msPerEvent!.toFixed(2)} of its ${kafka.msPerEvent!.toFixed(2)})`,
+    );
+    expect(summaryTable(withJit)).toMatch(/note: kafka's JIT compiler took 50% of its CPU/);
+    expect(renderHtml(withJit)).toContain("of which its JIT compiler");
+    expect(renderHtml(report)).not.toContain("of which its JIT compiler");
   });
 
   it("shows a tile, a bar per part and the table in the page", () => {

@@ -1,12 +1,13 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { NamedSeries, Point } from "./model.ts";
+import { JIT_SUFFIX, type NamedSeries, type Point } from "./model.ts";
 
 /**
  * CPU per part of the stack, from /proc, every second: the services, Kafka, PostgreSQL (the
  * postmaster and all its backends), Prometheus, Jaeger, the load generator (k6, or vegeta's
  * attacks and the runner), the whole machine, and what is left ("other": anything else running
- * on the box, e.g. someone's tests). Percent of one core.
+ * on the box, e.g. someone's tests). Percent of one core. For a part that is a JVM (Kafka) also
+ * `<part> JIT`: its just-in-time compiler threads, a share of the part's figure, not beside it.
  */
 const TICKS = 100; // USER_HZ on Linux
 
@@ -16,6 +17,40 @@ interface Totals {
   idle: number;
   /** Per part, per root process: CPU ticks of it and its descendants. */
   parts: Map<string, Map<number, number>>;
+  /** Per JVM part, per root process: CPU ticks of its JIT compiler threads (within `parts`). */
+  jit: Map<string, Map<number, number>>;
+}
+
+/** HotSpot's compiler threads: "C1 CompilerThread0", "C2 CompilerThread1" (15 bytes of comm). */
+const COMPILER_THREAD = /^C[12] CompilerThre/;
+
+/**
+ * The CPU ticks of a JVM's JIT compiler threads, or undefined when the process is no JVM (it has
+ * no such thread). A broker's compiler threads take a large share of its CPU in its first minutes
+ * under load (C2 compiled for 13 s of one core in the first 90 s at 200 events/s here), and
+ * almost nothing once its hot code is compiled.
+ */
+export function jitTicks(pid: number, root = "/proc"): number | undefined {
+  let tasks: string[];
+  try {
+    if (readFileSync(`${root}/${pid}/comm`, "utf8").trim() !== "java") return undefined;
+    tasks = readdirSync(`${root}/${pid}/task`);
+  } catch {
+    return undefined;
+  }
+  let ticks: number | undefined;
+  for (const tid of tasks) {
+    try {
+      const s = readFileSync(`${root}/${pid}/task/${tid}/stat`, "utf8");
+      const comm = s.slice(s.indexOf("(") + 1, s.lastIndexOf(")"));
+      if (!COMPILER_THREAD.test(comm)) continue;
+      const rest = s.slice(s.lastIndexOf(")") + 2).split(" ");
+      ticks = (ticks ?? 0) + Number(rest[11]) + Number(rest[12]);
+    } catch {
+      /* the thread ended */
+    }
+  }
+  return ticks;
 }
 
 function readStat(pid: number): { ppid: number; ticks: number } | null {
@@ -127,8 +162,16 @@ export class CpuSampler {
       byRoot.set(root, (byRoot.get(root) ?? 0) + s.ticks);
       parts.set(name, byRoot);
     }
+    const jit = new Map<string, Map<number, number>>();
+    for (const [root, name] of roots) {
+      const ticks = jitTicks(root);
+      if (ticks === undefined) continue;
+      const byRoot = jit.get(name) ?? new Map<number, number>();
+      byRoot.set(root, ticks);
+      jit.set(name, byRoot);
+    }
     const m = machineTicks();
-    return { t: Date.now(), machine: m.busy, idle: m.idle, parts };
+    return { t: Date.now(), machine: m.busy, idle: m.idle, parts, jit };
   }
 
   private sample(): void {
@@ -169,5 +212,16 @@ export class CpuSampler {
       push(name, v);
     }
     push("other", Math.max(0, machine - known));
+    // Within the part's own figure: not added to what is known.
+    for (const [name, byRoot] of now.jit) {
+      const before = prev.jit.get(name);
+      if (before === undefined) continue;
+      let ticks = 0;
+      for (const [root, t] of byRoot) {
+        const b = before.get(root);
+        if (b !== undefined) ticks += Math.max(0, t - b);
+      }
+      push(name + JIT_SUFFIX, pct(ticks));
+    }
   }
 }

@@ -608,6 +608,17 @@ ${kneeSection}
 `;
 }
 
+/** Under a JVM part's row: what its JIT compiler took of it (a fresh JVM compiles for minutes). */
+function jitRow(cost: RunCost, part: string): string {
+  const j = cost.jit.find((x) => x.part === part);
+  if (!j) return "";
+  return `<tr class="jit"><td>&nbsp;&nbsp;of which its JIT compiler</td><td class="num">${j.cpuSeconds.toFixed(
+    1,
+  )} s</td><td class="num">${fmtPct(j.share, 0)} of ${esc(part)}</td><td class="num">${fmtMs(
+    j.msPerEvent,
+  )}</td><td></td><td></td></tr>`;
+}
+
 /** What an event cost: ms per accepted event by part (a bar each), and the table behind it. */
 function costSection(cost: RunCost): string {
   const w = cost.loadAndDrain;
@@ -620,7 +631,10 @@ function costSection(cost: RunCost): string {
           0,
         )}</td><td class="num">${fmtMs(p.msPerEvent)}</td><td class="num">${fmtMs(
           byLoad.get(p.name)?.msPerEvent ?? null,
-        )}</td><td class="num">${p.missingSamples ? `${p.missingSamples} of ${w.samples}` : "-"}</td></tr>`,
+        )}</td><td class="num">${p.missingSamples ? `${p.missingSamples} of ${w.samples}` : "-"}</td></tr>${jitRow(
+          cost,
+          p.name,
+        )}`,
     )
     .join("");
   const total = `<tr><th>stack</th><th class="num">${w.stack.cpuSeconds.toFixed(1)} s</th><th class="num">100%</th><th class="num">${fmtMs(

@@ -155,3 +155,6 @@ export interface Report {
   notes: string[];
   warnings: string[];
 }
+
+/** The suffix of a JVM part's JIT compiler share in the CPU series (`kafka JIT`, cpu.ts). */
+export const JIT_SUFFIX = " JIT";

@@ -1,4 +1,4 @@
-import type { CostWindow } from "./cost.ts";
+import type { CostWindow, RunCost } from "./cost.ts";
 import type { Report, ThresholdResult } from "./model.ts";
 import { fmtMs, fmtNum, fmtPct } from "./stats.ts";
 
@@ -144,7 +144,7 @@ export function summaryTable(r: Report): string {
     rows.push([
       "stack CPU/event",
       w.stack.msPerEvent === null ? "-" : `${w.stack.msPerEvent.toFixed(2)} ms`,
-      w.stack.msPerEvent === null ? "" : `(${partsText(w)})`,
+      w.stack.msPerEvent === null ? "" : `(${partsText(w)}${jitText(cost)})`,
       "",
     ]);
     rows.push([
@@ -194,6 +194,17 @@ export function partsText(w: CostWindow, shown = 7): string {
   if (rest.length)
     head.push(`${rest.length} others ${fmt(rest.reduce((a, p) => a + (p.msPerEvent ?? 0), 0))}`);
   return head.join(", ") || "no part above 0.005 ms";
+}
+
+/** "; kafka's JIT compiler 1.61 of its 3.00": a JVM part's compiling, within its figure. */
+export function jitText(cost: RunCost): string {
+  const shown = cost.jit.filter((j) => (j.msPerEvent ?? 0) >= 0.005);
+  return shown
+    .map((j) => {
+      const of = cost.loadAndDrain.parts.find((p) => p.name === j.part)?.msPerEvent;
+      return `; ${j.part}'s JIT compiler ${j.msPerEvent!.toFixed(2)}${of == null ? "" : ` of its ${of.toFixed(2)}`}`;
+    })
+    .join("");
 }
 
 /** "93% busy (stack 71%, generator 9%, other 13%)": shares of the machine's capacity. */

@@ -43,6 +43,9 @@ export interface RunFigures {
   /** The stack's CPU per accepted event over the load and its drain, ms (null: not sampled), and per part. */
   stackCpuMsPerEvent: number | null;
   stackCpuMsPerEventByPart: Record<string, number>;
+  /** Of those, a JVM part's JIT compiler per event (`kafka`), and whether one was still compiling (a cold start). */
+  jitCpuMsPerEventByPart: Record<string, number>;
+  compiling: boolean;
   /** Shares of the machine (0..1) busy, and taken by processes outside the stack and the generator. */
   machineBusyShare: number | null;
   otherShare: number | null;

@@ -1,0 +1,36 @@
+import { existsSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { CpuSampler, jitTicks } from "./cpu.ts";
+
+// The sampler against the native infrastructure the tests run on: the broker is a real JVM, so
+// its compiler threads are found and sampled as `kafka JIT`, a share of `kafka`.
+const runDir = fileURLToPath(new URL("../../.eventscope/run", import.meta.url));
+const pidFile = `${runDir}/kafka.pid`;
+const kafkaPid = existsSync(pidFile) ? Number(readFileSync(pidFile, "utf8").trim().split(/\s+/)[0]) : 0;
+
+// Under TEST_INFRA=testcontainers the broker is a container: no pid of it on this machine.
+describe.runIf(kafkaPid > 0)("the JIT share of the native broker's CPU", () => {
+  it("finds the broker's compiler threads, and none in this Node process", () => {
+    const ticks = jitTicks(kafkaPid);
+    expect(ticks).toBeTypeOf("number");
+    // A broker that answered the tests' requests has compiled code: its compiler has run.
+    expect(ticks!).toBeGreaterThan(0);
+    expect(jitTicks(process.pid)).toBeUndefined();
+  });
+
+  it("samples it as `kafka JIT` beside `kafka`, never above it", async () => {
+    const sampler = new CpuSampler(runDir);
+    sampler.start(100);
+    await new Promise((r) => setTimeout(r, 1200));
+    sampler.stop();
+    const kafka = sampler.series.get("kafka") ?? [];
+    const jit = sampler.series.get("kafka JIT") ?? [];
+    expect(kafka.length).toBeGreaterThan(5);
+    expect(jit.length).toBe(kafka.length);
+    const sum = (points: [number, number][]) => points.reduce((a, [, v]) => a + v, 0);
+    expect(sum(jit)).toBeLessThanOrEqual(sum(kafka) + 1e-9);
+    // Not a part of the stack beside the others: the services' names only.
+    expect([...sampler.series.keys()].filter((n) => n.endsWith(" JIT"))).toEqual(["kafka JIT"]);
+  });
+});
