@@ -9,6 +9,12 @@ KAFKA_HOME=$EVENTSCOPE_CACHE/kafka/$KAFKA_VERSION
 KAFKA_DATA=$DATA_DIR/kafka
 KAFKA_CONF=$EVENTSCOPE_HOME/conf/kafka.properties
 KAFKA_HEAP=${KAFKA_HEAP:--Xms128m -Xmx512m}
+# The broker's JIT: c1 (the default) compiles with HotSpot's client compiler only
+# (-XX:TieredStopAtLevel=1); c2 runs the JVM's usual tiers up to the server compiler. A fresh
+# broker's C2 compiler thread took about half of its CPU in its first minute under load, 1.37 of
+# 2.78 ms per event at 200/s (C1 alone: 1.64, of which 0.14), and once warm the two cost the same
+# at 1,000/s (0.20-0.22 ms per event): bench/README.md, "The broker's JIT".
+KAFKA_JIT=${KAFKA_JIT:-c1}
 JMX_EXPORTER_VERSION=${JMX_EXPORTER_VERSION:-1.0.1} # keep in step with infra/kafka/jmx-exporter.pom.xml
 JMX_EXPORTER_HOME=$EVENTSCOPE_CACHE/jmx-exporter/$JMX_EXPORTER_VERSION
 JMX_EXPORTER_JAR=$JMX_EXPORTER_HOME/jmx_prometheus_javaagent-$JMX_EXPORTER_VERSION.jar
@@ -142,9 +148,19 @@ kafka_cluster_id() {
   echo "$id"
 }
 
+# The JVM options of KAFKA_JIT; anything but c1 or c2 stops the start, naming the variable.
+kafka_jit_opts() {
+  case "$KAFKA_JIT" in
+    c1) echo "-XX:TieredStopAtLevel=1" ;;
+    c2) echo "" ;;
+    *) die "KAFKA_JIT: \"$KAFKA_JIT\" is not c1 or c2" ;;
+  esac
+}
+
 kafka_start() {
-  local t0
+  local t0 jit
   t0=$(now)
+  jit=$(kafka_jit_opts) || return 1
   if [ -n "$(part_pid kafka)" ]; then
     wait_ready kafka 30 port_open "$KAFKA_PORT" || return 1
     info "kafka already running (pid $(part_pid kafka))"
@@ -170,7 +186,7 @@ kafka_start() {
   # shellcheck disable=SC2086
   # A periodic G1 cycle every 30 s gives back heap the broker no longer uses (its live set is
   # ~200 MB; without it the heap stays at its high-water mark, up to -Xmx, in resident memory).
-  start_bg kafka java $KAFKA_HEAP -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:G1PeriodicGCInterval=30000 -XX:+ExitOnOutOfMemoryError \
+  start_bg kafka java $KAFKA_HEAP $jit -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:G1PeriodicGCInterval=30000 -XX:+ExitOnOutOfMemoryError \
     -Djava.awt.headless=true -Dlog4j2.configurationFile="$INFRA_DIR/kafka/log4j2.properties" \
     -javaagent:"$JMX_EXPORTER_JAR=127.0.0.1:$KAFKA_METRICS_PORT:$JMX_EXPORTER_CONFIG" \
     -cp "$cp" kafka.Kafka "$KAFKA_CONF"

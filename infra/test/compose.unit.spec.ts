@@ -129,7 +129,11 @@ describe("docker-compose.yml against the native stack", () => {
     expect(agent?.command?.join(" ")).toContain(`/agent/${jar}`);
     expect(services.kafka?.depends_on?.["jmx-agent"]?.condition).toBe("service_completed_successfully");
     const opts = String(services.kafka?.environment?.KAFKA_OPTS);
-    const m = /^-javaagent:(\S+)=(\d+):(\S+)$/.exec(opts);
+    // The JIT as natively (KAFKA_JIT=c1): the client compiler only, unless KAFKA_JIT_OPTS says otherwise.
+    const jit = "${KAFKA_JIT_OPTS--XX:TieredStopAtLevel=1} ";
+    expect(opts.startsWith(jit), opts).toBe(true);
+    expect(shellDefault("infra/native/kafka.sh", "KAFKA_JIT")).toBe("c1");
+    const m = /^-javaagent:(\S+)=(\d+):(\S+)$/.exec(opts.slice(jit.length));
     expect(m, opts).not.toBeNull();
     const [, jarPath, port, config] = m!;
     expect(jarPath).toBe(`/opt/jmx-exporter/${jar}`);

@@ -16,3 +16,42 @@ describe("the native Kafka's cluster id", () => {
     expect(new Set(ids).size).toBe(500);
   });
 });
+
+describe("the native Kafka's JIT (KAFKA_JIT)", () => {
+  const common = fileURLToPath(new URL("../native/common.sh", import.meta.url));
+  const jitOpts = (value: string | undefined) => {
+    const set = value === undefined ? "unset KAFKA_JIT" : `export KAFKA_JIT='${value}'`;
+    const script = `${set}; EVENTSCOPE_HOME=/nonexistent EVENTSCOPE_CACHE=/nonexistent; source "$1"; DATA_DIR=/nonexistent; source "$2"; kafka_jit_opts`;
+    try {
+      return {
+        out: execFileSync("bash", ["-c", script, "bash", common, kafkaSh], {
+          encoding: "utf8",
+          stdio: "pipe",
+        }).trim(),
+        code: 0,
+      };
+    } catch (error) {
+      const e = error as { status: number; stderr: Buffer | string };
+      return { out: String(e.stderr), code: e.status };
+    }
+  };
+
+  it("compiles with the client compiler only by default, with the usual tiers for c2", () => {
+    expect(jitOpts(undefined)).toEqual({ out: "-XX:TieredStopAtLevel=1", code: 0 });
+    expect(jitOpts("c1")).toEqual({ out: "-XX:TieredStopAtLevel=1", code: 0 });
+    expect(jitOpts("c2")).toEqual({ out: "", code: 0 });
+  });
+
+  it("refuses anything else, naming the variable", () => {
+    for (const bad of ["C1", "server", "c1 -XX:+PrintCompilation", ""]) {
+      const r = jitOpts(bad);
+      if (bad === "") {
+        // Empty is unset: the default.
+        expect(r).toEqual({ out: "-XX:TieredStopAtLevel=1", code: 0 });
+        continue;
+      }
+      expect(r.code, bad).toBe(1);
+      expect(r.out).toContain(`KAFKA_JIT: "${bad}" is not c1 or c2`);
+    }
+  });
+});

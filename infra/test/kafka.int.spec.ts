@@ -1,4 +1,6 @@
 import { randomUUID } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Kafka, Partitioners, logLevel } from "kafkajs";
 import type { Admin } from "kafkajs";
@@ -171,5 +173,17 @@ describe("Kafka (KRaft) through kafkajs", () => {
     } finally {
       await admin.deleteTopics({ topics: [txTopic] }).catch(() => undefined);
     }
+  });
+});
+
+// The native broker (not a container's: no pid of it here) runs with the JIT KAFKA_JIT chose.
+const pidFile = fileURLToPath(new URL("../../.eventscope/run/kafka.pid", import.meta.url));
+const brokerPid = existsSync(pidFile) ? Number(readFileSync(pidFile, "utf8").trim().split(/\s+/)[0]) : 0;
+describe.runIf(brokerPid > 0 && existsSync(`/proc/${brokerPid}/cmdline`))("the native broker's JVM", () => {
+  it("compiles with the client compiler only unless KAFKA_JIT=c2", () => {
+    const args = readFileSync(`/proc/${brokerPid}/cmdline`, "utf8").split("\0");
+    expect(args).toContain("kafka.Kafka");
+    if (process.env.KAFKA_JIT === "c2") expect(args).not.toContain("-XX:TieredStopAtLevel=1");
+    else expect(args).toContain("-XX:TieredStopAtLevel=1");
   });
 });

@@ -216,7 +216,9 @@ export function runFigures(
     stackCpuMsPerEventByPart: Object.fromEntries(
       (headline?.parts ?? []).map((p) => [p.name, p.msPerEvent ?? 0]),
     ),
-    jitCpuMsPerEventByPart: Object.fromEntries((report.cost?.jit ?? []).map((j) => [j.part, j.msPerEvent ?? 0])),
+    jitCpuMsPerEventByPart: Object.fromEntries(
+      (report.cost?.jit ?? []).map((j) => [j.part, j.msPerEvent ?? 0]),
+    ),
     compiling: report.cost?.compiling ?? false,
     machineBusyShare: headline?.machine.busy ?? null,
     otherShare: headline?.machine.other ?? null,
