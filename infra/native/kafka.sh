@@ -12,8 +12,9 @@ KAFKA_HEAP=${KAFKA_HEAP:--Xms128m -Xmx512m}
 # The broker's JIT: c1 (the default) compiles with HotSpot's client compiler only
 # (-XX:TieredStopAtLevel=1); c2 runs the JVM's usual tiers up to the server compiler. A fresh
 # broker's C2 compiler thread took about half of its CPU in its first minute under load, 1.37 of
-# 2.78 ms per event at 200/s (C1 alone: 1.64, of which 0.14), and once warm the two cost the same
-# at 1,000/s (0.20-0.22 ms per event): bench/README.md, "The broker's JIT".
+# 2.78 ms per event at 200/s (C1 alone: 1.64, of which 0.14). Once warm the two cost about the same
+# for the services' batched traffic at 1,000/s; thousands of small produce requests a second cost
+# 35-50 % more with C1: bench/README.md, "The broker's JIT".
 KAFKA_JIT=${KAFKA_JIT:-c1}
 JMX_EXPORTER_VERSION=${JMX_EXPORTER_VERSION:-1.0.1} # keep in step with infra/kafka/jmx-exporter.pom.xml
 JMX_EXPORTER_HOME=$EVENTSCOPE_CACHE/jmx-exporter/$JMX_EXPORTER_VERSION
