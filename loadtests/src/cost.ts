@@ -34,6 +34,17 @@ export const STACK_PARTS = [
 /** A JVM whose JIT compiler took this share of its CPU or more was still compiling its hot code. */
 export const COMPILING_SHARE = 0.2;
 
+/** A JVM part's JIT compiler threads: their CPU, per event, and their share of the part's CPU. */
+export interface JitCost {
+  part: string;
+  cpuSeconds: number;
+  msPerEvent: number | null;
+  share: number;
+}
+
+/** The JVM parts that were still compiling their hot code (a start shortly before the run). */
+export const stillCompiling = (jit: JitCost[]): JitCost[] => jit.filter((j) => j.share >= COMPILING_SHARE);
+
 /** Other processes above this share of the machine make a noisy box worth a note. */
 export const NOISY_OTHER_SHARE = 0.1;
 /** The machine busier than this share: the stack was starved of CPU. */
@@ -91,9 +102,7 @@ export interface RunCost {
    * The JVM parts' JIT compiler threads over the load and its drain (within the part's figure):
    * their CPU, per event, and their share of the part's CPU.
    */
-  jit: { part: string; cpuSeconds: number; msPerEvent: number | null; share: number }[];
-  /** Whether a JVM part spent COMPILING_SHARE or more of its CPU compiling: a cold start. */
-  compiling: boolean;
+  jit: JitCost[];
   /** Notes for a reader: a noisy or saturated box, a part missing, samples lost to a restart. */
   notes: string[];
 }
@@ -254,12 +263,11 @@ export function runCost(
     notes.push(
       `The machine was ${pct(m.busy)} busy: the stack was short of CPU, so latencies include waiting for it (and batches grow, which lowers the cost per event).`,
     );
-  const window = { from: loadAndDrain.from, to: loadAndDrain.to };
-  const jit = cpu
+  const jit: JitCost[] = cpu
     .filter((s) => s.name.endsWith(JIT_SUFFIX))
     .map((s) => {
       const part = s.name.slice(0, -JIT_SUFFIX.length);
-      const cpuSeconds = cpuSecondsIn(s.points, clock, window.from, window.to);
+      const cpuSeconds = cpuSecondsIn(s.points, clock, loadAndDrain.from, loadAndDrain.to);
       const of = loadAndDrain.parts.find((p) => p.name === part)?.cpuSeconds ?? 0;
       return {
         part,
@@ -269,8 +277,7 @@ export function runCost(
       };
     })
     .filter((j) => j.cpuSeconds > 0);
-  const compilingParts = jit.filter((j) => j.share >= COMPILING_SHARE);
-  for (const j of compilingParts)
+  for (const j of stillCompiling(jit))
     notes.push(
       `${j.part}'s JIT compiler took ${pct(j.share)} of its CPU (${j.msPerEvent === null ? `${j.cpuSeconds.toFixed(1)} s` : `${j.msPerEvent.toFixed(2)} ms per event`}): the JVM was still compiling its hot code, as it does in its first minutes under load after a start, and the run's latencies and costs are those of a cold ${j.part}; a run on a warm one costs less.`,
     );
@@ -308,7 +315,6 @@ export function runCost(
     probeReads: counts.probeReads ?? null,
     missing,
     jit,
-    compiling: compilingParts.length > 0,
     notes,
   };
 }

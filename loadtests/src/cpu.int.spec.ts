@@ -1,17 +1,17 @@
-import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { CpuSampler, jitTicks } from "./cpu.ts";
+import { CpuSampler, isJvm, jitTicks, partPid } from "./cpu.ts";
 
 // The sampler against the native infrastructure the tests run on: the broker is a real JVM, so
 // its compiler threads are found and sampled as `kafka JIT`, a share of `kafka`.
 const runDir = fileURLToPath(new URL("../../.eventscope/run", import.meta.url));
-const pidFile = `${runDir}/kafka.pid`;
-const kafkaPid = existsSync(pidFile) ? Number(readFileSync(pidFile, "utf8").trim().split(/\s+/)[0]) : 0;
+const kafkaPid = partPid(runDir, "kafka") ?? 0;
 
 // Under TEST_INFRA=testcontainers the broker is a container: no pid of it on this machine.
 describe.runIf(kafkaPid > 0)("the JIT share of the native broker's CPU", () => {
   it("finds the broker's compiler threads, and none in this Node process", () => {
+    expect(isJvm(kafkaPid)).toBe(true);
+    expect(isJvm(process.pid)).toBe(false);
     const ticks = jitTicks(kafkaPid);
     expect(ticks).toBeTypeOf("number");
     // A broker that answered the tests' requests has compiled code: its compiler has run.

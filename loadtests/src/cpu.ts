@@ -25,15 +25,39 @@ interface Totals {
 const COMPILER_THREAD = /^C[12] CompilerThre/;
 
 /**
- * The CPU ticks of a JVM's JIT compiler threads, or undefined when the process is no JVM (it has
- * no such thread). A broker's compiler threads take a large share of its CPU in its first minutes
- * under load (C2 compiled for 13 s of one core in the first 90 s at 200 events/s here), and
- * almost nothing once its hot code is compiled.
+ * A /proc stat line: the name (between the first "(" and the last ")", which may hold spaces and
+ * parentheses), the parent and the CPU ticks (utime + stime).
+ */
+function parseStat(s: string): { comm: string; ppid: number; ticks: number } {
+  const close = s.lastIndexOf(")");
+  // fields after the name: state(0) ppid(1) ... utime(11) stime(12)
+  const rest = s.slice(close + 2).split(" ");
+  return {
+    comm: s.slice(s.indexOf("(") + 1, close),
+    ppid: Number(rest[1]),
+    ticks: Number(rest[11]) + Number(rest[12]),
+  };
+}
+
+/** Whether the process is a JVM (its comm is "java"); false when it is gone. */
+export function isJvm(pid: number, root = "/proc"): boolean {
+  try {
+    return readFileSync(`${root}/${pid}/comm`, "utf8").trim() === "java";
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The CPU ticks of a JVM's JIT compiler threads, or undefined when it has no such thread (or is
+ * gone). A broker's compiler threads take a large share of its CPU in its first minutes under
+ * load (C2 compiled for 13 s of one core in the first 90 s at 200 events/s here), and almost
+ * nothing once its hot code is compiled. Threads are listed afresh each time: HotSpot starts and
+ * stops compiler threads as its queue grows and shrinks.
  */
 export function jitTicks(pid: number, root = "/proc"): number | undefined {
   let tasks: string[];
   try {
-    if (readFileSync(`${root}/${pid}/comm`, "utf8").trim() !== "java") return undefined;
     tasks = readdirSync(`${root}/${pid}/task`);
   } catch {
     return undefined;
@@ -41,11 +65,8 @@ export function jitTicks(pid: number, root = "/proc"): number | undefined {
   let ticks: number | undefined;
   for (const tid of tasks) {
     try {
-      const s = readFileSync(`${root}/${pid}/task/${tid}/stat`, "utf8");
-      const comm = s.slice(s.indexOf("(") + 1, s.lastIndexOf(")"));
-      if (!COMPILER_THREAD.test(comm)) continue;
-      const rest = s.slice(s.lastIndexOf(")") + 2).split(" ");
-      ticks = (ticks ?? 0) + Number(rest[11]) + Number(rest[12]);
+      const t = parseStat(readFileSync(`${root}/${pid}/task/${tid}/stat`, "utf8"));
+      if (COMPILER_THREAD.test(t.comm)) ticks = (ticks ?? 0) + t.ticks;
     } catch {
       /* the thread ended */
     }
@@ -53,12 +74,41 @@ export function jitTicks(pid: number, root = "/proc"): number | undefined {
   return ticks;
 }
 
+/**
+ * Ticks since the previous sample, over a part's root processes: a root without a baseline (a
+ * restart) starts a new one, unless it is a followed process started since then (counted from zero).
+ */
+function ticksSince(
+  now: Map<number, number>,
+  before: Map<number, number> | undefined,
+  countNew: boolean,
+): number {
+  let ticks = 0;
+  for (const [root, t] of now) {
+    const b = before?.get(root);
+    if (b !== undefined) ticks += Math.max(0, t - b);
+    else if (countNew) ticks += t;
+  }
+  return ticks;
+}
+
+/** A part's recorded pid (`<runDir>/<part>.pid`: the pid, then its start time), if any. */
+export function partPid(runDir: string, part: string): number | undefined {
+  try {
+    const pid = Number(
+      readFileSync(join(runDir, `${part}.pid`), "utf8")
+        .trim()
+        .split(/\s+/)[0],
+    );
+    return pid > 0 ? pid : undefined;
+  } catch {
+    return undefined; // not running natively, or gone
+  }
+}
+
 function readStat(pid: number): { ppid: number; ticks: number } | null {
   try {
-    const s = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const rest = s.slice(s.lastIndexOf(")") + 2).split(" ");
-    // fields after the name: state(0) ppid(1) ... utime(11) stime(12)
-    return { ppid: Number(rest[1]), ticks: Number(rest[11]) + Number(rest[12]) };
+    return parseStat(readFileSync(`/proc/${pid}/stat`, "utf8"));
   } catch {
     return null;
   }
@@ -76,6 +126,7 @@ export class CpuSampler {
   private readonly runDir: string;
   private readonly extra = new Map<string, Set<number>>();
   private prev: Totals | null = null;
+  private readonly jvms = new Map<number, boolean>();
   private timer: NodeJS.Timeout | null = null;
   readonly series = new Map<string, Point[]>();
 
@@ -125,12 +176,9 @@ export class CpuSampler {
       /* not running natively */
     }
     for (const f of files) {
-      try {
-        const pid = Number(readFileSync(join(this.runDir, f), "utf8").trim().split(/\s+/)[0]);
-        if (pid > 0) out.set(pid, f.replace(/\.pid$/, ""));
-      } catch {
-        /* gone */
-      }
+      const part = f.replace(/\.pid$/, "");
+      const pid = partPid(this.runDir, part);
+      if (pid !== undefined) out.set(pid, part);
     }
     for (const [name, set] of this.extra) for (const pid of set) out.set(pid, name);
     return out;
@@ -164,6 +212,10 @@ export class CpuSampler {
     }
     const jit = new Map<string, Map<number, number>>();
     for (const [root, name] of roots) {
+      // Whether a root is a JVM is asked once per pid, not every second.
+      let jvm = this.jvms.get(root);
+      if (jvm === undefined) this.jvms.set(root, (jvm = isJvm(root)));
+      if (!jvm) continue;
       const ticks = jitTicks(root);
       if (ticks === undefined) continue;
       const byRoot = jit.get(name) ?? new Map<number, number>();
@@ -199,15 +251,7 @@ export class CpuSampler {
       const before = prev.parts.get(name);
       const followed = this.extra.has(name);
       if (before === undefined && !followed) continue;
-      let ticks = 0;
-      for (const [root, t] of byRoot) {
-        const b = before?.get(root);
-        // A followed process started since the last sample counts from zero; a part's new root
-        // process (a restart) starts a new baseline.
-        if (b !== undefined) ticks += Math.max(0, t - b);
-        else if (followed) ticks += t;
-      }
-      const v = pct(ticks);
+      const v = pct(ticksSince(byRoot, before, followed));
       known += v;
       push(name, v);
     }
@@ -215,13 +259,7 @@ export class CpuSampler {
     // Within the part's own figure: not added to what is known.
     for (const [name, byRoot] of now.jit) {
       const before = prev.jit.get(name);
-      if (before === undefined) continue;
-      let ticks = 0;
-      for (const [root, t] of byRoot) {
-        const b = before.get(root);
-        if (b !== undefined) ticks += Math.max(0, t - b);
-      }
-      push(name + JIT_SUFFIX, pct(ticks));
+      if (before !== undefined) push(name + JIT_SUFFIX, pct(ticksSince(byRoot, before, false)));
     }
   }
 }

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { jitTicks } from "./cpu.ts";
+import { isJvm, jitTicks } from "./cpu.ts";
 
 /** A /proc of one process: its comm and its threads' stat lines (utime, stime in fields 14-15). */
 function fakeProc(comm: string, threads: [string, number, number][]): { root: string; pid: number } {
@@ -39,10 +39,13 @@ describe("a JVM's JIT compiler threads", () => {
   });
 
   it("gives nothing for a process that is no JVM, one with no compiler thread, or one gone", () => {
+    // Only a JVM's threads are read: the sampler asks isJvm first (once per pid).
     const node = fakeProc("node", [["C2 CompilerThre", 1, 1]]);
-    expect(jitTicks(node.pid, node.root)).toBeUndefined();
+    expect(isJvm(node.pid, node.root)).toBe(false);
     const bare = fakeProc("java", [["java", 1, 1]]);
+    expect(isJvm(bare.pid, bare.root)).toBe(true);
     expect(jitTicks(bare.pid, bare.root)).toBeUndefined();
+    expect(isJvm(999_999, bare.root)).toBe(false);
     expect(jitTicks(999_999, bare.root)).toBeUndefined();
   });
 });

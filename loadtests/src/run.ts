@@ -23,6 +23,7 @@ import { driveLoad, startRun } from "./run/drive.ts";
 import { judgeFigures } from "./run/judge.ts";
 import { assembleReport, runFigures, writeReport } from "./run/report.ts";
 import { env, prepareRun, scenarioDefaults } from "./run/setup.ts";
+import { jitPhrase } from "./summary.ts";
 import type { RunFigures, RunOptions } from "./run/types.ts";
 import type { ScenarioName } from "../scenarios/lib/model.ts";
 
@@ -45,15 +46,11 @@ export async function runScenario(opts: RunOptions): Promise<RunFigures> {
   return runFigures(setup, report, await writeReport(setup, report));
 }
 
-/** "kafka's JIT compiler took 1.61 of its 3.00 ms per event": what a fresh JVM spent compiling. */
-function coldText(f: RunFigures): string {
-  return Object.entries(f.jitCpuMsPerEventByPart)
-    .map(
-      ([part, ms]) =>
-        `${part}'s JIT compiler took ${ms.toFixed(2)} of its ${(f.stackCpuMsPerEventByPart[part] ?? 0).toFixed(2)} ms per event`,
-    )
+/** "kafka's JIT compiler 1.45 of its 2.84 ms of CPU per event": what a fresh JVM spent compiling. */
+const coldText = (f: RunFigures): string =>
+  Object.entries(f.jitCpuMsPerEventByPart)
+    .map(([part, ms]) => `${jitPhrase(part, ms, f.stackCpuMsPerEventByPart[part])} ms of CPU per event`)
     .join(", ");
-}
 
 /** Where everything is, after `make demo` (the stack stays up). */
 function demoFooter(f: RunFigures): string {

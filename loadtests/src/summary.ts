@@ -196,14 +196,18 @@ export function partsText(w: CostWindow, shown = 7): string {
   return head.join(", ") || "no part above 0.005 ms";
 }
 
-/** "; kafka's JIT compiler 1.61 of its 3.00": a JVM part's compiling, within its figure. */
+/** "kafka's JIT compiler 1.45 of its 2.84": what a JVM part spent compiling, within its own figure (ms). */
+export const jitPhrase = (part: string, ms: number, of: number | null | undefined): string =>
+  `${part}'s JIT compiler ${ms.toFixed(2)}${of == null ? "" : ` of its ${of.toFixed(2)}`}`;
+
+/** "; kafka's JIT compiler 1.45 of its 2.84": the end of the summary's CPU line. */
 export function jitText(cost: RunCost): string {
-  const shown = cost.jit.filter((j) => (j.msPerEvent ?? 0) >= 0.005);
-  return shown
-    .map((j) => {
-      const of = cost.loadAndDrain.parts.find((p) => p.name === j.part)?.msPerEvent;
-      return `; ${j.part}'s JIT compiler ${j.msPerEvent!.toFixed(2)}${of == null ? "" : ` of its ${of.toFixed(2)}`}`;
-    })
+  return cost.jit
+    .filter((j) => (j.msPerEvent ?? 0) >= 0.005)
+    .map(
+      (j) =>
+        `; ${jitPhrase(j.part, j.msPerEvent!, cost.loadAndDrain.parts.find((p) => p.name === j.part)?.msPerEvent)}`,
+    )
     .join("");
 }
 

@@ -5,7 +5,7 @@
 import { writeFile } from "node:fs/promises";
 import { cpus, hostname, loadavg } from "node:os";
 import { join, relative } from "node:path";
-import { runCost, withStepCost } from "../cost.ts";
+import { runCost, stillCompiling, withStepCost } from "../cost.ts";
 import { probeWarnings, type ProbeMode } from "../../scenarios/lib/probe.ts";
 import type { ProbeSample } from "../engine.ts";
 import { renderHtml } from "../html.ts";
@@ -219,7 +219,7 @@ export function runFigures(
     jitCpuMsPerEventByPart: Object.fromEntries(
       (report.cost?.jit ?? []).map((j) => [j.part, j.msPerEvent ?? 0]),
     ),
-    compiling: report.cost?.compiling ?? false,
+    compiling: stillCompiling(report.cost?.jit ?? []).length > 0,
     machineBusyShare: headline?.machine.busy ?? null,
     otherShare: headline?.machine.other ?? null,
     lost: ledger?.lost ?? null,
