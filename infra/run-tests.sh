@@ -108,6 +108,20 @@ counts=$(node -e '
 ' "$RESULTS") || summary_fail "cannot read $RESULTS"
 read -r total passed failed skipped failed_suites <<<"$counts"
 
+# What failed, by file and name with the first line of its error, just above the summary: a log
+# read from its tail shows which test it was.
+failures=$(node -e '
+  const r = JSON.parse(require("node:fs").readFileSync(process.argv[1], "utf8"));
+  const root = process.argv[2] + "/";
+  const first = (m) => String(m ?? "").replace(/\x1b\[[0-9;]*m/g, "").split("\n").find((l) => l.trim()) ?? "";
+  for (const f of r.testResults ?? []) {
+    const file = String(f.name ?? "").replace(root, "");
+    const failed = (f.assertionResults ?? []).filter((a) => a.status === "failed");
+    for (const a of failed) console.log(`✗ ${file} › ${a.fullName}\n    ${first(a.failureMessages?.[0]).trim().slice(0, 300)}`);
+    if (!failed.length && f.status === "failed") console.log(`✗ ${file} (the file failed)\n    ${first(f.message).trim().slice(0, 300)}`);
+  }
+' "$RESULTS" "$REPO_DIR") || failures=""
+
 if [ "$total" = 0 ]; then
   summary_fail "vitest ran no test at all"
 fi
@@ -116,6 +130,7 @@ if [ "$code" != 0 ] && [ "$failed" = 0 ]; then failed=$((failed_suites > 0 ? fai
 if [ "$code" = 0 ] && [ "$failed_suites" != 0 ]; then code=1; fi
 text="$passed passed, $failed failed"
 [ "$skipped" = 0 ] || text="$text, $skipped skipped"
+if [ -n "$failures" ]; then printf '\nfailed:\n%s\n' "$failures"; fi
 printf '\n(%ss in all)\n' "$((SECONDS - t_start))"
 echo "$text"
 exit "$code"
