@@ -79,12 +79,12 @@ ps: ## The services and the infrastructure: pid, port, health, memory
 STACK_READY = for u in 8081 8082 8083 8084; do curl -fsS -o /dev/null --max-time 2 http://127.0.0.1:$$u/health/ready || exit 1; done; \
 	curl -fsS -o /dev/null --max-time 2 http://127.0.0.1:9090/-/ready
 
-load: ## One scenario against the running stack: make load SCENARIO=smoke|load|ramp|spike|soak|flows RATE=1000 DURATION=60s ENGINE=native|k6
+load: ## One scenario against the running stack: make load SCENARIO=smoke|load|ramp|spike|soak|flows RATE=1000 DURATION=60s WARMUP=10s ENGINE=native|k6
 	@( $(STACK_READY) ) >/dev/null 2>&1 || $(MAKE) --no-print-directory up
 	@node loadtests/src/run.ts --scenario $(SCENARIO) --engine $(ENGINE) \
 		$(if $(filter file,$(origin RATE)),,--rate $(RATE)) $(if $(filter file,$(origin DURATION)),,--duration $(DURATION))
 
-demo: up ## First command on a fresh machine: install, start everything, 20 s of load (ENGINE=native|k6), summary and report
+demo: up ## First command on a fresh machine: install, start everything, a 10 s warm-up and 20 s of load (ENGINE=native|k6), summary and report
 	@node loadtests/src/run.ts --demo --engine $(ENGINE)
 
 dashboards: install ## Regenerate dashboards/*.json from dashboards/generate.ts

@@ -29,7 +29,10 @@ describe.runIf(kafkaPid > 0)("the JIT share of the native broker's CPU", () => {
     expect(kafka.length).toBeGreaterThan(5);
     expect(jit.length).toBe(kafka.length);
     const sum = (points: [number, number][]) => points.reduce((a, [, v]) => a + v, 0);
-    expect(sum(jit)).toBeLessThanOrEqual(sum(kafka) + 1e-9);
+    // The compiler threads' ticks are read a moment after the process's in each sample, and a
+    // tick (10 ms) is 10 % of a core over a 100 ms sample: on a broker doing little but compile,
+    // the two sums may differ by the ticks that fell in between. Two ticks' worth, no more.
+    expect(sum(jit)).toBeLessThanOrEqual(sum(kafka) + 20);
     // Not a part of the stack beside the others: the services' names only.
     expect([...sampler.series.keys()].filter((n) => n.endsWith(" JIT"))).toEqual(["kafka JIT"]);
   });

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { defaultSlo, sloFor } from "../scenarios/lib/slo.ts";
 import { barChart, timeChart } from "./charts.ts";
-import type { ThresholdResult } from "./model.ts";
+import type { Report, ThresholdResult } from "./model.ts";
 import { fmtMs, percentile } from "./stats.ts";
-import { overBy } from "./summary.ts";
+import { describeLoad, overBy } from "./summary.ts";
 
 describe("SLOs", () => {
   it("defaults to DESIGN.md's targets and takes overrides from the environment", () => {
@@ -51,6 +51,17 @@ describe("statistics and formatting", () => {
     expect(overBy(t({ ok: true }))).toBe("");
     expect(overBy(t({ unit: "s", limit: 2, observed: 2.5 }))).toBe("+0.50 s, 1.3x");
     expect(overBy(t({ unit: "/s", limit: 950, observed: 576 }))).toBe("-374/s, 61% of it");
+  });
+});
+
+describe("a run's load in words", () => {
+  const report = (scenario: string, params: Record<string, string | number>) =>
+    ({ scenario, params, knee: null }) as unknown as Report;
+  it("names the rate, the duration and a warm-up before them", () => {
+    expect(describeLoad(report("load", { rate: 1000, duration: "60s" }))).toBe("load, 1000/s for 60s");
+    expect(describeLoad(report("load", { rate: 200, duration: "20s", warmup: "10s" }))).toBe(
+      "load, 200/s for 20s after a 10s warm-up",
+    );
   });
 });
 

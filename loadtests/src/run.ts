@@ -1,7 +1,7 @@
 /**
  * Runs one scenario against the running stack and judges it:
  *
- *   node loadtests/src/run.ts --scenario load --rate 1000 --duration 60s [--engine native|k6]
+ *   node loadtests/src/run.ts --scenario load --rate 1000 --duration 60s [--warmup 10s] [--engine native|k6]
  *
  * An engine drives the load planned by scenarios/lib/model.ts (the native engine: vegeta and the
  * undici flow driver; or the user's own k6 running loadtests/scenarios/<scenario>.ts) and
@@ -19,7 +19,7 @@ import { relative } from "node:path";
 import { parseArgs } from "node:util";
 import { chooseEngine } from "./engine.ts";
 import { collectFigures } from "./run/collect.ts";
-import { driveLoad, startRun } from "./run/drive.ts";
+import { driveLoad, startRun, warmUp } from "./run/drive.ts";
 import { judgeFigures } from "./run/judge.ts";
 import { assembleReport, runFigures, writeReport } from "./run/report.ts";
 import { env, prepareRun, scenarioDefaults } from "./run/setup.ts";
@@ -37,6 +37,7 @@ export type { ScenarioName } from "../scenarios/lib/model.ts";
  */
 export async function runScenario(opts: RunOptions): Promise<RunFigures> {
   const setup = await prepareRun(opts);
+  await warmUp(setup);
   const started = await startRun(setup);
   const load = await driveLoad(setup, started);
   const figures = await collectFigures(setup, started, load);
@@ -84,6 +85,7 @@ async function main(): Promise<void> {
       duration: { type: "string", short: "d" },
       quiet: { type: "boolean", short: "q" },
       demo: { type: "boolean" },
+      warmup: { type: "string", short: "w" },
       engine: { type: "string", short: "e" },
     },
   });
@@ -95,6 +97,7 @@ async function main(): Promise<void> {
       scenario: "load",
       rate: Number(values.rate ?? process.env.DEMO_RATE ?? 200),
       duration: values.duration ?? process.env.DEMO_DURATION ?? "20s",
+      warmup: values.warmup ?? process.env.DEMO_WARMUP ?? "10s",
       engine,
     });
     process.stdout.write(demoFooter(figures) + "\n");
@@ -103,7 +106,7 @@ async function main(): Promise<void> {
       process.stdout.write(
         `\nThe demo run missed ${figures.failed.length} SLO(s) (${figures.failed.join(", ")}); nothing was lost or duplicated.\n` +
           (figures.compiling
-            ? `It ran on a cold broker: ${coldText(figures)} (a JVM compiles its hot code in its first minutes under load). A run after a minute or two of load measures the warm stack: make load SCENARIO=load RATE=${figures.rate} DURATION=${figures.duration}\n`
+            ? `It ran on a cold broker: ${coldText(figures)} (a JVM compiles its hot code in its first minutes under load). A run after a minute or two of load measures the warm stack: make load SCENARIO=load RATE=${figures.rate} DURATION=${figures.duration} WARMUP=60s\n`
             : ""),
       );
     }
@@ -119,10 +122,12 @@ async function main(): Promise<void> {
   }
   const rate = values.rate ?? process.env.RATE;
   const duration = values.duration ?? process.env.DURATION;
+  const warmup = values.warmup ?? process.env.WARMUP;
   const figures = await runScenario({
     scenario,
     ...(rate ? { rate: Number(rate) } : {}),
     ...(duration ? { duration } : {}),
+    ...(warmup ? { warmup } : {}),
     quiet: values.quiet ?? false,
     engine,
   });

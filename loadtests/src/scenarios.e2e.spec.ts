@@ -8,11 +8,16 @@ import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import { planFor, type ScenarioName } from "../scenarios/lib/model.ts";
 import type { Report } from "./model.ts";
+import pg from "pg";
+import { runPrefix } from "./ledger.ts";
 import { runScenario, type RunOptions } from "./run.ts";
+import { warmupRunId } from "./run/drive.ts";
+
+const databaseUrl = process.env.DATABASE_URL ?? "postgres://eventscope:eventscope@127.0.0.1:55432/eventscope";
 
 const cases: [ScenarioName, Omit<RunOptions, "scenario">][] = [
   ["smoke", { duration: "4s" }],
-  ["load", { rate: 40, duration: "4s" }],
+  ["load", { rate: 40, duration: "4s", warmup: "2s" }],
   ["ramp", { env: { RAMP_START: "20", RAMP_STEP: "20", RAMP_MAX: "40", STEP_DURATION: "3s" } }],
   ["spike", { rate: 60, env: { BASE_RATE: "20", SPIKE_HOLD: "2s", SPIKE_LEAD: "2s", SPIKE_TAIL: "2s" } }],
   ["soak", { rate: 20, duration: "10s" }],
@@ -39,6 +44,26 @@ describe.each(cases)("the %s scenario on the native engine", (scenario, opts) =>
       expect(judged).toContain(`${t.metric} ${t.stat}${t.op}${t.limit}`);
     }
     if (scenario === "ramp") expect(report.knee?.steps.map((s) => s.rate)).toEqual([20, 40]);
+    if (opts.warmup) {
+      // The warm-up ran through the stack, and nothing of it is in the run's figures or ledger.
+      expect(f.warmup).toBe(opts.warmup);
+      expect(report.params.warmup).toBe(opts.warmup);
+      const pool = new pg.Pool({ connectionString: databaseUrl, max: 1 });
+      try {
+        const { rows } = await pool.query<{ n: string }>(
+          "SELECT count(*) AS n FROM event_store.events WHERE aggregate_id LIKE $1",
+          [`${runPrefix(warmupRunId(f.runId))}%`],
+        );
+        expect(Number(rows[0]!.n)).toBeGreaterThanOrEqual(40);
+      } finally {
+        await pool.end();
+      }
+      expect(report.ledger!.accepted).toBe(report.http.accepted);
+      expect(report.ledger!.stored).toBe(report.ledger!.accepted);
+      // The run's 160 events and its probes' (about 20); with the warm-up's 80 and its probes, 270.
+      expect(report.http.accepted).toBeLessThan(40 * 4 + 80);
+      expect(report.times.loadStart - report.times.start).toBeLessThan(5_000);
+    }
     if (scenario === "smoke" || scenario === "flows") {
       // Every flow started was followed to its final state in its read model.
       const flows = report.thresholds.find((t) => t.rule === "flow_failures count==0");

@@ -173,7 +173,7 @@ export function summaryTable(r: Report): string {
   return [head, ...lines, ...detail.map((d) => `  ${" ".repeat(widths[0]!)}  ${d}`)].join("\n");
 }
 
-/** "load, 1000/s for 60s", "ramp, 250/s to 3000/s in steps of 250/s", "spike, 200/s -> 2000/s". */
+/** "load, 1000/s for 60s", "load, 200/s for 20s after a 10s warm-up", "ramp, 250/s to 3000/s in steps of 250/s", "spike, 200/s -> 2000/s". */
 export function describeLoad(r: Report): string {
   const p = r.params;
   if (r.scenario === "ramp" && r.knee) {
@@ -182,7 +182,9 @@ export function describeLoad(r: Report): string {
   }
   if (r.scenario === "spike")
     return `spike, ${String(p.BASE_RATE ?? 200)}/s -> ${String(p.SPIKE_RATE ?? p.rate)}/s`;
-  return `${r.scenario}, ${String(p.rate)}/s${p.duration ? ` for ${String(p.duration)}` : ""}`;
+  return `${r.scenario}, ${String(p.rate)}/s${p.duration ? ` for ${String(p.duration)}` : ""}${
+    p.warmup ? ` after a ${String(p.warmup)} warm-up` : ""
+  }`;
 }
 
 /** "kafka 1.11, postgres 0.97, producer 0.69, ...": ms per event by part, costliest first. */

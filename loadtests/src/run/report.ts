@@ -202,6 +202,7 @@ export function runFigures(
     failed: report.thresholds.filter((t) => !t.ok).map((t) => t.name),
     rate: setup.rate,
     duration: setup.duration,
+    warmup: setup.warmup,
     httpP50Ms: report.http.p50,
     httpP95Ms: report.http.p95,
     httpP99Ms: report.http.p99,

@@ -34,6 +34,8 @@ export interface RunSetup {
   about: string;
   rate: number;
   duration: string;
+  /** The unmeasured load before the run ("10s"), or null. */
+  warmup: string | null;
   /** The scenario's environment (k6's, and the native engine's plan's). */
   k6Env: Record<string, string>;
   windowSeconds: number;
@@ -96,7 +98,13 @@ export function scenarioEnv(
 /** The run's parameters as the report shows them: the knobs, without what the report says elsewhere. */
 export function runParams(setup: RunSetup): Record<string, string | number> {
   const { scenario, rate, duration, windowSeconds, k6Env } = setup;
-  const params: Record<string, string | number> = { rate, duration, windowSeconds, ...k6Env };
+  const params: Record<string, string | number> = {
+    rate,
+    duration,
+    ...(setup.warmup ? { warmup: setup.warmup } : {}),
+    windowSeconds,
+    ...k6Env,
+  };
   if (scenario === "ramp" || scenario === "spike") {
     delete params.rate;
     delete params.duration;
@@ -108,12 +116,31 @@ export function runParams(setup: RunSetup): Record<string, string | number> {
   return params;
 }
 
+/**
+ * The warm-up asked for, checked: a duration of at most 10 minutes, or nothing ("0s" too). A ramp
+ * or a spike has no one rate to warm up at.
+ */
+export function warmupOf(scenario: ScenarioName, raw: string | undefined): string | null {
+  if (raw === undefined || raw.trim() === "") return null;
+  const text = raw.trim();
+  const s = /^\d+(\.\d+)?(ms|s|m)?$/.test(text) ? seconds(text) : Number.NaN;
+  if (!Number.isFinite(s) || s > 600)
+    throw new Error(`warm-up "${raw}": expected a duration of at most 10m, such as 10s (or 0s for none)`);
+  if (s === 0) return null;
+  if (scenario === "ramp" || scenario === "spike")
+    throw new Error(
+      `a warm-up is for the constant-rate scenarios: ${scenario} has no one rate to warm up at`,
+    );
+  return text;
+}
+
 export async function prepareRun(opts: RunOptions): Promise<RunSetup> {
   const scenario = opts.scenario;
   if (!(scenario in scenarioDefaults)) throw new Error(`unknown scenario ${scenario}`);
   const defaults = scenarioDefaults[scenario];
   const rate = opts.rate ?? defaults.rate;
   const duration = opts.duration ?? defaults.duration;
+  const warmup = warmupOf(scenario, opts.warmup);
   const extra = scenarioKnobs(opts.env, process.env);
   const { env: k6Env, windowSeconds } = scenarioEnv(scenario, rate, duration, extra);
   const slo = sloFor(scenario, k6Env);
@@ -155,6 +182,7 @@ export async function prepareRun(opts: RunOptions): Promise<RunSetup> {
     about: defaults.about,
     rate,
     duration,
+    warmup,
     k6Env,
     windowSeconds,
     slo,

@@ -9,7 +9,9 @@ import { engineThresholds, judgeRun, lagSourceOf, runNotes, type RunVerdictInput
 import { judgeRamp } from "./ramp.ts";
 import { e2eFigures, generatorCpu, groupLag, httpFigures, slowestProbes } from "./report.ts";
 import { flowRates, ingestedBetween, lagSeries } from "./series.ts";
-import { runParams, scenarioEnv, scenarioKnobs, seconds, type RunSetup } from "./setup.ts";
+import { runPrefix } from "../ledger.ts";
+import { warmupRunId } from "./drive.ts";
+import { runParams, scenarioEnv, scenarioKnobs, seconds, warmupOf, type RunSetup } from "./setup.ts";
 
 const group = (name: string, x: Partial<GroupSample> = {}): GroupSample => ({
   group: name,
@@ -120,6 +122,33 @@ describe("the run's settings", () => {
       windowSeconds: 10,
       RAMP_MAX: "3000",
     });
+    // A warm-up is a parameter of the run the report shows, after its rate and duration.
+    expect(
+      runParams({ ...base, scenario: "load", rate: 5, duration: "1m", warmup: "10s" } as unknown as RunSetup),
+    ).toEqual({ rate: 5, duration: "1m", warmup: "10s", windowSeconds: 10, RAMP_MAX: "3000" });
+  });
+});
+
+describe("the warm-up before a run", () => {
+  it("takes a duration up to 10 minutes; nothing, blank or zero is none", () => {
+    expect(warmupOf("load", "10s")).toBe("10s");
+    expect(warmupOf("flows", " 1m ")).toBe("1m");
+    expect(warmupOf("checkout", "500ms")).toBe("500ms");
+    expect(warmupOf("load", "10m")).toBe("10m");
+    for (const none of [undefined, "", "  ", "0s", "0", "0ms"]) expect(warmupOf("load", none)).toBeNull();
+  });
+  it("refuses what is no duration, one past 10 minutes, and a ramp or spike", () => {
+    for (const bad of ["ten", "-5s", "5x", "10s; rm", "1h", "601s", "11m", "1e3s"])
+      expect(() => warmupOf("load", bad), bad).toThrow(/expected a duration of at most 10m/);
+    expect(() => warmupOf("ramp", "10s")).toThrow(/ramp has no one rate/);
+    expect(() => warmupOf("spike", "5s")).toThrow(/spike has no one rate/);
+    // None asked: a ramp runs as always.
+    expect(warmupOf("ramp", "0s")).toBeNull();
+  });
+  it("sends its events under a run id of its own, outside the run's ledger prefix", () => {
+    const runId = "20261204-215245-load-a98e";
+    expect(runPrefix(warmupRunId(runId)).startsWith(runPrefix(runId))).toBe(false);
+    expect(warmupRunId(runId)).toContain(runId);
   });
 });
 

@@ -16,6 +16,11 @@ export interface RunOptions {
   reportsRoot?: string;
   /** No progress lines and no table on stdout. */
   quiet?: boolean;
+  /**
+   * Before the measured run, the same load for this long ("10s"), not measured; none when absent
+   * or "0s". Constant-rate scenarios only (not ramp or spike).
+   */
+  warmup?: string;
   /** Give up waiting for the lag to drain after this long (default 120 s). */
   drainTimeoutMs?: number;
   databaseUrl?: string;
@@ -30,6 +35,8 @@ export interface RunFigures {
   failed: string[];
   rate: number;
   duration: string;
+  /** The warm-up before the measured run ("10s"), or null. */
+  warmup: string | null;
   httpP50Ms: number | null;
   httpP95Ms: number | null;
   httpP99Ms: number | null;
