@@ -131,7 +131,8 @@ export function warmupOf(scenario: ScenarioName, raw: string | undefined): strin
     throw new Error(
       `a warm-up is for the constant-rate scenarios: ${scenario} has no one rate to warm up at`,
     );
-  return text;
+  // A bare number is seconds, written with its unit: k6 takes no duration without one.
+  return /\d$/.test(text) ? `${text}s` : text;
 }
 
 export async function prepareRun(opts: RunOptions): Promise<RunSetup> {

@@ -135,6 +135,7 @@ describe("the warm-up before a run", () => {
     expect(warmupOf("flows", " 1m ")).toBe("1m");
     expect(warmupOf("checkout", "500ms")).toBe("500ms");
     expect(warmupOf("load", "10m")).toBe("10m");
+    expect(warmupOf("load", "15")).toBe("15s");
     for (const none of [undefined, "", "  ", "0s", "0", "0ms"]) expect(warmupOf("load", none)).toBeNull();
   });
   it("refuses what is no duration, one past 10 minutes, and a ramp or spike", () => {
