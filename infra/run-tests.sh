@@ -100,27 +100,12 @@ code=$?
 if [ ! -s "$RESULTS" ]; then
   summary_fail "vitest wrote no results ($RESULTS), exit code $code"
 fi
-counts=$(node -e '
-  const r = JSON.parse(require("node:fs").readFileSync(process.argv[1], "utf8"));
-  const n = (k) => r[k] ?? 0;
-  console.log([n("numTotalTests"), n("numPassedTests"), n("numFailedTests"),
-    n("numPendingTests") + n("numTodoTests"), n("numFailedTestSuites")].join(" "));
-' "$RESULTS") || summary_fail "cannot read $RESULTS"
-read -r total passed failed skipped failed_suites <<<"$counts"
-
-# What failed, by file and name with the first line of its error, just above the summary: a log
-# read from its tail shows which test it was.
-failures=$(node -e '
-  const r = JSON.parse(require("node:fs").readFileSync(process.argv[1], "utf8"));
-  const root = process.argv[2] + "/";
-  const first = (m) => String(m ?? "").replace(/\x1b\[[0-9;]*m/g, "").split("\n").find((l) => l.trim()) ?? "";
-  for (const f of r.testResults ?? []) {
-    const file = String(f.name ?? "").replace(root, "");
-    const failed = (f.assertionResults ?? []).filter((a) => a.status === "failed");
-    for (const a of failed) console.log(`✗ ${file} › ${a.fullName}\n    ${first(a.failureMessages?.[0]).trim().slice(0, 300)}`);
-    if (!failed.length && f.status === "failed") console.log(`✗ ${file} (the file failed)\n    ${first(f.message).trim().slice(0, 300)}`);
-  }
-' "$RESULTS" "$REPO_DIR") || failures=""
+# The counts, then what failed (by file and name with the first line of its error), printed just
+# above the summary: a log read from its tail shows which test it was.
+summary=$(node "$REPO_DIR/infra/src/test-summary.ts" "$RESULTS" "$REPO_DIR") || summary_fail "cannot read $RESULTS"
+read -r total passed failed skipped failed_suites <<<"${summary%%$'\n'*}"
+failures=""
+[[ $summary != *$'\n'* ]] || failures=${summary#*$'\n'}
 
 if [ "$total" = 0 ]; then
   summary_fail "vitest ran no test at all"

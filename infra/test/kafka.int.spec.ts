@@ -1,9 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Kafka, Partitioners, logLevel } from "kafkajs";
 import type { Admin } from "kafkajs";
+import { partPid } from "../../loadtests/src/cpu.ts";
+import { eventscopeHome } from "../../loadtests/src/run/setup.ts";
 import { testEnv } from "../src/test-env.ts";
 import { PLATFORM_TOPICS } from "../src/topics.ts";
 
@@ -177,8 +179,7 @@ describe("Kafka (KRaft) through kafkajs", () => {
 });
 
 // The native broker (not a container's: no pid of it here) runs with the JIT KAFKA_JIT chose.
-const pidFile = fileURLToPath(new URL("../../.eventscope/run/kafka.pid", import.meta.url));
-const brokerPid = existsSync(pidFile) ? Number(readFileSync(pidFile, "utf8").trim().split(/\s+/)[0]) : 0;
+const brokerPid = partPid(join(eventscopeHome(), "run"), "kafka") ?? 0;
 describe.runIf(brokerPid > 0 && existsSync(`/proc/${brokerPid}/cmdline`))("the native broker's JVM", () => {
   it("compiles with the client compiler only unless KAFKA_JIT=c2", () => {
     const args = readFileSync(`/proc/${brokerPid}/cmdline`, "utf8").split("\0");

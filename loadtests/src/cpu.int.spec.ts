@@ -1,10 +1,12 @@
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CpuSampler, isJvm, jitTicks, partPid } from "./cpu.ts";
+import { eventscopeHome } from "./run/setup.ts";
 
 // The sampler against the native infrastructure the tests run on: the broker is a real JVM, so
-// its compiler threads are found and sampled as `kafka JIT`, a share of `kafka`.
-const runDir = fileURLToPath(new URL("../../.eventscope/run", import.meta.url));
+// its compiler threads are found and sampled as `kafka JIT`, a share of `kafka`. The pid files are
+// where the stack keeps them (EVENTSCOPE_HOME: CI moves it out of a private checkout).
+const runDir = join(eventscopeHome(), "run");
 const kafkaPid = partPid(runDir, "kafka") ?? 0;
 
 // Under TEST_INFRA=testcontainers the broker is a container: no pid of it on this machine.

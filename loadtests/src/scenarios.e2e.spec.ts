@@ -12,8 +12,7 @@ import pg from "pg";
 import { runPrefix } from "./ledger.ts";
 import { runScenario, type RunOptions } from "./run.ts";
 import { warmupRunId } from "./run/drive.ts";
-
-const databaseUrl = process.env.DATABASE_URL ?? "postgres://eventscope:eventscope@127.0.0.1:55432/eventscope";
+import { databaseUrlOf } from "./run/setup.ts";
 
 const cases: [ScenarioName, Omit<RunOptions, "scenario">][] = [
   ["smoke", { duration: "4s" }],
@@ -48,7 +47,7 @@ describe.each(cases)("the %s scenario on the native engine", (scenario, opts) =>
       // The warm-up ran through the stack, and nothing of it is in the run's figures or ledger.
       expect(f.warmup).toBe(opts.warmup);
       expect(report.params.warmup).toBe(opts.warmup);
-      const pool = new pg.Pool({ connectionString: databaseUrl, max: 1 });
+      const pool = new pg.Pool({ connectionString: databaseUrlOf(), max: 1 });
       try {
         const { rows } = await pool.query<{ n: string }>(
           "SELECT count(*) AS n FROM event_store.events WHERE aggregate_id LIKE $1",

@@ -3,12 +3,11 @@
  * the runner and the engine), the engine driving the plan, then the wait for every consumer
  * group to drain. A ramp far past its knee is stopped early: there is nothing more to learn.
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { planFor } from "../../scenarios/lib/model.ts";
 import { CpuSampler } from "../cpu.ts";
-import type { EngineRun } from "../engine.ts";
+import type { EngineOptions, EngineRun } from "../engine.ts";
 import { startK6 } from "../k6.ts";
 import { LagSampler, defaultGroups } from "../lag.ts";
 import { storeHead } from "../ledger.ts";
@@ -50,7 +49,7 @@ export const warmupRunId = (runId: string) => `warmup-${runId}`;
  * 2 s window's HTTP p99 was 69-163 ms against 4-13 ms later in the same run.
  */
 export async function warmUp(setup: RunSetup): Promise<void> {
-  const { scenario, rate, warmup, k6Env, say } = setup;
+  const { rate, warmup, k6Env, say } = setup;
   if (!warmup) return;
   const t0 = Date.now();
   const runId = warmupRunId(setup.runId);
@@ -58,21 +57,11 @@ export async function warmUp(setup: RunSetup): Promise<void> {
   say(
     `▶ warm-up: ${rate}/s for ${warmup}, not measured (a stack just started is still compiling its hot code)`,
   );
-  const options = { echo: false, follow: () => {} };
-  const k6Dir = setup.engine === "k6" ? await mkdtemp(join(tmpdir(), "eventscope-warmup-")) : null;
-  const run: EngineRun =
-    setup.engine === "k6"
-      ? startK6({
-          ...options,
-          script: join(repoRoot, "loadtests", "scenarios", `${scenario}.ts`),
-          env,
-          tags: { testid: runId },
-          remoteWrite: null,
-          dir: k6Dir!,
-        })
-      : startNative(planFor(scenario, env), { ...options, remoteWrite: null });
+  // k6 writes its summary into the folder it is given: the warm-up's beside the run's report.
+  const dir = join(setup.dir, "warmup");
+  if (setup.engine === "k6") await mkdir(dir, { recursive: true });
+  const run = startEngine(setup, { runId, env, remoteWrite: null, dir }, { echo: false, follow: () => {} });
   const { exitCode } = await run.done;
-  if (k6Dir) await rm(k6Dir, { recursive: true, force: true });
   const sampler = new LagSampler(lagGroups(setup));
   await sampler.start(200);
   const drained = await sampler.waitDrained(setup.drainTimeoutMs);
@@ -84,6 +73,25 @@ export async function warmUp(setup: RunSetup): Promise<void> {
   say(
     `  warm-up done in ${((Date.now() - t0) / 1000).toFixed(1)} s${exitCode === 0 ? "" : ` (its engine exited with ${exitCode}; not judged)`}`,
   );
+}
+
+/** The run's engine on the scenario with this environment: the user's k6, or the native one. */
+function startEngine(
+  setup: RunSetup,
+  load: { runId: string; env: Record<string, string>; remoteWrite: string | null; dir: string },
+  common: EngineOptions,
+): EngineRun {
+  const { runId, env, remoteWrite, dir } = load;
+  return setup.engine === "k6"
+    ? startK6({
+        ...common,
+        script: join(repoRoot, "loadtests", "scenarios", `${setup.scenario}.ts`),
+        env,
+        tags: { testid: runId },
+        remoteWrite,
+        dir,
+      })
+    : startNative(planFor(setup.scenario, env), { ...common, remoteWrite });
 }
 
 /** The consumer groups whose lag a run follows: the pipeline's, and the process manager's when it takes part. */
@@ -140,17 +148,8 @@ export async function driveLoad(setup: RunSetup, started: StartedRun): Promise<D
     },
   };
   const remoteWrite = promUp ? `${prom.url}/api/v1/write` : null;
-  const run: EngineRun =
-    setup.engine === "k6"
-      ? startK6({
-          ...common,
-          script: join(repoRoot, "loadtests", "scenarios", `${scenario}.ts`),
-          env: { ...k6Env, RUN_ID: runId },
-          tags: { testid: runId },
-          remoteWrite,
-          dir: setup.dir,
-        })
-      : startNative(planFor(scenario, { ...k6Env, RUN_ID: runId }), { ...common, remoteWrite });
+  const env = { ...k6Env, RUN_ID: runId };
+  const run = startEngine(setup, { runId, env, remoteWrite, dir: setup.dir }, common);
 
   // Progress, and the ramp's brake: far past the knee there is nothing more to learn.
   const progress = setInterval(() => {

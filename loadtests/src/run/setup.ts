@@ -28,6 +28,13 @@ export const scenarioDefaults: Record<ScenarioName, { rate: number; duration: st
 
 export const env = (name: string, fallback: string) => process.env[name] ?? fallback;
 
+/** Where the stack keeps its run data (pid files under `run/`, reports): EVENTSCOPE_HOME, else the checkout's .eventscope. */
+export const eventscopeHome = () => process.env.EVENTSCOPE_HOME ?? join(repoRoot, ".eventscope");
+
+/** The stack's database: DATABASE_URL, else the native PostgreSQL of `make up`. */
+export const databaseUrlOf = () =>
+  env("DATABASE_URL", "postgres://eventscope:eventscope@127.0.0.1:55432/eventscope");
+
 /** A run's settings once checked, read by every later stage. */
 export interface RunSetup {
   scenario: ScenarioName;
@@ -172,9 +179,8 @@ export async function prepareRun(opts: RunOptions): Promise<RunSetup> {
       `the process manager at ${plan.processManager} is not ready: start the stack with \`make up\``,
     );
   }
-  const databaseUrl =
-    opts.databaseUrl ?? env("DATABASE_URL", "postgres://eventscope:eventscope@127.0.0.1:55432/eventscope");
-  const home = process.env.EVENTSCOPE_HOME ?? join(repoRoot, ".eventscope");
+  const databaseUrl = opts.databaseUrl ?? databaseUrlOf();
+  const home = eventscopeHome();
   const runId = newRunId(scenario);
   const dir = join(opts.reportsRoot ?? join(home, "reports"), runId);
   await mkdir(dir, { recursive: true });
